@@ -1,0 +1,703 @@
+//! `layers.toml`: the deployment's server settings, sources, groups, layers and tenants.
+//!
+//! Loading never stops at the first problem: [`load`] parses the document, deserializes each
+//! section entry on its own, flags every unknown key, then validates cross references, and
+//! returns all findings with their location (`layers.toml:42 [[layer]] #3 (edifici)`).
+
+pub mod comuni;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::crs::Crs;
+use crate::source::AttributeType;
+pub use comuni::{parse_comuni, Comune};
+
+/// `[server]`: network and limits.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// Public base URL used in capabilities links (default: `http://{bind}`).
+    pub public_url: Option<String>,
+    /// Most features one WFS response may hold.
+    pub max_features: u64,
+    /// Largest accepted request body (POST), bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may run, seconds.
+    pub request_timeout_s: u64,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig { bind: "127.0.0.1:8080".into(), public_url: None, max_features: 10_000, max_body_bytes: 1 << 20, request_timeout_s: 30, workers: None }
+    }
+}
+
+impl ServerConfig {
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_string()
+    }
+}
+
+/// Backend kind of a source.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A GeoPackage file.
+    Gpkg,
+    /// A PostGIS database.
+    Postgis,
+}
+
+/// `[[source]]`: where layers read their data.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct SourceConfig {
+    /// Identifier layers refer to.
+    pub id: String,
+    /// `gpkg` or `postgis`.
+    pub kind: SourceKind,
+    /// GeoPackage file (relative to the config file).
+    pub path: Option<PathBuf>,
+    /// PostgreSQL URL; the environment variable `DATABASE_URL` overrides it.
+    pub url: Option<String>,
+    /// Most concurrent connections.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+    /// Statement timeout, milliseconds (PostGIS).
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout_ms: u64,
+}
+
+fn default_pool_size() -> usize {
+    8
+}
+fn default_statement_timeout() -> u64 {
+    15_000
+}
+
+/// `[[group]]`: a theme layers belong to (`sit`, `dbt`, `tetti`, `welfare`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct GroupConfig {
+    /// Identifier.
+    pub name: String,
+    /// Title for capabilities.
+    pub title: String,
+    /// Description.
+    #[serde(default, rename = "abstract")]
+    pub abstract_: String,
+}
+
+/// Who may see a layer.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Everyone.
+    #[default]
+    Public,
+    /// Only authorised callers (until authentication exists: nobody).
+    Restricted,
+}
+
+/// One exposed attribute: the allow-list entry.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeConfig {
+    /// Column (and property) name.
+    pub name: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: AttributeType,
+    /// Human title.
+    pub title: Option<String>,
+}
+
+/// `[[layer]]`: one published feature type / map layer.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct LayerConfig {
+    /// Public name (an XML NCName).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(default, rename = "abstract")]
+    pub abstract_: String,
+    /// Keywords.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Group (theme).
+    pub group: String,
+    /// Source id.
+    pub source: String,
+    /// Table or view (`schema.table` allowed).
+    pub table: Option<String>,
+    /// A SELECT used instead of a table.
+    pub sql: Option<String>,
+    /// Geometry column.
+    #[serde(default = "default_geometry_column")]
+    pub geometry_column: String,
+    /// Geometry type (`Point`, `MultiPolygon`…).
+    pub geometry_type: String,
+    /// Integer id column.
+    #[serde(default = "default_id_column")]
+    pub id_column: String,
+    /// Stored CRS.
+    #[serde(default = "default_crs")]
+    pub crs: String,
+    /// Exposed attributes (allow-list).
+    #[serde(default)]
+    pub attributes: Vec<AttributeConfig>,
+    /// Column with the ISTAT code of each feature's comune.
+    pub tenant_column: Option<String>,
+    /// Default style (file `styles/<style>.sld`).
+    pub style: Option<String>,
+    /// Minimum scale denominator at which the layer is drawn.
+    pub min_scale: Option<f64>,
+    /// Maximum scale denominator at which the layer is drawn.
+    pub max_scale: Option<f64>,
+    /// Lowest vector tile zoom.
+    #[serde(default)]
+    pub min_zoom: u8,
+    /// Highest vector tile zoom.
+    #[serde(default = "default_max_zoom")]
+    pub max_zoom: u8,
+    /// `public` or `restricted`.
+    #[serde(default)]
+    pub access: Access,
+    /// GetFeatureInfo allowed.
+    #[serde(default = "default_true")]
+    pub queryable: bool,
+    /// Only tenants that list it in `extra_layers` publish it.
+    #[serde(default)]
+    pub extra: bool,
+}
+
+fn default_geometry_column() -> String {
+    "geom".into()
+}
+fn default_id_column() -> String {
+    "fid".into()
+}
+fn default_crs() -> String {
+    "EPSG:32632".into()
+}
+fn default_max_zoom() -> u8 {
+    22
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A contact for capabilities documents.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Person.
+    pub person: Option<String>,
+    /// Organisation.
+    pub organization: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+}
+
+/// `[tenants]`: the metropolitan tenant and defaults for the comuni.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TenantsConfig {
+    /// The comuni table (relative to the config file).
+    #[serde(default = "default_comuni")]
+    pub comuni: PathBuf,
+    /// Id of the metropolitan tenant.
+    #[serde(default = "default_metro_id")]
+    pub metro_id: String,
+    /// Title of the metropolitan tenant.
+    #[serde(default = "default_metro_title")]
+    pub metro_title: String,
+    /// Layer whose features give each comune's boundary (must expose its tenant column).
+    pub boundary_layer: Option<String>,
+    /// Groups every tenant publishes unless overridden.
+    pub groups: Vec<String>,
+    /// Default contact.
+    #[serde(default)]
+    pub contact: Contact,
+}
+
+fn default_comuni() -> PathBuf {
+    "data/comuni.csv".into()
+}
+fn default_metro_id() -> String {
+    "cmm".into()
+}
+fn default_metro_title() -> String {
+    "Città Metropolitana di Milano".into()
+}
+
+/// `[[tenant]]`: overrides for one comune (or the metropolitan tenant).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TenantOverride {
+    /// ISTAT code or slug (or the metro id).
+    pub id: String,
+    /// Service title.
+    pub title: Option<String>,
+    /// Contact.
+    pub contact: Option<Contact>,
+    /// Groups published (replaces the default list).
+    pub groups: Option<Vec<String>>,
+    /// Extra layers (those with `extra = true`).
+    #[serde(default)]
+    pub extra_layers: Vec<String>,
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Directory of the config file: relative paths are resolved against it.
+    pub base_dir: PathBuf,
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[[source]]`.
+    pub sources: Vec<SourceConfig>,
+    /// `[[group]]`.
+    pub groups: Vec<GroupConfig>,
+    /// `[[layer]]`.
+    pub layers: Vec<LayerConfig>,
+    /// `[tenants]`.
+    pub tenants: TenantsConfig,
+    /// `[[tenant]]`.
+    pub tenant_overrides: Vec<TenantOverride>,
+    /// Rows of the comuni table.
+    pub comuni: Vec<Comune>,
+}
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The config cannot be used.
+    Error,
+    /// Usable, but probably not what was meant.
+    Warning,
+}
+
+/// One finding of [`load`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where: file, line and section entry.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{s}: {}: {}", self.location, self.message)
+    }
+}
+
+/// Every finding of a failed load.
+#[derive(Debug, thiserror::Error)]
+#[error("{} error(s) in configuration:\n{}", .0.iter().filter(|f| f.severity == Severity::Error).count(), .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigErrors(pub Vec<Finding>);
+
+struct Collector<'a> {
+    file: String,
+    text: &'a str,
+    findings: Vec<Finding>,
+}
+
+impl Collector<'_> {
+    /// Location of the `index`-th `[[section]]` (or `[section]`) header, with its line.
+    fn locate(&self, section: &str, index: Option<usize>, label: Option<&str>) -> String {
+        let header = match index {
+            Some(_) => format!("[[{section}]]"),
+            None => format!("[{section}]"),
+        };
+        let line = self.text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with(&header)).nth(index.unwrap_or(0)).map(|(n, _)| n + 1);
+        let mut loc = match line {
+            Some(n) => format!("{}:{n} {header}", self.file),
+            None => format!("{} {header}", self.file),
+        };
+        if let Some(i) = index {
+            loc.push_str(&format!(" #{}", i + 1));
+        }
+        if let Some(l) = label {
+            loc.push_str(&format!(" ({l})"));
+        }
+        loc
+    }
+
+    fn error(&mut self, location: String, message: impl Into<String>) {
+        self.findings.push(Finding { severity: Severity::Error, location, message: message.into() });
+    }
+
+    fn warning(&mut self, location: String, message: impl Into<String>) {
+        self.findings.push(Finding { severity: Severity::Warning, location, message: message.into() });
+    }
+
+    /// Deserializes one section entry, recording unknown keys and type errors.
+    fn entry<T: DeserializeOwned>(&mut self, section: &str, index: Option<usize>, value: toml::Value) -> Option<T> {
+        let label = value.get("name").or_else(|| value.get("id")).and_then(|v| v.as_str()).map(str::to_string);
+        let location = self.locate(section, index, label.as_deref());
+        let mut unknown = Vec::new();
+        let result: Result<T, _> = serde_ignored::deserialize(value, |path| unknown.push(path.to_string()));
+        for key in unknown {
+            self.error(location.clone(), format!("unknown key '{key}'"));
+        }
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error(location, e.to_string().trim().to_string());
+                None
+            }
+        }
+    }
+}
+
+/// Loads and validates `path`; all errors come back together.
+pub fn load(path: &Path) -> Result<(Config, Vec<Finding>), ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![Finding { severity: Severity::Error, location: path.display().to_string(), message: format!("cannot read: {e}") }])
+    })?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
+    load_str(&text, &path.display().to_string(), &base_dir)
+}
+
+/// Loads a configuration from text; `file` names it in messages, `base_dir` resolves paths.
+pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<Finding>), ConfigErrors> {
+    let mut c = Collector { file: file.to_string(), text, findings: Vec::new() };
+    let doc: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.to_string().replace('\n', " ");
+            return Err(ConfigErrors(vec![Finding { severity: Severity::Error, location: file.to_string(), message: format!("TOML syntax: {msg}") }]));
+        }
+    };
+    let mut server = ServerConfig::default();
+    let mut sources = Vec::new();
+    let mut groups = Vec::new();
+    let mut layers = Vec::new();
+    let mut tenants = None;
+    let mut overrides = Vec::new();
+    for (key, value) in doc {
+        match key.as_str() {
+            "server" => server = c.entry("server", None, value).unwrap_or_default(),
+            "tenants" => tenants = c.entry::<TenantsConfig>("tenants", None, value),
+            "source" | "group" | "layer" | "tenant" => {
+                let Some(items) = value.as_array().cloned() else {
+                    let loc = c.locate(&key, None, None);
+                    c.error(loc, format!("'{key}' must be an array of tables: [[{key}]]"));
+                    continue;
+                };
+                for (i, item) in items.into_iter().enumerate() {
+                    match key.as_str() {
+                        "source" => sources.extend(c.entry::<SourceConfig>("source", Some(i), item)),
+                        "group" => groups.extend(c.entry::<GroupConfig>("group", Some(i), item)),
+                        "layer" => layers.extend(c.entry::<LayerConfig>("layer", Some(i), item)),
+                        _ => overrides.extend(c.entry::<TenantOverride>("tenant", Some(i), item)),
+                    }
+                }
+            }
+            other => c.error(format!("{file}"), format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant)")),
+        }
+    }
+    let tenants = match tenants {
+        Some(t) => t,
+        None => {
+            c.error(file.to_string(), "missing [tenants] section");
+            TenantsConfig { comuni: default_comuni(), metro_id: default_metro_id(), metro_title: default_metro_title(), boundary_layer: None, groups: vec![], contact: Contact::default() }
+        }
+    };
+    let comuni_path = base_dir.join(&tenants.comuni);
+    let comuni = match std::fs::read_to_string(&comuni_path) {
+        Ok(t) => parse_comuni(&t).unwrap_or_else(|errs| {
+            for e in errs {
+                c.error(comuni_path.display().to_string(), e);
+            }
+            vec![]
+        }),
+        Err(e) => {
+            let loc = c.locate("tenants", None, None);
+            c.error(loc, format!("cannot read comuni table {}: {e}", comuni_path.display()));
+            vec![]
+        }
+    };
+    let config = Config { base_dir: base_dir.to_path_buf(), server, sources, groups, layers, tenants, tenant_overrides: overrides, comuni };
+    validate(&config, &mut c);
+    let findings = c.findings;
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        Err(ConfigErrors(findings))
+    } else {
+        Ok((config, findings))
+    }
+}
+
+/// An XML NCName of ASCII letters, digits, `_`, `-`, `.` not starting with a digit, `-` or `.`.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+}
+
+const GEOMETRY_TYPES: &[&str] = &["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "Geometry"];
+
+fn validate(cfg: &Config, c: &mut Collector<'_>) {
+    let server_loc = c.locate("server", None, None);
+    if cfg.server.bind.parse::<std::net::SocketAddr>().is_err() {
+        c.error(server_loc.clone(), format!("bind '{}' is not an address like 127.0.0.1:8080", cfg.server.bind));
+    }
+    if let Some(u) = &cfg.server.public_url {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            c.error(server_loc.clone(), format!("public_url '{u}' must start with http:// or https://"));
+        }
+    }
+    if cfg.server.max_features == 0 {
+        c.error(server_loc, "max_features must be at least 1");
+    }
+
+    let mut source_ids = HashSet::new();
+    for (i, s) in cfg.sources.iter().enumerate() {
+        let loc = c.locate("source", Some(i), Some(&s.id));
+        if !source_ids.insert(s.id.as_str()) {
+            c.error(loc.clone(), format!("duplicate source id '{}'", s.id));
+        }
+        match s.kind {
+            SourceKind::Gpkg => match &s.path {
+                None => c.error(loc, "a gpkg source needs 'path'"),
+                Some(p) if !cfg.base_dir.join(p).exists() => {
+                    c.warning(loc, format!("{} does not exist yet (create it with `navigli demo`)", cfg.base_dir.join(p).display()))
+                }
+                Some(_) => {}
+            },
+            SourceKind::Postgis => {
+                if s.url.is_none() && std::env::var_os("DATABASE_URL").is_none() {
+                    c.error(loc, "a postgis source needs 'url' (or the DATABASE_URL environment variable)");
+                }
+            }
+        }
+    }
+
+    let mut group_names = HashSet::new();
+    for (i, g) in cfg.groups.iter().enumerate() {
+        if !is_ncname(&g.name) || !group_names.insert(g.name.as_str()) {
+            let loc = c.locate("group", Some(i), Some(&g.name));
+            c.error(loc, format!("group name '{}' is duplicate or not a valid name", g.name));
+        }
+    }
+
+    let mut layer_names = HashSet::new();
+    for (i, l) in cfg.layers.iter().enumerate() {
+        let loc = c.locate("layer", Some(i), Some(&l.name));
+        if !is_ncname(&l.name) {
+            c.error(loc.clone(), format!("layer name '{}' must be an XML name (letters, digits, _ - .)", l.name));
+        }
+        if !layer_names.insert(l.name.as_str()) {
+            c.error(loc.clone(), format!("duplicate layer name '{}'", l.name));
+        }
+        if group_names.contains(l.name.as_str()) {
+            c.error(loc.clone(), format!("layer name '{}' is also a group name", l.name));
+        }
+        if !group_names.contains(l.group.as_str()) {
+            c.error(loc.clone(), format!("unknown group '{}'", l.group));
+        }
+        if !source_ids.contains(l.source.as_str()) {
+            c.error(loc.clone(), format!("unknown source '{}'", l.source));
+        }
+        match (&l.table, &l.sql) {
+            (Some(_), Some(_)) => c.error(loc.clone(), "give either 'table' or 'sql', not both"),
+            (None, None) => c.error(loc.clone(), "give 'table' or 'sql'"),
+            _ => {}
+        }
+        if Crs::parse(&l.crs).is_none() {
+            c.error(loc.clone(), format!("unsupported crs '{}' (supported: {})", l.crs, Crs::all().map(|c| c.code()).collect::<Vec<_>>().join(", ")));
+        }
+        if !GEOMETRY_TYPES.contains(&l.geometry_type.as_str()) {
+            c.error(loc.clone(), format!("geometry_type '{}' is not one of {}", l.geometry_type, GEOMETRY_TYPES.join(", ")));
+        }
+        let mut attrs = HashSet::new();
+        for a in &l.attributes {
+            if !is_ncname(&a.name) || !attrs.insert(a.name.as_str()) {
+                c.error(loc.clone(), format!("attribute '{}' is duplicate or not a valid name", a.name));
+            }
+            if a.name == l.geometry_column || a.name == l.id_column {
+                c.error(loc.clone(), format!("attribute '{}' repeats the geometry or id column", a.name));
+            }
+        }
+        if l.min_zoom > l.max_zoom || l.max_zoom > 24 {
+            c.error(loc.clone(), format!("zoom range {}..{} must satisfy min ≤ max ≤ 24", l.min_zoom, l.max_zoom));
+        }
+        if let (Some(a), Some(b)) = (l.min_scale, l.max_scale) {
+            if a >= b {
+                c.error(loc.clone(), format!("min_scale {a} must be below max_scale {b}"));
+            }
+        }
+        if let Some(style) = &l.style {
+            if !cfg.base_dir.join("styles").join(format!("{style}.sld")).exists() {
+                c.error(loc.clone(), format!("style '{style}' has no file styles/{style}.sld"));
+            }
+        }
+    }
+
+    let tenants_loc = c.locate("tenants", None, None);
+    if !is_ncname(&cfg.tenants.metro_id) || cfg.tenants.metro_id.bytes().all(|b| b.is_ascii_digit()) {
+        c.error(tenants_loc.clone(), format!("metro_id '{}' must be a name", cfg.tenants.metro_id));
+    }
+    for g in &cfg.tenants.groups {
+        if !group_names.contains(g.as_str()) {
+            c.error(tenants_loc.clone(), format!("unknown group '{g}'"));
+        }
+    }
+    if let Some(b) = &cfg.tenants.boundary_layer {
+        match cfg.layers.iter().find(|l| &l.name == b) {
+            None => c.error(tenants_loc.clone(), format!("boundary_layer '{b}' is not a layer")),
+            Some(l) => match &l.tenant_column {
+                Some(tc) if l.attributes.iter().any(|a| &a.name == tc) => {}
+                _ => c.error(tenants_loc.clone(), format!("boundary_layer '{b}' must have a tenant_column that is also one of its attributes")),
+            },
+        }
+    }
+    let mut overridden = HashSet::new();
+    for (i, o) in cfg.tenant_overrides.iter().enumerate() {
+        let loc = c.locate("tenant", Some(i), Some(&o.id));
+        let known = o.id == cfg.tenants.metro_id || cfg.comuni.iter().any(|k| k.istat_code == o.id || k.slug == o.id);
+        if !known && !cfg.comuni.is_empty() {
+            c.error(loc.clone(), format!("'{}' is neither the metro id nor an ISTAT code or slug of the comuni table", o.id));
+        }
+        let key = cfg.comuni.iter().find(|k| k.slug == o.id).map(|k| k.istat_code.clone()).unwrap_or_else(|| o.id.clone());
+        if !overridden.insert(key) {
+            c.error(loc.clone(), format!("tenant '{}' is overridden twice", o.id));
+        }
+        for g in o.groups.iter().flatten() {
+            if !group_names.contains(g.as_str()) {
+                c.error(loc.clone(), format!("unknown group '{g}'"));
+            }
+        }
+        for l in &o.extra_layers {
+            match cfg.layers.iter().find(|x| &x.name == l) {
+                None => c.error(loc.clone(), format!("unknown extra layer '{l}'")),
+                Some(x) if !x.extra => c.warning(loc.clone(), format!("layer '{l}' is not marked extra = true; it is published anyway")),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+impl SourceConfig {
+    /// The PostgreSQL URL to use: `DATABASE_URL` wins over the file.
+    pub fn effective_url(&self) -> Option<String> {
+        std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()).or_else(|| self.url.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn shipped_config_is_valid() {
+        let (cfg, findings) = load(&base().join("layers.toml")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(findings.iter().all(|f| f.severity == Severity::Warning), "{findings:?}");
+        assert_eq!(cfg.comuni.len(), 133);
+        assert!(cfg.layers.iter().any(|l| l.name == "edifici"));
+    }
+
+    #[test]
+    fn reports_every_error_with_its_location() {
+        let text = r#"
+[server]
+bind = "nowhere"
+colour = "blue"
+
+[[source]]
+id = "demo"
+kind = "gpkg"
+path = "data/demo.gpkg"
+
+[[group]]
+name = "sit"
+title = "SIT"
+
+[[layer]]
+name = "comuni"
+title = "Comuni"
+group = "sit"
+source = "demo"
+table = "comuni"
+geometry_type = "MultiPolygon"
+crs = "EPSG:9999"
+
+[[layer]]
+name = "comuni"
+title = "Again"
+group = "nope"
+source = "missing"
+geometry_type = "Blob"
+titel = "typo"
+attributes = [{ name = "x", type = "complex" }]
+
+[tenants]
+groups = ["sit", "ghost"]
+
+[[tenant]]
+id = "atlantide"
+"#;
+        let errors = load_str(text, "test.toml", &base()).unwrap_err().0;
+        let messages: Vec<String> = errors.iter().map(|f| f.to_string()).collect();
+        let expect = [
+            "bind 'nowhere'",
+            "unknown key 'colour'",
+            "unsupported crs 'EPSG:9999'",
+            "unknown variant `complex`",
+            "'atlantide' is neither",
+            "unknown group 'ghost'",
+        ];
+        for e in expect {
+            assert!(messages.iter().any(|m| m.contains(e)), "missing '{e}' in {messages:#?}");
+        }
+        assert!(messages.iter().any(|m| m.contains("test.toml:3 [server]") || m.contains("test.toml:2 [server]")), "{messages:#?}");
+        assert!(messages.iter().any(|m| m.contains("[[tenant]] #1 (atlantide)")), "{messages:#?}");
+    }
+
+    #[test]
+    fn second_layer_errors_are_all_reported() {
+        let text = r#"
+[[source]]
+id = "demo"
+kind = "gpkg"
+path = "x.gpkg"
+[[group]]
+name = "sit"
+title = "SIT"
+[[layer]]
+name = "a"
+title = "A"
+group = "nope"
+source = "missing"
+geometry_type = "Blob"
+titel = "typo"
+[tenants]
+groups = ["sit"]
+"#;
+        let errors = load_str(text, "t.toml", &base()).unwrap_err().0;
+        let messages: Vec<String> = errors.iter().map(|f| f.to_string()).collect();
+        for e in ["unknown key 'titel'", "unknown group 'nope'", "unknown source 'missing'", "geometry_type 'Blob'", "give 'table' or 'sql'"] {
+            assert!(messages.iter().any(|m| m.contains(e)), "missing '{e}' in {messages:#?}");
+        }
+        assert!(messages.iter().any(|m| m.starts_with("error: t.toml:10 [[layer]] #1 (a)")), "{messages:#?}");
+    }
+}

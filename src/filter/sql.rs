@@ -1,0 +1,372 @@
+//! SQL generation from a [`ResolvedQuery`]: small pure functions, one switch per dialect.
+//! Identifiers come from the layer configuration and are always quoted; every literal becomes a
+//! bound parameter ([`Param`]). The same query yields the same SQL text, so PostgreSQL
+//! statements can be prepared once and cached.
+
+use crate::filter::CompareOp;
+use crate::source::{AttributeType, Predicate, Relation, ResolvedQuery, SourceLayer, Value};
+
+/// SQL dialect of a backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite with navigli's spatial functions (GeoPackage). `rtree` names the layer's
+    /// GeoPackage R-tree index table, when it has one.
+    Sqlite {
+        /// R-tree table (`rtree_<table>_<column>`).
+        rtree: Option<String>,
+    },
+    /// PostgreSQL + PostGIS; `srid` is the layer's stored SRID.
+    Postgres {
+        /// SRID of the geometry column.
+        srid: u32,
+    },
+}
+
+/// A bound parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Param {
+    /// Integer.
+    Int(i64),
+    /// Double.
+    Float(f64),
+    /// Text.
+    Text(String),
+    /// Boolean.
+    Bool(bool),
+    /// Bytes (WKB).
+    Bytes(Vec<u8>),
+    /// Integer list (PostgreSQL `= ANY`).
+    IntList(Vec<i64>),
+    /// Double list.
+    FloatList(Vec<f64>),
+    /// Text list.
+    TextList(Vec<String>),
+}
+
+/// A statement and its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Statement {
+    /// SQL text with `?N` (SQLite) or `$N` (PostgreSQL) placeholders.
+    pub sql: String,
+    /// Values for the placeholders, in order.
+    pub params: Vec<Param>,
+}
+
+/// Quotes an identifier: `"name"` with inner quotes doubled; `schema.table` quotes each part.
+pub fn quote_ident(name: &str) -> String {
+    name.split('.').map(|part| format!("\"{}\"", part.replace('"', "\"\""))).collect::<Vec<_>>().join(".")
+}
+
+struct Writer<'a> {
+    dialect: &'a Dialect,
+    layer: &'a SourceLayer,
+    params: Vec<Param>,
+}
+
+impl Writer<'_> {
+    fn bind(&mut self, p: Param) -> String {
+        let cast = match (&self.dialect, &p) {
+            (Dialect::Sqlite { .. }, _) => "",
+            (_, Param::Int(_)) => "::int8",
+            (_, Param::Float(_)) => "::float8",
+            (_, Param::Text(_)) => "::text",
+            (_, Param::Bool(_)) => "::bool",
+            (_, Param::Bytes(_)) => "::bytea",
+            (_, Param::IntList(_)) => "::int8[]",
+            (_, Param::FloatList(_)) => "::float8[]",
+            (_, Param::TextList(_)) => "::text[]",
+        };
+        self.params.push(p);
+        match self.dialect {
+            Dialect::Sqlite { .. } => format!("?{}", self.params.len()),
+            Dialect::Postgres { .. } => format!("${}{}", self.params.len(), cast),
+        }
+    }
+
+    fn is_pg(&self) -> bool {
+        matches!(self.dialect, Dialect::Postgres { .. })
+    }
+
+    fn column(&self, attr: usize) -> String {
+        quote_ident(&self.layer.attributes[attr].name)
+    }
+
+    fn kind(&self, attr: usize) -> AttributeType {
+        self.layer.attributes[attr].kind
+    }
+
+    /// A literal for comparison with `attr`, cast to the column's type where needed.
+    fn literal(&mut self, attr: usize, v: &Value) -> String {
+        let p = match v {
+            Value::Int(i) => Param::Int(*i),
+            Value::Float(f) => Param::Float(*f),
+            Value::Text(s) => Param::Text(s.clone()),
+            Value::Bool(b) if self.is_pg() => Param::Bool(*b),
+            Value::Bool(b) => Param::Int(*b as i64),
+            Value::Null => Param::Text(String::new()), // excluded by resolve()
+        };
+        let placeholder = self.bind(p);
+        if self.is_pg() && self.kind(attr) == AttributeType::Date {
+            format!("{placeholder}::date")
+        } else {
+            placeholder
+        }
+    }
+
+    /// The column as the left side of an ordering comparison (byte order for text).
+    fn ordered_column(&self, attr: usize) -> String {
+        let c = self.column(attr);
+        if self.is_pg() && self.kind(attr) == AttributeType::Text {
+            format!("{c} COLLATE \"C\"")
+        } else {
+            c
+        }
+    }
+
+    fn predicate(&mut self, p: &Predicate) -> String {
+        match p {
+            Predicate::And(v) if v.is_empty() => "(1=1)".into(),
+            Predicate::Or(v) if v.is_empty() => "(1=0)".into(),
+            Predicate::And(v) => format!("({})", v.iter().map(|p| self.predicate(p)).collect::<Vec<_>>().join(" AND ")),
+            Predicate::Or(v) => format!("({})", v.iter().map(|p| self.predicate(p)).collect::<Vec<_>>().join(" OR ")),
+            // NOT over a NULL comparison is NULL in both dialects; COALESCE keeps NOT two-valued
+            // so that `NOT (a = 1)` includes rows where `a` is NULL in neither backend.
+            Predicate::Not(inner) => format!("(NOT COALESCE({}, FALSE))", self.predicate(inner)),
+            Predicate::Compare { attr, op, value } => {
+                let lhs = if *op == CompareOp::Eq || *op == CompareOp::Ne { self.column(*attr) } else { self.ordered_column(*attr) };
+                let rhs = self.literal(*attr, value);
+                format!("({lhs} {} {rhs})", op.sql())
+            }
+            Predicate::Between { attr, low, high } => {
+                let lhs = self.ordered_column(*attr);
+                let lo = self.literal(*attr, low);
+                let hi = self.literal(*attr, high);
+                format!("({lhs} BETWEEN {lo} AND {hi})")
+            }
+            Predicate::Like { attr, pattern, match_case } => {
+                let col = self.column(*attr);
+                let pat = self.bind(Param::Text(pattern.clone()));
+                match self.dialect {
+                    Dialect::Postgres { .. } => {
+                        let op = if *match_case { "LIKE" } else { "ILIKE" };
+                        format!("({col}::text {op} {pat} ESCAPE '\\')")
+                    }
+                    Dialect::Sqlite { .. } => format!("(navigli_like({col}, {pat}, {}) = 1)", *match_case as i32),
+                }
+            }
+            Predicate::IsNull { attr } => format!("({} IS NULL)", self.column(*attr)),
+            Predicate::In { attr, values } => self.in_list(*attr, values),
+            Predicate::Ids(ids) => {
+                let id = quote_ident(&self.layer.id_column);
+                if ids.is_empty() {
+                    return "(1=0)".into();
+                }
+                match self.dialect {
+                    Dialect::Postgres { .. } => format!("({id} = ANY({}))", self.bind(Param::IntList(ids.clone()))),
+                    Dialect::Sqlite { .. } => {
+                        let list: Vec<String> = ids.iter().map(|i| self.bind(Param::Int(*i))).collect();
+                        format!("({id} IN ({}))", list.join(", "))
+                    }
+                }
+            }
+            Predicate::TenantColumn(code) => {
+                let col = quote_ident(self.layer.tenant_column.as_deref().unwrap_or("cod_istat"));
+                format!("({col} = {})", self.bind(Param::Text(code.clone())))
+            }
+            Predicate::Spatial { relation, wkb, envelope } => {
+                let geom = quote_ident(&self.layer.geometry_column);
+                match self.dialect.clone() {
+                    Dialect::Postgres { srid } => {
+                        let g = format!("ST_GeomFromWKB({}, {srid})", self.bind(Param::Bytes(wkb.clone())));
+                        match relation {
+                            crate::source::SpatialRelation::Intersects => format!("ST_Intersects({geom}, {g})"),
+                            crate::source::SpatialRelation::Within => format!("ST_Within({geom}, {g})"),
+                            crate::source::SpatialRelation::Contains => format!("ST_Contains({geom}, {g})"),
+                            crate::source::SpatialRelation::DWithin(d) => {
+                                format!("ST_DWithin({geom}, {g}, {})", self.bind(Param::Float(*d)))
+                            }
+                        }
+                    }
+                    Dialect::Sqlite { rtree } => {
+                        let prefilter = rtree.map(|rt| {
+                            let id = quote_ident(&self.layer.id_column);
+                            let rt = quote_ident(&rt);
+                            let (a, b, c, d) = (
+                                self.bind(Param::Float(envelope.max_x)),
+                                self.bind(Param::Float(envelope.min_x)),
+                                self.bind(Param::Float(envelope.max_y)),
+                                self.bind(Param::Float(envelope.min_y)),
+                            );
+                            format!("{id} IN (SELECT id FROM {rt} WHERE minx <= {a} AND maxx >= {b} AND miny <= {c} AND maxy >= {d}) AND ")
+                        });
+                        let w = self.bind(Param::Bytes(wkb.clone()));
+                        let code = self.bind(Param::Int(relation.code()));
+                        let dist = self.bind(Param::Float(relation.distance()));
+                        format!("({}navigli_spatial({geom}, {w}, {code}, {dist}) = 1)", prefilter.unwrap_or_default())
+                    }
+                }
+            }
+        }
+    }
+
+    fn in_list(&mut self, attr: usize, values: &[Value]) -> String {
+        let col = self.column(attr);
+        let kind = self.kind(attr);
+        if !self.is_pg() || kind == AttributeType::Bool {
+            let list: Vec<String> = values.iter().map(|v| self.literal(attr, v)).collect();
+            return format!("({col} IN ({}))", list.join(", "));
+        }
+        let list = match kind {
+            AttributeType::Int => Param::IntList(values.iter().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).collect()),
+            AttributeType::Float => Param::FloatList(values.iter().filter_map(|v| if let Value::Float(f) = v { Some(*f) } else { None }).collect()),
+            _ => Param::TextList(values.iter().map(|v| v.to_string()).collect()),
+        };
+        let p = self.bind(list);
+        if kind == AttributeType::Date {
+            format!("({col} = ANY({p}::date[]))")
+        } else {
+            format!("({col} = ANY({p}))")
+        }
+    }
+
+    fn from(&self) -> String {
+        match &self.layer.relation {
+            Relation::Table(t) => quote_ident(t),
+            Relation::Sql(sql) => format!("({sql}) AS \"navigli_src\""),
+        }
+    }
+
+    fn where_clause(&mut self, q: &ResolvedQuery) -> String {
+        match &q.predicate {
+            None => String::new(),
+            Some(p) => format!(" WHERE {}", self.predicate(p)),
+        }
+    }
+
+    fn select_list(&self, q: &ResolvedQuery) -> String {
+        let mut cols = Vec::with_capacity(q.columns.len() + 2);
+        let id = quote_ident(&self.layer.id_column);
+        let geom = quote_ident(&self.layer.geometry_column);
+        match self.dialect {
+            Dialect::Postgres { .. } => {
+                cols.push(format!("{id}::int8"));
+                cols.push(if q.with_geometry { format!("ST_AsBinary({geom})") } else { "NULL::bytea".into() });
+                for &i in &q.columns {
+                    let c = self.column(i);
+                    cols.push(match self.kind(i) {
+                        AttributeType::Int => format!("{c}::int8"),
+                        AttributeType::Float => format!("{c}::float8"),
+                        AttributeType::Text => format!("{c}::text"),
+                        AttributeType::Bool => format!("{c}::bool"),
+                        AttributeType::Date => format!("to_char({c}, 'YYYY-MM-DD')"),
+                    });
+                }
+            }
+            Dialect::Sqlite { .. } => {
+                cols.push(id);
+                cols.push(if q.with_geometry { geom } else { "NULL".into() });
+                cols.extend(q.columns.iter().map(|&i| self.column(i)));
+            }
+        }
+        cols.join(", ")
+    }
+
+    fn order_by(&self, q: &ResolvedQuery) -> String {
+        let mut keys: Vec<String> = q
+            .sort
+            .iter()
+            .map(|&(attr, desc)| {
+                // NULLs sort after values either way, on both backends.
+                format!("{} {} NULLS LAST", self.ordered_column(attr), if desc { "DESC" } else { "ASC" })
+            })
+            .collect();
+        keys.push(format!("{} ASC", quote_ident(&self.layer.id_column)));
+        format!(" ORDER BY {}", keys.join(", "))
+    }
+}
+
+/// The SELECT for a feature query: id, geometry (WKB or GeoPackage blob), then the columns.
+pub fn select_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery) -> Statement {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let select = w.select_list(q);
+    let from = w.from();
+    let filter = w.where_clause(q);
+    let order = w.order_by(q);
+    let limit = w.bind(Param::Int(q.limit.min(i64::MAX as u64) as i64));
+    let offset = w.bind(Param::Int(q.offset.min(i64::MAX as u64) as i64));
+    Statement { sql: format!("SELECT {select} FROM {from}{filter}{order} LIMIT {limit} OFFSET {offset}"), params: w.params }
+}
+
+/// The COUNT for a feature query (offset and limit ignored).
+pub fn count_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery) -> Statement {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let from = w.from();
+    let filter = w.where_clause(q);
+    let count = if w.is_pg() { "count(*)::int8" } else { "count(*)" };
+    Statement { sql: format!("SELECT {count} FROM {from}{filter}"), params: w.params }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::Crs;
+    use crate::filter::Filter;
+    use crate::source::{Attribute, FeatureQuery, SortKey};
+
+    fn layer() -> SourceLayer {
+        SourceLayer {
+            name: "edifici".into(),
+            relation: Relation::Table("dbt.edifici".into()),
+            geometry_column: "geom".into(),
+            id_column: "fid".into(),
+            crs: Crs::UTM32N,
+            attributes: vec![
+                Attribute { name: "EDIFC_USO".into(), kind: AttributeType::Text },
+                Attribute { name: "piani".into(), kind: AttributeType::Int },
+                Attribute { name: "rilievo".into(), kind: AttributeType::Date },
+            ],
+            tenant_column: Some("cod_istat".into()),
+        }
+    }
+
+    #[test]
+    fn quoting_doubles_quotes_and_splits_schema() {
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_ident("dbt.edifici"), "\"dbt\".\"edifici\"");
+    }
+
+    #[test]
+    fn postgres_select_binds_every_literal() {
+        let q = FeatureQuery {
+            filter: Some(Filter::And(vec![
+                Filter::Compare { property: "EDIFC_USO".into(), op: CompareOp::Lt, value: Value::Text("'; DROP TABLE x; --".into()) },
+                Filter::In { property: "piani".into(), values: vec![Value::Int(1), Value::Int(2)] },
+                Filter::Compare { property: "rilievo".into(), op: CompareOp::Ge, value: Value::Text("2020-01-01".into()) },
+            ])),
+            sort: vec![SortKey { property: "EDIFC_USO".into(), descending: true }],
+            limit: Some(10),
+            ..Default::default()
+        }
+        .resolve(&layer(), 100)
+        .unwrap();
+        let s = select_statement(&Dialect::Postgres { srid: 32632 }, &layer(), &q);
+        assert_eq!(
+            s.sql,
+            "SELECT \"fid\"::int8, ST_AsBinary(\"geom\"), \"EDIFC_USO\"::text, \"piani\"::int8, to_char(\"rilievo\", 'YYYY-MM-DD') \
+             FROM \"dbt\".\"edifici\" WHERE ((\"EDIFC_USO\" COLLATE \"C\" < $1::text) AND (\"piani\" = ANY($2::int8[])) \
+             AND (\"rilievo\" >= $3::text::date)) ORDER BY \"EDIFC_USO\" COLLATE \"C\" DESC NULLS LAST, \"fid\" ASC LIMIT $4::int8 OFFSET $5::int8"
+        );
+        assert!(!s.sql.contains("DROP"));
+        assert_eq!(s.params.len(), 5);
+    }
+
+    #[test]
+    fn sqlite_spatial_uses_the_rtree() {
+        let q = FeatureQuery { bbox: Some((crate::crs::Bbox::new(500000.0, 5030000.0, 501000.0, 5031000.0).unwrap(), Crs::UTM32N)), ..Default::default() }
+            .resolve(&layer(), 100)
+            .unwrap();
+        let s = count_statement(&Dialect::Sqlite { rtree: Some("rtree_edifici_geom".into()) }, &layer(), &q);
+        assert!(s.sql.starts_with("SELECT count(*) FROM \"dbt\".\"edifici\" WHERE (\"fid\" IN (SELECT id FROM \"rtree_edifici_geom\" WHERE minx <= ?1"), "{}", s.sql);
+        assert!(s.sql.contains("navigli_spatial(\"geom\", ?5, ?6, ?7) = 1"), "{}", s.sql);
+    }
+}

@@ -1,0 +1,366 @@
+//! GeoPackage backend (rusqlite, bundled SQLite). Connections are read-only, pooled, and used
+//! on tokio's blocking threads; rows travel back over a bounded channel, so a large result never
+//! sits in memory. Spatial predicates use the GeoPackage R-tree (`rtree_<table>_<column>`) as a
+//! pre-filter and navigli's own SQL functions (backed by the `geo` crate) for the exact test.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use geo::{Distance, Euclidean, Intersects, Relate};
+use geozero::ToGeo;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::Semaphore;
+
+use super::{receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER};
+use crate::crs::Bbox;
+use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param};
+use crate::filter::like_matches;
+
+/// A GeoPackage file opened read-only.
+#[derive(Debug)]
+pub struct GpkgSource {
+    id: String,
+    path: PathBuf,
+    idle: Arc<Mutex<Vec<Connection>>>,
+    permits: Arc<Semaphore>,
+    rtrees: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl GpkgSource {
+    /// Opens `path` (which must exist) with at most `pool_size` concurrent connections.
+    pub fn open(id: &str, path: &Path, pool_size: usize) -> Result<GpkgSource, SourceError> {
+        let conn = open_connection(path).map_err(|error| SourceError::Sqlite { source_id: id.to_string(), error })?;
+        Ok(GpkgSource {
+            id: id.to_string(),
+            path: path.to_path_buf(),
+            idle: Arc::new(Mutex::new(vec![conn])),
+            permits: Arc::new(Semaphore::new(pool_size.max(1))),
+            rtrees: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread. The returned future owns what
+    /// it needs, so it can be spawned.
+    fn with_connection<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R, SourceError> + Send + 'static,
+    ) -> impl std::future::Future<Output = Result<R, SourceError>> + Send + 'static {
+        let permits = self.permits.clone();
+        let idle = self.idle.clone();
+        let path = self.path.clone();
+        let id = self.id.clone();
+        async move {
+            let unavailable = |message: String| SourceError::Unavailable { source_id: id.clone(), message };
+            let permit = permits.acquire_owned().await.map_err(|e| unavailable(e.to_string()))?;
+            let source_id = id.clone();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let conn = idle.lock().map_err(|_| SourceError::Unavailable { source_id: source_id.clone(), message: "pool poisoned".into() })?.pop();
+                let conn = match conn {
+                    Some(c) => c,
+                    None => open_connection(&path).map_err(|error| SourceError::Sqlite { source_id: source_id.clone(), error })?,
+                };
+                let result = f(&conn);
+                if let Ok(mut pool) = idle.lock() {
+                    pool.push(conn);
+                }
+                result
+            })
+            .await
+            .map_err(|e| unavailable(format!("worker failed: {e}")))?
+        }
+    }
+
+    /// The R-tree table of a layer, if the GeoPackage has one (looked up once per layer).
+    async fn rtree(&self, layer: &SourceLayer) -> Result<Option<String>, SourceError> {
+        let table = match &layer.relation {
+            super::Relation::Table(t) => t.clone(),
+            super::Relation::Sql(_) => return Ok(None),
+        };
+        let name = format!("rtree_{}_{}", table, layer.geometry_column);
+        if let Some(found) = self.rtrees.lock().expect("rtree cache").get(&name) {
+            return Ok(found.clone());
+        }
+        let probe = name.clone();
+        let found = self
+            .with_connection(move |c| {
+                let n: i64 = c
+                    .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [&probe], |r| r.get(0))
+                    .map_err(|error| SourceError::Sqlite { source_id: String::new(), error })?;
+                Ok((n > 0).then_some(probe))
+            })
+            .await?;
+        self.rtrees.lock().expect("rtree cache").insert(name, found.clone());
+        Ok(found)
+    }
+}
+
+/// Opens a read-only connection with navigli's SQL functions registered.
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    register_functions(&conn)?;
+    Ok(conn)
+}
+
+/// Registers `navigli_spatial(geom, wkb, relation, distance)` and `navigli_like(text, pattern,
+/// match_case)` on a connection.
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("navigli_spatial", 4, flags, |ctx| {
+        let literal: Arc<geo::Geometry<f64>> = ctx.get_or_create_aux(1, |v| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            let bytes = v.as_blob()?;
+            Ok(geozero::wkb::Wkb(bytes.to_vec()).to_geo()?)
+        })?;
+        let blob = match ctx.get_raw(0) {
+            ValueRef::Blob(b) => b,
+            _ => return Ok(None),
+        };
+        let Some(wkb) = gpkg_wkb(blob) else { return Ok(None) };
+        let feature = geozero::wkb::Wkb(wkb.to_vec()).to_geo().map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
+        let code: i64 = ctx.get(2)?;
+        let distance: f64 = ctx.get(3)?;
+        let hit = match code {
+            0 => feature.intersects(literal.as_ref()),
+            1 => feature.relate(literal.as_ref()).is_within(),
+            2 => feature.relate(literal.as_ref()).is_contains(),
+            _ => Euclidean.distance(&feature, literal.as_ref()) <= distance,
+        };
+        Ok(Some(hit as i64))
+    })?;
+    conn.create_scalar_function("navigli_like", 3, flags, |ctx| {
+        let text = match ctx.get_raw(0) {
+            ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+            ValueRef::Null => return Ok(None),
+            other => format!("{other:?}"),
+        };
+        let pattern: String = ctx.get(1)?;
+        let match_case: bool = ctx.get::<i64>(2)? != 0;
+        Ok(Some(like_matches(&text, &pattern, match_case) as i64))
+    })?;
+    Ok(())
+}
+
+/// The WKB inside a GeoPackage geometry blob (`None` for empty geometries or bad headers).
+pub fn gpkg_wkb(blob: &[u8]) -> Option<&[u8]> {
+    if blob.len() < 8 || &blob[0..2] != b"GP" {
+        return None;
+    }
+    let flags = blob[3];
+    if flags & 0b1_0000 != 0 {
+        return None; // empty geometry
+    }
+    let envelope = match (flags >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        _ => return None,
+    };
+    blob.get(8 + envelope..)
+}
+
+/// Wraps WKB as a GeoPackage geometry blob (little-endian header with an XY envelope).
+pub fn gpkg_blob(srs_id: i32, wkb: &[u8], envelope: Option<&Bbox>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(wkb.len() + 40);
+    out.extend_from_slice(b"GP");
+    out.push(0); // version 1
+    match envelope {
+        Some(_) => out.push(0b0000_0011), // little endian, XY envelope
+        None => out.push(0b0001_0001),    // little endian, empty
+    }
+    out.extend_from_slice(&srs_id.to_le_bytes());
+    if let Some(b) = envelope {
+        for v in [b.min_x, b.max_x, b.min_y, b.max_y] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(wkb);
+    out
+}
+
+fn to_sql(p: &Param) -> rusqlite::types::Value {
+    use rusqlite::types::Value as V;
+    match p {
+        Param::Int(i) => V::Integer(*i),
+        Param::Float(f) => V::Real(*f),
+        Param::Text(s) => V::Text(s.clone()),
+        Param::Bool(b) => V::Integer(*b as i64),
+        Param::Bytes(b) => V::Blob(b.clone()),
+        // Lists are expanded to one placeholder per value for SQLite.
+        Param::IntList(_) | Param::FloatList(_) | Param::TextList(_) => V::Null,
+    }
+}
+
+/// Reads a stored value as the attribute's declared type.
+fn read_value(kind: AttributeType, v: ValueRef<'_>) -> Value {
+    match (kind, v) {
+        (_, ValueRef::Null) => Value::Null,
+        (AttributeType::Int, ValueRef::Integer(i)) => Value::Int(i),
+        (AttributeType::Int, ValueRef::Real(f)) => Value::Int(f as i64),
+        (AttributeType::Float, ValueRef::Integer(i)) => Value::Float(i as f64),
+        (AttributeType::Float, ValueRef::Real(f)) => Value::Float(f),
+        (AttributeType::Bool, ValueRef::Integer(i)) => Value::Bool(i != 0),
+        (_, ValueRef::Text(t)) => {
+            let s = String::from_utf8_lossy(t).into_owned();
+            match kind {
+                AttributeType::Int => s.parse().map(Value::Int).unwrap_or(Value::Null),
+                AttributeType::Float => s.parse().map(Value::Float).unwrap_or(Value::Null),
+                AttributeType::Bool => Value::Bool(s == "1" || s.eq_ignore_ascii_case("true")),
+                AttributeType::Date => Value::Text(s.get(..10).unwrap_or(&s).to_string()),
+                AttributeType::Text => Value::Text(s),
+            }
+        }
+        (_, ValueRef::Integer(i)) => Value::Text(i.to_string()),
+        (_, ValueRef::Real(f)) => Value::Text(f.to_string()),
+        (_, ValueRef::Blob(_)) => Value::Null,
+    }
+}
+
+#[async_trait::async_trait]
+impl FeatureSource for GpkgSource {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &'static str {
+        "gpkg"
+    }
+
+    async fn ping(&self) -> Result<(), SourceError> {
+        let id = self.id.clone();
+        self.with_connection(move |c| {
+            c.query_row("SELECT count(*) FROM gpkg_contents", [], |r| r.get::<_, i64>(0)).map(|_| ()).map_err(|error| SourceError::Sqlite { source_id: id, error })
+        })
+        .await
+    }
+
+    async fn query(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<FeatureStream, SourceError> {
+        let dialect = Dialect::Sqlite { rtree: self.rtree(&layer).await? };
+        let statement = select_statement(&dialect, &layer, &query);
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        let error_tx = tx.clone();
+        let id = self.id.clone();
+        let producer = self.with_connection(move |conn| {
+            let err = |error| SourceError::Sqlite { source_id: id.clone(), error };
+            let mut stmt = conn.prepare_cached(&statement.sql).map_err(err)?;
+            let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
+            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(err)?;
+            loop {
+                let row = match rows.next() {
+                    Ok(Some(row)) => row,
+                    Ok(None) => break,
+                    Err(error) => {
+                        let _ = tx.blocking_send(Err(err(error)));
+                        break;
+                    }
+                };
+                let item = (|| {
+                    let fid: i64 = row.get(0).map_err(err)?;
+                    let wkb = match row.get_ref(1).map_err(err)? {
+                        ValueRef::Blob(b) => gpkg_wkb(b).map(<[u8]>::to_vec),
+                        _ => None,
+                    };
+                    let wkb = match wkb {
+                        Some(w) => Some(reproject_wkb(&layer.name, fid, w, query.native_crs, query.output_crs)?),
+                        None => None,
+                    };
+                    let values = query
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &attr)| row.get_ref(n + 2).map(|v| read_value(layer.attributes[attr].kind, v)).map_err(err))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(Feature { id: fid, wkb, values })
+                })();
+                let failed = item.is_err();
+                if tx.blocking_send(item).is_err() || failed {
+                    break; // consumer gone, or error delivered
+                }
+            }
+            Ok(())
+        });
+        // The producer runs on its own; its errors (e.g. a bad statement) end the stream.
+        tokio::spawn(async move {
+            if let Err(e) = producer.await {
+                let _ = error_tx.send(Err(e)).await;
+            }
+        });
+        Ok(receiver_stream(rx))
+    }
+
+    async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {
+        let dialect = Dialect::Sqlite { rtree: self.rtree(&layer).await? };
+        let statement = count_statement(&dialect, &layer, &query);
+        let id = self.id.clone();
+        self.with_connection(move |conn| {
+            let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
+            let mut stmt = conn.prepare_cached(&statement.sql).map_err(|error| SourceError::Sqlite { source_id: id.clone(), error })?;
+            let n: i64 = stmt.query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0)).map_err(|error| SourceError::Sqlite { source_id: id.clone(), error })?;
+            Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
+    async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError> {
+        let rtree = self.rtree(&layer).await?;
+        let id = self.id.clone();
+        self.with_connection(move |conn| {
+            let err = |error| SourceError::Sqlite { source_id: id.clone(), error };
+            if let Some(rt) = rtree {
+                let sql = format!("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {}", quote_ident(&rt));
+                let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(err)?;
+                return Ok(match r {
+                    (Some(a), Some(b), Some(c), Some(d)) => Bbox::new(a, b, c, d),
+                    _ => None,
+                });
+            }
+            let from = match &layer.relation {
+                super::Relation::Table(t) => quote_ident(t),
+                super::Relation::Sql(s) => format!("({s}) AS \"navigli_src\""),
+            };
+            let sql = format!("SELECT {} FROM {from}", quote_ident(&layer.geometry_column));
+            let mut stmt = conn.prepare(&sql).map_err(err)?;
+            let mut rows = stmt.query([]).map_err(err)?;
+            let mut out: Option<Bbox> = None;
+            while let Some(row) = rows.next().map_err(err)? {
+                if let ValueRef::Blob(b) = row.get_ref(0).map_err(err)? {
+                    if let Some(g) = gpkg_wkb(b).and_then(|w| geozero::wkb::Wkb(w.to_vec()).to_geo().ok()) {
+                        if let Some(bb) = Bbox::of_geometry(&g) {
+                            out = Some(out.map_or(bb, |o| o.union(&bb)));
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError> {
+        let q = ResolvedQuery::probe(&layer);
+        let statement = select_statement(&Dialect::Sqlite { rtree: None }, &layer, &q);
+        let name = layer.name.clone();
+        self.with_connection(move |conn| {
+            conn.prepare(&statement.sql).map(|_| ()).map_err(|e| SourceError::Schema { layer: name, message: e.to_string() })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blob_round_trip_keeps_wkb() {
+        let wkb = vec![1u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 240, 63, 0, 0, 0, 0, 0, 0, 0, 64];
+        let blob = gpkg_blob(32632, &wkb, Bbox::new(1.0, 2.0, 1.0, 2.0).as_ref());
+        assert_eq!(gpkg_wkb(&blob), Some(&wkb[..]));
+        assert_eq!(gpkg_wkb(b"XX"), None);
+        assert_eq!(gpkg_wkb(&gpkg_blob(32632, &[], None)), None);
+    }
+}

@@ -1,0 +1,276 @@
+//! Feature sources: the one [`FeatureSource`] trait every backend implements, the query model
+//! ([`FeatureQuery`]) protocols fill in, and its validation against a layer's schema
+//! ([`FeatureQuery::resolve`]) into a [`ResolvedQuery`] that backends translate to SQL.
+//!
+//! Backends: [`gpkg::GpkgSource`] (embedded GeoPackage) and [`postgis::PostgisSource`].
+//! Results stream as [`Feature`] rows: an id, the geometry as WKB in the requested CRS, and typed
+//! attribute values.
+
+pub mod gpkg;
+pub mod postgis;
+mod resolve;
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::Stream;
+
+use crate::crs::{Bbox, Crs, TransformError};
+use crate::filter::Filter;
+
+pub use resolve::{Predicate, QueryError, ResolvedQuery, SpatialRelation};
+
+/// A typed attribute value (dates travel as ISO `YYYY-MM-DD` text).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// Boolean.
+    Bool(bool),
+    /// 64-bit integer.
+    Int(i64),
+    /// Double.
+    Float(f64),
+    /// Text (also dates).
+    Text(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => Ok(()),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The type of an exposed attribute, as declared in `layers.toml`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttributeType {
+    /// 64-bit integer.
+    #[serde(alias = "integer")]
+    Int,
+    /// Double precision.
+    #[serde(alias = "double", alias = "real")]
+    Float,
+    /// Text.
+    #[serde(alias = "string")]
+    Text,
+    /// Boolean.
+    #[serde(alias = "boolean")]
+    Bool,
+    /// Calendar date (ISO 8601, `YYYY-MM-DD`).
+    Date,
+}
+
+impl AttributeType {
+    /// The XML Schema type name (for DescribeFeatureType and friends).
+    pub fn xsd(self) -> &'static str {
+        match self {
+            AttributeType::Int => "long",
+            AttributeType::Float => "double",
+            AttributeType::Text => "string",
+            AttributeType::Bool => "boolean",
+            AttributeType::Date => "date",
+        }
+    }
+}
+
+/// One exposed attribute of a layer: the allow-list entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attribute {
+    /// Column name in the source, also the public property name.
+    pub name: String,
+    /// Its type.
+    pub kind: AttributeType,
+}
+
+/// Where a layer's rows come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Relation {
+    /// A table or view, optionally schema-qualified (`schema.table`).
+    Table(String),
+    /// A SELECT statement used as a sub-query.
+    Sql(String),
+}
+
+/// What a backend needs to know of a layer: a resolved, validated view of its config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceLayer {
+    /// Public layer name (for messages).
+    pub name: String,
+    /// Table or SQL.
+    pub relation: Relation,
+    /// Geometry column.
+    pub geometry_column: String,
+    /// Integer id column (the GeoPackage `fid`).
+    pub id_column: String,
+    /// CRS the geometries are stored in.
+    pub crs: Crs,
+    /// The exposed attributes, in output order: the allow-list.
+    pub attributes: Vec<Attribute>,
+    /// Column holding the ISTAT code of the comune a feature belongs to, used for tenant
+    /// restriction; when absent the tenant's extent is used instead.
+    pub tenant_column: Option<String>,
+}
+
+impl SourceLayer {
+    /// Index of an exposed attribute (case-sensitive, as property names are in OGC).
+    pub fn attribute_index(&self, name: &str) -> Option<usize> {
+        self.attributes.iter().position(|a| a.name == name)
+    }
+}
+
+/// The comune a request is restricted to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantScope {
+    /// ISTAT code, matched against the layer's tenant column.
+    pub istat_code: String,
+    /// The comune's extent in WGS84 lon/lat, used when the layer has no tenant column.
+    pub extent_lonlat: Bbox,
+}
+
+/// A sort key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SortKey {
+    /// Property name.
+    pub property: String,
+    /// Descending order.
+    pub descending: bool,
+}
+
+/// What a protocol asks of a layer. Property names are unchecked until [`Self::resolve`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeatureQuery {
+    /// Only features intersecting this box (in `bbox_crs`).
+    pub bbox: Option<(Bbox, Crs)>,
+    /// Attribute and spatial filter.
+    pub filter: Option<Filter>,
+    /// Sort keys (the id is always the last tie-breaker, so paging is stable).
+    pub sort: Vec<SortKey>,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Most rows to return (capped by the server limit).
+    pub limit: Option<u64>,
+    /// Properties to return (`None`: all exposed ones).
+    pub properties: Option<Vec<String>>,
+    /// CRS of the returned geometries (`None`: the layer's own).
+    pub output_crs: Option<Crs>,
+    /// Restrict to one comune.
+    pub tenant: Option<TenantScope>,
+    /// Leave geometries out of the result.
+    pub skip_geometry: bool,
+}
+
+/// One result row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Feature {
+    /// Value of the id column.
+    pub id: i64,
+    /// Geometry as (ISO) WKB in the output CRS; `None` when null or not requested.
+    pub wkb: Option<Vec<u8>>,
+    /// Values of the selected attributes, in [`ResolvedQuery::columns`] order.
+    pub values: Vec<Value>,
+}
+
+/// A stream of result rows; errors end it.
+pub type FeatureStream = Pin<Box<dyn Stream<Item = Result<Feature, SourceError>> + Send>>;
+
+/// A backend failure. Request errors are [`QueryError`]s, raised before a backend is called.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// SQLite / GeoPackage error.
+    #[error("GeoPackage source {source_id}: {error}")]
+    Sqlite {
+        /// Source id.
+        source_id: String,
+        /// The error.
+        #[source]
+        error: rusqlite::Error,
+    },
+    /// PostgreSQL error.
+    #[error("PostGIS source {source_id}: {error}")]
+    Postgres {
+        /// Source id.
+        source_id: String,
+        /// The error.
+        #[source]
+        error: tokio_postgres::Error,
+    },
+    /// No connection could be had.
+    #[error("source {source_id}: no connection: {message}")]
+    Unavailable {
+        /// Source id.
+        source_id: String,
+        /// Why.
+        message: String,
+    },
+    /// A stored geometry could not be decoded or transformed.
+    #[error("layer {layer}: bad geometry for feature {id}: {message}")]
+    Geometry {
+        /// Layer name.
+        layer: String,
+        /// Feature id.
+        id: i64,
+        /// Why.
+        message: String,
+    },
+    /// Reprojection failed.
+    #[error(transparent)]
+    Transform(#[from] TransformError),
+    /// The layer's table does not look like its configuration says.
+    #[error("layer {layer}: {message}")]
+    Schema {
+        /// Layer name.
+        layer: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A source of features: one GeoPackage file or one PostGIS database.
+///
+/// Object safe; every method takes a validated [`ResolvedQuery`] so backends only translate.
+#[async_trait::async_trait]
+pub trait FeatureSource: Send + Sync + fmt::Debug {
+    /// The source id from `layers.toml`.
+    fn id(&self) -> &str;
+    /// `gpkg` or `postgis`.
+    fn kind(&self) -> &'static str;
+    /// Succeeds when the source answers a trivial query.
+    async fn ping(&self) -> Result<(), SourceError>;
+    /// Streams the rows selected by `query`.
+    async fn query(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<FeatureStream, SourceError>;
+    /// Number of rows matching `query`, ignoring its offset and limit.
+    async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError>;
+    /// Extent of the layer in its native CRS (`None` when empty).
+    async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError>;
+    /// Checks that the layer's table and columns exist with usable types.
+    async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError>;
+}
+
+/// Reprojects WKB from `from` to `to` (no-op when equal).
+pub fn reproject_wkb(layer: &str, id: i64, wkb: Vec<u8>, from: Crs, to: Crs) -> Result<Vec<u8>, SourceError> {
+    use geozero::{CoordDimensions, ToGeo, ToWkb};
+    if from.srid() == to.srid() {
+        return Ok(wkb);
+    }
+    let bad = |message: String| SourceError::Geometry { layer: layer.to_string(), id, message };
+    let mut g = geozero::wkb::Wkb(wkb).to_geo().map_err(|e| bad(e.to_string()))?;
+    crate::crs::transform_geometry(from, to, &mut g)?;
+    g.to_wkb(CoordDimensions::xy()).map_err(|e| bad(e.to_string()))
+}
+
+/// Buffer between a backend's producer and the consumer of a [`FeatureStream`] (rows).
+pub(crate) const STREAM_BUFFER: usize = 256;
+
+/// Turns a channel receiver into a [`FeatureStream`].
+pub(crate) fn receiver_stream(rx: tokio::sync::mpsc::Receiver<Result<Feature, SourceError>>) -> FeatureStream {
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
+}

@@ -1,0 +1,191 @@
+//! PostGIS backend (tokio-postgres through a deadpool pool). SQL comes from
+//! [`crate::filter::sql`] with every literal bound; statements are prepared once per
+//! connection and cached. Rows are read from the server as a stream and handed on through a
+//! bounded channel.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::{pin_mut, StreamExt};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::NoTls;
+
+use super::{receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER};
+use crate::crs::Bbox;
+use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param, Statement};
+
+/// A PostGIS database reached through a connection pool.
+#[derive(Debug)]
+pub struct PostgisSource {
+    id: String,
+    pool: Pool,
+}
+
+/// Connection settings of a PostGIS source.
+#[derive(Clone, Debug)]
+pub struct PostgisOptions {
+    /// `postgresql://user@host:port/db`.
+    pub url: String,
+    /// Most pooled connections.
+    pub pool_size: usize,
+    /// Server-side statement timeout.
+    pub statement_timeout: Duration,
+    /// How long to wait for a connection from the pool.
+    pub connect_timeout: Duration,
+}
+
+impl PostgisSource {
+    /// Builds the pool (no connection is made until first use).
+    pub fn new(id: &str, options: &PostgisOptions) -> Result<PostgisSource, SourceError> {
+        let unavailable = |message: String| SourceError::Unavailable { source_id: id.to_string(), message };
+        let mut config = tokio_postgres::Config::from_str(&options.url).map_err(|e| unavailable(format!("bad URL: {e}")))?;
+        config.options(format!("-c statement_timeout={} -c default_transaction_read_only=on", options.statement_timeout.as_millis()));
+        config.application_name("navigli");
+        config.connect_timeout(options.connect_timeout);
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .wait_timeout(Some(options.connect_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| unavailable(e.to_string()))?;
+        Ok(PostgisSource { id: id.to_string(), pool })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, SourceError> {
+        self.pool.get().await.map_err(|e| SourceError::Unavailable { source_id: self.id.clone(), message: e.to_string() })
+    }
+
+    fn pg_err(&self, error: tokio_postgres::Error) -> SourceError {
+        SourceError::Postgres { source_id: self.id.clone(), error }
+    }
+
+    fn dialect(layer: &SourceLayer) -> Dialect {
+        Dialect::Postgres { srid: layer.crs.srid() }
+    }
+}
+
+/// A parameter as tokio-postgres wants it.
+fn to_sql(p: &Param) -> Box<dyn ToSql + Sync + Send> {
+    match p {
+        Param::Int(i) => Box::new(*i),
+        Param::Float(f) => Box::new(*f),
+        Param::Text(s) => Box::new(s.clone()),
+        Param::Bool(b) => Box::new(*b),
+        Param::Bytes(b) => Box::new(b.clone()),
+        Param::IntList(v) => Box::new(v.clone()),
+        Param::FloatList(v) => Box::new(v.clone()),
+        Param::TextList(v) => Box::new(v.clone()),
+    }
+}
+
+fn read_value(kind: AttributeType, row: &tokio_postgres::Row, i: usize) -> Result<Value, tokio_postgres::Error> {
+    Ok(match kind {
+        AttributeType::Int => row.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::Int),
+        AttributeType::Float => row.try_get::<_, Option<f64>>(i)?.map_or(Value::Null, Value::Float),
+        AttributeType::Bool => row.try_get::<_, Option<bool>>(i)?.map_or(Value::Null, Value::Bool),
+        AttributeType::Text | AttributeType::Date => row.try_get::<_, Option<String>>(i)?.map_or(Value::Null, Value::Text),
+    })
+}
+
+impl PostgisSource {
+    async fn run_count(&self, statement: Statement) -> Result<u64, SourceError> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+        let row = client.query_one(&stmt, &refs).await.map_err(|e| self.pg_err(e))?;
+        let n: i64 = row.try_get(0).map_err(|e| self.pg_err(e))?;
+        Ok(n.max(0) as u64)
+    }
+}
+
+#[async_trait::async_trait]
+impl FeatureSource for PostgisSource {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &'static str {
+        "postgis"
+    }
+
+    async fn ping(&self) -> Result<(), SourceError> {
+        let client = self.client().await?;
+        client.simple_query("SELECT 1").await.map(|_| ()).map_err(|e| self.pg_err(e))
+    }
+
+    async fn query(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<FeatureStream, SourceError> {
+        let statement = select_statement(&Self::dialect(&layer), &layer, &query);
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        let source_id = self.id.clone();
+        tokio::spawn(async move {
+            let err = |error| SourceError::Postgres { source_id: source_id.clone(), error };
+            let rows = match client.query_raw(&stmt, params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync))).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(err(e))).await;
+                    return;
+                }
+            };
+            pin_mut!(rows);
+            while let Some(row) = rows.next().await {
+                let item = row.map_err(err).and_then(|row| {
+                    let fid: i64 = row.try_get(0).map_err(err)?;
+                    let wkb: Option<Vec<u8>> = row.try_get(1).map_err(err)?;
+                    let wkb = match wkb {
+                        Some(w) => Some(reproject_wkb(&layer.name, fid, w, query.native_crs, query.output_crs)?),
+                        None => None,
+                    };
+                    let values = query
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &attr)| read_value(layer.attributes[attr].kind, &row, n + 2).map_err(err))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(Feature { id: fid, wkb, values })
+                });
+                let failed = item.is_err();
+                if tx.send(item).await.is_err() || failed {
+                    break; // consumer gone (the row stream is dropped, ending the portal) or error sent
+                }
+            }
+        });
+        Ok(receiver_stream(rx))
+    }
+
+    async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {
+        self.run_count(count_statement(&Self::dialect(&layer), &layer, &query)).await
+    }
+
+    async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError> {
+        let from = match &layer.relation {
+            super::Relation::Table(t) => quote_ident(t),
+            super::Relation::Sql(s) => format!("({s}) AS \"navigli_src\""),
+        };
+        let sql = format!(
+            "SELECT ST_XMin(e)::float8, ST_YMin(e)::float8, ST_XMax(e)::float8, ST_YMax(e)::float8 FROM (SELECT ST_Extent({})::box3d AS e FROM {from}) s",
+            quote_ident(&layer.geometry_column)
+        );
+        let client = self.client().await?;
+        let row = client.query_one(&sql, &[]).await.map_err(|e| self.pg_err(e))?;
+        let get = |i| row.try_get::<_, Option<f64>>(i);
+        Ok(match (get(0), get(1), get(2), get(3)) {
+            (Ok(Some(a)), Ok(Some(b)), Ok(Some(c)), Ok(Some(d))) => Bbox::new(a, b, c, d),
+            _ => None,
+        })
+    }
+
+    async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError> {
+        let q = ResolvedQuery::probe(&layer);
+        let statement = select_statement(&Self::dialect(&layer), &layer, &q);
+        let client = self.client().await?;
+        client.prepare(&statement.sql).await.map(|_| ()).map_err(|e| SourceError::Schema { layer: layer.name.clone(), message: e.to_string() })
+    }
+}
