@@ -246,12 +246,14 @@ fn with_transform<R>(from: Crs, to: Crs, f: impl FnOnce(&proj::Proj) -> Result<R
     TRANSFORMS.with(|cell| {
         let mut map = cell.borrow_mut();
         let key = (from.srid(), to.srid());
-        if !map.contains_key(&key) {
-            let p = proj::Proj::new_known_crs(&format!("EPSG:{}", from.srid()), &format!("EPSG:{}", to.srid()), None)
-                .map_err(|e| TransformError { from, to, reason: e.to_string() })?;
-            map.insert(key, p);
-        }
-        f(map.get(&key).expect("inserted above"))
+        let p = match map.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => v.insert(
+                proj::Proj::new_known_crs(&format!("EPSG:{}", from.srid()), &format!("EPSG:{}", to.srid()), None)
+                    .map_err(|e| TransformError { from, to, reason: e.to_string() })?,
+            ),
+        };
+        f(p)
     })
 }
 

@@ -1,7 +1,11 @@
 //! navigli: an OGC geospatial server (WMS, WFS, vector tiles) for the Città Metropolitana di
 //! Milano. See `README.md` for the URL scheme and `layers.toml` for the configuration.
 
+pub mod catalog;
 pub mod config;
 pub mod crs;
 pub mod filter;
+pub mod migrate;
+pub mod ogc;
+pub mod web;
 pub mod source;

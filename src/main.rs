@@ -1,1 +1,181 @@
-fn main(){}
+//! The `navigli` command: `serve`, `demo`, `migrate`, `check`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use navigli::catalog::{apply_source_override, Catalog};
+use navigli::config::{self, Severity};
+use navigli::demo::{DemoOptions, DemoSize};
+
+#[derive(Parser)]
+#[command(name = "navigli", version, about = "OGC geospatial server for the Città Metropolitana di Milano")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve WMS/WFS/tiles for every tenant of the configuration.
+    Serve {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Listen address (overrides [server].bind).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source", value_name = "ID=URL")]
+        sources: Vec<String>,
+    },
+    /// Generate the deterministic CMM demo dataset into a GeoPackage or PostGIS.
+    Demo {
+        /// Configuration file (for the comuni table).
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// GeoPackage to write (default data/demo.gpkg next to the config).
+        #[arg(long, conflicts_with = "postgis")]
+        gpkg: Option<PathBuf>,
+        /// PostGIS database to fill (migrations are applied first).
+        #[arg(long, value_name = "URL")]
+        postgis: Option<String>,
+        /// `small` (tests, demo) or `full` (benchmarks, ≥ 300,000 buildings).
+        #[arg(long, default_value = "small")]
+        size: DemoSize,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Apply the PostGIS schema migrations (idempotent).
+    Migrate {
+        /// Database URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+    /// Validate a configuration and report every problem at once.
+    Check {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+    },
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+/// Loads the configuration, printing every finding; `None` when it has errors.
+fn load_config(path: &std::path::Path) -> Option<config::Config> {
+    match config::load(path) {
+        Ok((cfg, findings)) => {
+            for f in findings {
+                eprintln!("{f}");
+            }
+            Some(cfg)
+        }
+        Err(errors) => {
+            for f in &errors.0 {
+                eprintln!("{f}");
+            }
+            let n = errors.0.iter().filter(|f| f.severity == Severity::Error).count();
+            eprintln!("{}: {n} error(s)", path.display());
+            None
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::Check { config } => match load_config(&config) {
+            Some(cfg) => {
+                println!("{}: OK ({} sources, {} groups, {} layers, {} tenants)", config.display(), cfg.sources.len(), cfg.groups.len(), cfg.layers.len(), cfg.comuni.len() + 1);
+                ExitCode::SUCCESS
+            }
+            None => ExitCode::FAILURE,
+        },
+        Command::Migrate { database_url } => match runtime.block_on(navigli::migrate::run(&database_url)) {
+            Ok(applied) => {
+                println!("migrations applied: {}", if applied.is_empty() { "none (up to date)".to_string() } else { applied.join(", ") });
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Demo { config, gpkg, postgis, size, seed } => {
+            let Some(cfg) = load_config(&config) else { return ExitCode::FAILURE };
+            let options = DemoOptions { size, seed };
+            let started = Instant::now();
+            let result = match postgis {
+                Some(url) => runtime.block_on(navigli::demo::load_postgis(&url, &cfg.comuni, &options)).map(|r| (r, navigli::migrate::redact_url(&url))),
+                None => {
+                    let path = gpkg.unwrap_or_else(|| cfg.base_dir.join("data/demo.gpkg"));
+                    navigli::demo::write_gpkg(&path, &cfg.comuni, &options).map(|r| (r, path.display().to_string()))
+                }
+            };
+            match result {
+                Ok((report, target)) => {
+                    for (table, rows) in &report.tables {
+                        println!("  {table:<18} {rows:>8} rows");
+                    }
+                    println!("demo data written to {target} in {:.1} s", started.elapsed().as_secs_f64());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("demo failed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Serve { config, bind, sources } => {
+            let started = Instant::now();
+            let Some(mut cfg) = load_config(&config) else { return ExitCode::FAILURE };
+            for spec in &sources {
+                if let Err(e) = apply_source_override(&mut cfg, spec) {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            if let Some(b) = bind {
+                cfg.server.bind = b;
+            }
+            let catalog = match runtime.block_on(Catalog::build(&cfg)) {
+                Ok(c) => Arc::new(c),
+                Err(e) => {
+                    eprintln!("cannot start: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let base = catalog.server.base_url();
+            let bind = cfg.server.bind.clone();
+            tracing::info!(tenants = catalog.tenants.len(), layers = catalog.layers.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "catalog ready");
+            println!("navigli listening on http://{bind} — {} tenants, {} layers", catalog.tenants.len(), catalog.layers.len());
+            println!("  landing page : {base}/");
+            println!("  QGIS WMS     : {base}/cmm/wms      (a comune: {base}/milano/wms)");
+            println!("  QGIS WFS     : {base}/cmm/wfs");
+            println!("  readiness    : {base}/ready");
+            match runtime.block_on(navigli::web::serve(catalog, &bind)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("server error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -410,7 +410,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
                     }
                 }
             }
-            other => c.error(format!("{file}"), format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant)")),
+            other => c.error(file.to_string(), format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant)")),
         }
     }
     let tenants = match tenants {

@@ -1,0 +1,23 @@
+# navigli — the two commands: `make run` (demo server) and `make test` (everything).
+.PHONY: run build test lint check
+
+CONFIG ?= layers.toml
+
+run:
+	scripts/deps.sh build
+	cargo build --release
+	[ -f data/demo.gpkg ] || ./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg
+	./target/release/navigli serve --config $(CONFIG)
+
+build:
+	cargo build
+
+test:
+	scripts/test.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+check:
+	cargo run --quiet -- check --config $(CONFIG)

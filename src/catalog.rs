@@ -1,0 +1,322 @@
+//! The runtime catalog: sources opened, layers bound to them, and the tenants (the
+//! metropolitan area plus the 133 comuni) with their groups, layers and extents. Built once at
+//! start-up from the validated configuration; read-only afterwards.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use crate::config::{Access, Comune, Config, Contact, GroupConfig, LayerConfig, ServerConfig, SourceConfig, SourceKind};
+use crate::crs::{Bbox, Crs};
+use crate::source::gpkg::GpkgSource;
+use crate::source::postgis::{PostgisOptions, PostgisSource};
+use crate::source::{Attribute, FeatureQuery, FeatureSource, Relation, SourceError, SourceLayer, TenantScope};
+
+/// A published layer bound to its source.
+#[derive(Debug)]
+pub struct Layer {
+    /// Its configuration.
+    pub config: LayerConfig,
+    /// What the backend needs to query it.
+    pub schema: Arc<SourceLayer>,
+    /// The source it reads from.
+    pub source: Arc<dyn FeatureSource>,
+}
+
+impl Layer {
+    /// Public name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+}
+
+/// What kind of tenant.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TenantKind {
+    /// The whole metropolitan area.
+    Metro,
+    /// One comune.
+    Comune(Comune),
+}
+
+/// A virtual service: its own title, contact, layers and extent.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    /// `cmm` or the ISTAT code.
+    pub id: String,
+    /// URL alias (comuni only).
+    pub slug: Option<String>,
+    /// Service title.
+    pub title: String,
+    /// Contact.
+    pub contact: Contact,
+    /// Metro or comune.
+    pub kind: TenantKind,
+    /// Published groups.
+    pub groups: Vec<String>,
+    /// Indexes into [`Catalog::layers`] (all access levels).
+    pub layer_indexes: Vec<usize>,
+    /// Extent in WGS84 lon/lat.
+    pub extent_lonlat: Bbox,
+    /// The extent is an estimate (boundary layer unavailable at start-up).
+    pub extent_estimated: bool,
+}
+
+impl Tenant {
+    /// The restriction to apply to queries (none for the metropolitan tenant).
+    pub fn scope(&self) -> Option<TenantScope> {
+        match &self.kind {
+            TenantKind::Metro => None,
+            TenantKind::Comune(c) => Some(TenantScope { istat_code: c.istat_code.clone(), extent_lonlat: self.extent_lonlat }),
+        }
+    }
+}
+
+/// Who is asking. Until authentication exists every caller is anonymous.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Caller {
+    /// No credentials.
+    #[default]
+    Anonymous,
+}
+
+impl Caller {
+    /// Whether this caller may see `layer` of `tenant` at all (listing, maps, features).
+    pub fn may_see(&self, layer: &Layer, _tenant: &Tenant) -> bool {
+        match layer.config.access {
+            Access::Public => true,
+            Access::Restricted => false,
+        }
+    }
+}
+
+/// The resolved runtime catalog.
+#[derive(Debug)]
+pub struct Catalog {
+    /// Server settings.
+    pub server: ServerConfig,
+    /// Groups (themes) in config order.
+    pub groups: Vec<GroupConfig>,
+    /// Layers in config order.
+    pub layers: Vec<Arc<Layer>>,
+    /// Tenants: the metropolitan one first, then the comuni by ISTAT code.
+    pub tenants: Vec<Tenant>,
+    /// Distinct sources.
+    pub sources: Vec<Arc<dyn FeatureSource>>,
+    keys: HashMap<String, usize>,
+}
+
+/// Start-up failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A source could not be opened.
+    #[error("source {id}: {error}")]
+    Source {
+        /// Source id.
+        id: String,
+        /// Why.
+        #[source]
+        error: SourceError,
+    },
+    /// Bad `--source` override.
+    #[error("{0}")]
+    Override(String),
+}
+
+/// Replaces a source by a PostGIS one: `id=postgresql://…` (from `navigli serve --source`).
+pub fn apply_source_override(config: &mut Config, spec: &str) -> Result<(), CatalogError> {
+    let (id, url) = spec.split_once('=').ok_or_else(|| CatalogError::Override(format!("--source expects ID=URL, got '{spec}'")))?;
+    let source = config.sources.iter_mut().find(|s| s.id == id).ok_or_else(|| CatalogError::Override(format!("--source: no source '{id}' in the configuration")))?;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        source.kind = SourceKind::Postgis;
+        source.url = Some(url.to_string());
+    } else {
+        source.kind = SourceKind::Gpkg;
+        source.path = Some(url.into());
+    }
+    Ok(())
+}
+
+fn open_source(config: &Config, s: &SourceConfig) -> Result<Arc<dyn FeatureSource>, CatalogError> {
+    let err = |error| CatalogError::Source { id: s.id.clone(), error };
+    Ok(match s.kind {
+        SourceKind::Gpkg => {
+            let path = config.base_dir.join(s.path.as_deref().unwrap_or_else(|| std::path::Path::new("")));
+            if !path.exists() {
+                return Err(err(SourceError::Unavailable { source_id: s.id.clone(), message: format!("{} does not exist (run `navigli demo` or `make run`)", path.display()) }));
+            }
+            Arc::new(GpkgSource::open(&s.id, &path, s.pool_size).map_err(err)?)
+        }
+        SourceKind::Postgis => {
+            let options = PostgisOptions {
+                url: s.effective_url().unwrap_or_default(),
+                pool_size: s.pool_size,
+                statement_timeout: Duration::from_millis(s.statement_timeout_ms),
+                connect_timeout: Duration::from_secs(5),
+            };
+            Arc::new(PostgisSource::new(&s.id, &options).map_err(err)?)
+        }
+    })
+}
+
+/// The backend view of a layer configuration.
+pub fn source_layer(l: &LayerConfig) -> SourceLayer {
+    SourceLayer {
+        name: l.name.clone(),
+        relation: match (&l.table, &l.sql) {
+            (Some(t), _) => Relation::Table(t.clone()),
+            (None, Some(s)) => Relation::Sql(s.clone()),
+            (None, None) => Relation::Table(l.name.clone()),
+        },
+        geometry_column: l.geometry_column.clone(),
+        id_column: l.id_column.clone(),
+        crs: Crs::parse(&l.crs).map(|c| c.0).unwrap_or(Crs::UTM32N),
+        attributes: l.attributes.iter().map(|a| Attribute { name: a.name.clone(), kind: a.kind }).collect(),
+        tenant_column: l.tenant_column.clone(),
+    }
+}
+
+/// Estimated extent of a comune from its centroid and area (a square of twice its area).
+fn estimated_extent(c: &Comune) -> Bbox {
+    let half_km = (c.area_km2.max(1.0) * 2.0).sqrt() / 2.0;
+    let dlat = half_km / 111.2;
+    let dlon = half_km / (111.2 * c.centroid_lat.to_radians().cos());
+    Bbox { min_x: c.centroid_lon - dlon, min_y: c.centroid_lat - dlat, max_x: c.centroid_lon + dlon, max_y: c.centroid_lat + dlat }
+}
+
+/// Reads each comune's extent (lon/lat) from the boundary layer.
+async fn boundary_extents(layer: &Layer) -> Result<HashMap<String, Bbox>, String> {
+    use geozero::ToGeo;
+    let column = layer.schema.tenant_column.clone().ok_or("boundary layer has no tenant_column")?;
+    let query = FeatureQuery { properties: Some(vec![column]), output_crs: Some(Crs::CRS84), ..Default::default() };
+    let resolved = query.resolve(&layer.schema, u64::MAX).map_err(|e| e.to_string())?;
+    let mut stream = layer.source.query(layer.schema.clone(), resolved).await.map_err(|e| e.to_string())?;
+    let mut out: HashMap<String, Bbox> = HashMap::new();
+    while let Some(feature) = stream.next().await {
+        let feature = feature.map_err(|e| e.to_string())?;
+        let (Some(wkb), Some(code)) = (feature.wkb, feature.values.first()) else { continue };
+        let geometry = geozero::wkb::Wkb(wkb).to_geo().map_err(|e| e.to_string())?;
+        if let Some(b) = Bbox::of_geometry(&geometry) {
+            let key = code.to_string();
+            let merged = out.get(&key).map_or(b, |o| o.union(&b));
+            out.insert(key, merged);
+        }
+    }
+    Ok(out)
+}
+
+impl Catalog {
+    /// Opens the sources and resolves layers and tenants. A boundary layer that cannot be
+    /// read leaves estimated comune extents (logged), so the server can start while a
+    /// database is still coming up.
+    pub async fn build(config: &Config) -> Result<Catalog, CatalogError> {
+        let mut sources: BTreeMap<String, Arc<dyn FeatureSource>> = BTreeMap::new();
+        for s in &config.sources {
+            if config.layers.iter().any(|l| l.source == s.id) {
+                sources.insert(s.id.clone(), open_source(config, s)?);
+            }
+        }
+        let layers: Vec<Arc<Layer>> = config
+            .layers
+            .iter()
+            .map(|l| Arc::new(Layer { config: l.clone(), schema: Arc::new(source_layer(l)), source: sources[&l.source].clone() }))
+            .collect();
+
+        let extents = match config.tenants.boundary_layer.as_ref().and_then(|b| layers.iter().find(|l| l.name() == b.as_str())) {
+            Some(layer) => match boundary_extents(layer).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!("boundary layer {} unreadable, using estimated comune extents: {e}", layer.name());
+                    HashMap::new()
+                }
+            },
+            None => HashMap::new(),
+        };
+
+        let overrides: HashMap<String, &crate::config::TenantOverride> = config
+            .tenant_overrides
+            .iter()
+            .map(|o| {
+                let key = config.comuni.iter().find(|c| c.slug == o.id).map(|c| c.istat_code.clone()).unwrap_or_else(|| o.id.clone());
+                (key, o)
+            })
+            .collect();
+        let layers_for = |groups: &[String], extra: &[String]| -> Vec<usize> {
+            layers
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| (groups.contains(&l.config.group) && !l.config.extra) || extra.contains(&l.config.name))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let make = |id: &str, slug: Option<String>, default_title: String, kind: TenantKind, extent: Bbox, estimated: bool| {
+            let o = overrides.get(id);
+            let groups = o.and_then(|o| o.groups.clone()).unwrap_or_else(|| config.tenants.groups.clone());
+            let extra = o.map(|o| o.extra_layers.clone()).unwrap_or_default();
+            Tenant {
+                id: id.to_string(),
+                slug,
+                title: o.and_then(|o| o.title.clone()).unwrap_or(default_title),
+                contact: o.and_then(|o| o.contact.clone()).unwrap_or_else(|| config.tenants.contact.clone()),
+                kind,
+                layer_indexes: layers_for(&groups, &extra),
+                groups,
+                extent_lonlat: extent,
+                extent_estimated: estimated,
+            }
+        };
+
+        let mut comune_tenants = Vec::with_capacity(config.comuni.len());
+        for c in &config.comuni {
+            let (extent, estimated) = match extents.get(&c.istat_code) {
+                Some(b) => (*b, false),
+                None => (estimated_extent(c), true),
+            };
+            comune_tenants.push(make(&c.istat_code, Some(c.slug.clone()), format!("Comune di {}", c.name), TenantKind::Comune(c.clone()), extent, estimated));
+        }
+        let metro_extent = comune_tenants.iter().map(|t| t.extent_lonlat).reduce(|a, b| a.union(&b)).unwrap_or(Bbox { min_x: 8.7, min_y: 45.16, max_x: 9.55, max_y: 45.65 });
+        let metro_estimated = comune_tenants.iter().any(|t| t.extent_estimated);
+        let mut tenants = vec![make(&config.tenants.metro_id, None, config.tenants.metro_title.clone(), TenantKind::Metro, metro_extent, metro_estimated)];
+        tenants.extend(comune_tenants);
+
+        let mut keys = HashMap::new();
+        for (i, t) in tenants.iter().enumerate() {
+            keys.insert(t.id.clone(), i);
+            if let Some(s) = &t.slug {
+                keys.insert(s.clone(), i);
+            }
+        }
+        Ok(Catalog { server: config.server.clone(), groups: config.groups.clone(), layers, tenants, sources: sources.into_values().collect(), keys })
+    }
+
+    /// A tenant by id (`cmm`, ISTAT code) or slug (case-insensitive).
+    pub fn tenant(&self, key: &str) -> Option<&Tenant> {
+        self.keys.get(key).or_else(|| self.keys.get(&key.to_ascii_lowercase())).map(|&i| &self.tenants[i])
+    }
+
+    /// The layers of `tenant` that `caller` may see, in config order.
+    pub fn visible_layers<'a>(&'a self, tenant: &'a Tenant, caller: &'a Caller) -> impl Iterator<Item = &'a Arc<Layer>> + 'a {
+        tenant.layer_indexes.iter().map(|&i| &self.layers[i]).filter(move |l| caller.may_see(l, tenant))
+    }
+
+    /// One layer of `tenant` visible to `caller`, by name.
+    pub fn layer(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<&Arc<Layer>> {
+        tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name && caller.may_see(l, tenant))
+    }
+
+    /// Pings every source, each with a timeout.
+    pub async fn readiness(&self) -> Vec<(String, Result<(), String>)> {
+        let mut out = Vec::new();
+        for s in &self.sources {
+            let r = match tokio::time::timeout(Duration::from_secs(3), s.ping()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err("timed out".to_string()),
+            };
+            out.push((s.id().to_string(), r));
+        }
+        out
+    }
+}

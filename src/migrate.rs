@@ -1,0 +1,65 @@
+//! PostGIS schema migrations: the versioned SQL files of `migrations/`, embedded in the binary
+//! and applied with `refinery` (which records what ran in `refinery_schema_history`, so running
+//! them again does nothing).
+
+use tokio_postgres::NoTls;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// A migration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// Could not connect.
+    #[error("cannot connect to {url}: {error}")]
+    Connect {
+        /// URL without password.
+        url: String,
+        /// Why.
+        #[source]
+        error: tokio_postgres::Error,
+    },
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migration(#[from] refinery::Error),
+}
+
+/// Removes a password from a PostgreSQL URL for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &url[..s + 3], user, &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Opens a client connection (the connection task is spawned on the current runtime).
+pub async fn connect(url: &str) -> Result<tokio_postgres::Client, MigrateError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(|error| MigrateError::Connect { url: redact_url(url), error })?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!("postgres connection ended: {e}");
+        }
+    });
+    Ok(client)
+}
+
+/// Applies every pending migration; returns the versions applied now.
+pub async fn run(url: &str) -> Result<Vec<String>, MigrateError> {
+    let mut client = connect(url).await?;
+    let report = embedded::migrations::runner().run_async(&mut client).await?;
+    Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(super::redact_url("postgresql://u:secret@h:5432/db"), "postgresql://u@h:5432/db");
+        assert_eq!(super::redact_url("postgresql://h/db"), "postgresql://h/db");
+    }
+}

@@ -1,0 +1,160 @@
+//! The actix-web application: routes, shared state, request logging, and the server loop.
+//!
+//! URL scheme (see README): `/` landing page, `/health`, `/ready`, `/{tenant}` tenant page,
+//! `/{tenant}/wms|wfs|ows` OGC services. `tenant` is `cmm`, an ISTAT code or a comune slug.
+
+pub mod error;
+mod landing;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::Service as _;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+
+use crate::catalog::{Catalog, Tenant};
+use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::ogc::kvp::Kvp;
+pub use error::ServiceError;
+
+/// State shared by all workers.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The runtime catalog.
+    pub catalog: Arc<Catalog>,
+}
+
+impl AppState {
+    /// Looks a tenant up, or answers 404 in `format`.
+    pub fn tenant(&self, key: &str, format: ReportFormat) -> Result<&Tenant, ServiceError> {
+        self.catalog.tenant(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))
+    }
+}
+
+/// Registers every route; used by the server and by in-process tests.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        let max_body = state.catalog.server.max_body_bytes;
+        cfg.app_data(web::Data::new(state))
+            .app_data(web::PayloadConfig::new(max_body))
+            .route("/", web::get().to(landing::landing))
+            .route("/health", web::get().to(health))
+            .route("/ready", web::get().to(ready))
+            .route("/{tenant}", web::get().to(landing::tenant_page))
+            .route("/{tenant}/", web::get().to(landing::tenant_page))
+            .route("/{tenant}/{service:(wms|wfs|ows)}", web::get().to(ows_get))
+            .route("/{tenant}/{service:(wms|wfs|ows)}", web::post().to(ows_post))
+            .default_service(web::to(not_found));
+    }
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let checks = state.catalog.readiness().await;
+    let all_ok = checks.iter().all(|(_, r)| r.is_ok());
+    let sources: Vec<_> = checks
+        .iter()
+        .map(|(id, r)| serde_json::json!({ "id": id, "ok": r.is_ok(), "error": r.as_ref().err() }))
+        .collect();
+    let body = serde_json::json!({ "status": if all_ok { "ready" } else { "unavailable" }, "sources": sources });
+    if all_ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    let path: String = req.path().chars().take(100).collect();
+    Err(ServiceError::new(OgcException::new(ExceptionCode::NotFound, format!("no resource at {path}; see / for the services")), ReportFormat::Json))
+}
+
+/// The exception format for a service path and the VERSION a client asked for.
+fn report_format(service: &str, kvp: &Kvp) -> ReportFormat {
+    let version = kvp.get("version").unwrap_or("");
+    let wms = service == "wms" || kvp.get("service").is_some_and(|s| s.eq_ignore_ascii_case("wms"));
+    match (wms, version) {
+        (true, "1.1.1") | (true, "1.1.0") => ReportFormat::Wms111,
+        (true, _) => ReportFormat::Wms130,
+        (false, v) if v.starts_with("1.") => ReportFormat::Ows10,
+        _ => ReportFormat::Ows11,
+    }
+}
+
+/// The OGC service named by the path (`wms`, `wfs`) or, on `/ows`, by SERVICE.
+fn resolve_service(path_service: &str, kvp: &Kvp) -> Result<&'static str, OgcException> {
+    let asked = kvp.get("service").map(|s| s.to_ascii_uppercase());
+    let invalid = |s: &str| OgcException::new(ExceptionCode::InvalidParameterValue, format!("SERVICE={s} is not offered here (WMS, WFS)")).at("service");
+    match (path_service, asked.as_deref()) {
+        ("wms", None | Some("WMS")) => Ok("WMS"),
+        ("wfs", None | Some("WFS")) => Ok("WFS"),
+        ("ows", Some("WMS")) => Ok("WMS"),
+        ("ows", Some("WFS")) => Ok("WFS"),
+        ("ows", None) => Err(OgcException::new(ExceptionCode::MissingParameterValue, "parameter SERVICE is mandatory on /ows (WMS or WFS)").at("service")),
+        (_, Some(s)) => Err(invalid(s)),
+        _ => Err(invalid(path_service)),
+    }
+}
+
+/// Operations each service will answer; protocol modules plug in here.
+const WMS_OPERATIONS: &[&str] = &["GetCapabilities", "GetMap", "GetFeatureInfo", "GetLegendGraphic"];
+const WFS_OPERATIONS: &[&str] = &["GetCapabilities", "DescribeFeatureType", "GetFeature", "GetPropertyValue", "ListStoredQueries", "DescribeStoredQueries"];
+
+async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    let (tenant_key, path_service) = path.into_inner();
+    let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Ows11))?;
+    let format = report_format(&path_service, &kvp);
+    state.tenant(&tenant_key, format)?;
+    let service = resolve_service(&path_service, &kvp).map_err(|e| ServiceError::new(e, format))?;
+    let request = kvp.require("request").map_err(|e| ServiceError::new(e, format))?;
+    let known = if service == "WMS" { WMS_OPERATIONS } else { WFS_OPERATIONS };
+    let operation = known.iter().find(|op| op.eq_ignore_ascii_case(request));
+    let text = match operation {
+        Some(op) => format!("{service} {op} is not available yet on this server"),
+        None => format!("{service} has no operation '{}'", request.chars().take(64).collect::<String>()),
+    };
+    Err(ServiceError::new(OgcException::new(ExceptionCode::OperationNotSupported, text).at("request"), format))
+}
+
+async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>, _body: web::Bytes) -> Result<HttpResponse, ServiceError> {
+    let (tenant_key, service) = path.into_inner();
+    let format = if service == "wms" { ReportFormat::Wms130 } else { ReportFormat::Ows11 };
+    state.tenant(&tenant_key, format)?;
+    Err(ServiceError::new(OgcException::new(ExceptionCode::OperationNotSupported, "XML POST requests are not available yet; use KVP GET").at("request"), format))
+}
+
+/// Starts the HTTP server and runs until SIGINT/SIGTERM (graceful: in-flight requests finish).
+pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
+    let state = AppState { catalog: catalog.clone() };
+    let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
+    let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap_fn(move |req, srv| {
+                let started = Instant::now();
+                let method = req.method().to_string();
+                let path = req.path().to_string();
+                let fut = srv.call(req);
+                async move {
+                    let res = match tokio::time::timeout(timeout, fut).await {
+                        Ok(res) => res?,
+                        Err(_) => {
+                            let e = OgcException::new(ExceptionCode::NoApplicableCode, format!("request took longer than {} s", timeout.as_secs()));
+                            return Err(ServiceError::new(e.with_status(503), ReportFormat::Json).into());
+                        }
+                    };
+                    tracing::info!(target: "navigli::access", %method, %path, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0);
+                    Ok(res)
+                }
+            })
+            .wrap(actix_web::middleware::Compress::default())
+            .configure(configure(state.clone()))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .bind(bind)?;
+    server.run().await
+}
