@@ -304,3 +304,19 @@ fn the_same_service_runs_on_postgis() {
     assert_eq!(v["tenants"].as_array().unwrap().len(), 134);
     assert_eq!(json(&server, "/milano?f=json")["extent"]["estimated"], false);
 }
+
+#[test]
+fn migrate_is_idempotent_and_indexes_every_geometry() {
+    let Some(url) = common::demo_postgis() else { return };
+    for _ in 0..2 {
+        let out = Command::new(env!("CARGO_BIN_EXE_navigli")).args(["migrate", "--database-url", url]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // demo_postgis() already migrated: nothing left to apply.
+        assert!(String::from_utf8_lossy(&out.stdout).contains("none (up to date)"), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let out = Command::new("psql")
+        .args([url, "-Atc", "SELECT count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM pg_indexes i WHERE i.tablename = g.f_table_name AND i.indexdef ILIKE '%gist%')) || '/' || count(*) FROM geometry_columns g WHERE f_table_schema = 'public' AND f_table_name <> 'real_comuni'"])
+        .output()
+        .expect("psql");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0/10", "tables without a GiST index / tables");
+}

@@ -698,6 +698,6 @@ groups = ["sit"]
         for e in ["unknown key 'titel'", "unknown group 'nope'", "unknown source 'missing'", "geometry_type 'Blob'", "give 'table' or 'sql'"] {
             assert!(messages.iter().any(|m| m.contains(e)), "missing '{e}' in {messages:#?}");
         }
-        assert!(messages.iter().any(|m| m.starts_with("error: t.toml:10 [[layer]] #1 (a)")), "{messages:#?}");
+        assert!(messages.iter().any(|m| m.starts_with("error: t.toml:9 [[layer]] #1 (a)")), "{messages:#?}");
     }
 }
