@@ -34,20 +34,44 @@ pub fn layer(name: &str) -> Arc<SourceLayer> {
     Arc::new(navigli::catalog::source_layer(l))
 }
 
-/// Path of the demo GeoPackage (generated on first use, small size, seed 42).
+/// A fingerprint of the demo generator and the schema: cached fixtures are rebuilt when it
+/// changes. (nextest runs every test in its own process, so fixtures are shared on disk and in
+/// the database rather than in memory.)
+fn fingerprint() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut files: Vec<PathBuf> = Vec::new();
+    for dir in ["src/demo", "migrations"] {
+        for entry in std::fs::read_dir(root().join(dir)).expect("source dir") {
+            files.push(entry.expect("dir entry").path());
+        }
+    }
+    files.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in files {
+        std::fs::read(&f).expect("read source").hash(&mut h);
+    }
+    format!("{:016x}", h.finish())
+}
+
+/// Path of the demo GeoPackage (small size, seed 42), generated once and shared by all test
+/// processes under `target/navigli-test/`.
 pub fn demo_gpkg() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir").keep();
-        let path = dir.join("demo.gpkg");
-        navigli::demo::write_gpkg(&path, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 }).expect("demo gpkg");
+        let dir = root().join("target/navigli-test");
+        std::fs::create_dir_all(&dir).expect("fixture dir");
+        let path = dir.join(format!("demo-{}.gpkg", fingerprint()));
+        if !path.exists() {
+            // write_gpkg writes a temporary file and renames it: concurrent writers are safe.
+            navigli::demo::write_gpkg(&path, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 }).expect("demo gpkg");
+        }
         path
     })
 }
 
-/// The PostGIS URL with the demo data loaded (once per test binary), or `None` when no
-/// database was provided. Under `make test` (`NAVIGLI_REQUIRE_POSTGIS=1`) a missing database
-/// is a failure, never a skip.
+/// The PostGIS URL with the demo data loaded, or `None` when no database was provided. Under
+/// `make test` (`NAVIGLI_REQUIRE_POSTGIS=1`) a missing database is a failure, never a skip.
+/// Loading happens once per database and fingerprint, under an advisory lock.
 pub fn demo_postgis() -> Option<&'static str> {
     static URL: OnceLock<Option<String>> = OnceLock::new();
     URL.get_or_init(|| {
@@ -59,7 +83,19 @@ pub fn demo_postgis() -> Option<&'static str> {
         let loader_url = url.clone();
         std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
-            rt.block_on(navigli::demo::load_postgis(&loader_url, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 })).expect("load demo into PostGIS");
+            rt.block_on(async {
+                let client = navigli::migrate::connect(&loader_url).await.expect("connect to the test database");
+                client.execute("SELECT pg_advisory_lock(715146)", &[]).await.expect("lock");
+                client.batch_execute("CREATE TABLE IF NOT EXISTS navigli_test_fixture (fingerprint text)").await.expect("marker table");
+                let fp = fingerprint();
+                let done = client.query_opt("SELECT 1 FROM navigli_test_fixture WHERE fingerprint = $1", &[&fp]).await.expect("marker");
+                if done.is_none() {
+                    navigli::demo::load_postgis(&loader_url, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 }).await.expect("load demo into PostGIS");
+                    client.execute("DELETE FROM navigli_test_fixture", &[]).await.expect("marker");
+                    client.execute("INSERT INTO navigli_test_fixture VALUES ($1)", &[&fp]).await.expect("marker");
+                }
+                client.execute("SELECT pg_advisory_unlock(715146)", &[]).await.expect("unlock");
+            });
         })
         .join()
         .expect("loader thread");
