@@ -128,7 +128,11 @@ pub enum CatalogError {
 /// Replaces a source by a PostGIS one: `id=postgresql://…` (from `navigli serve --source`).
 pub fn apply_source_override(config: &mut Config, spec: &str) -> Result<(), CatalogError> {
     let (id, url) = spec.split_once('=').ok_or_else(|| CatalogError::Override(format!("--source expects ID=URL, got '{spec}'")))?;
-    let source = config.sources.iter_mut().find(|s| s.id == id).ok_or_else(|| CatalogError::Override(format!("--source: no source '{id}' in the configuration")))?;
+    let source = config
+        .sources
+        .iter_mut()
+        .find(|s| s.id == id)
+        .ok_or_else(|| CatalogError::Override(format!("--source: no source '{id}' in the configuration")))?;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         source.kind = SourceKind::Postgis;
         source.url = Some(url.to_string());
@@ -145,7 +149,10 @@ fn open_source(config: &Config, s: &SourceConfig) -> Result<Arc<dyn FeatureSourc
         SourceKind::Gpkg => {
             let path = config.base_dir.join(s.path.as_deref().unwrap_or_else(|| std::path::Path::new("")));
             if !path.exists() {
-                return Err(err(SourceError::Unavailable { source_id: s.id.clone(), message: format!("{} does not exist (run `navigli demo` or `make run`)", path.display()) }));
+                return Err(err(SourceError::Unavailable {
+                    source_id: s.id.clone(),
+                    message: format!("{} does not exist (run `navigli demo` or `make run`)", path.display()),
+                }));
             }
             Arc::new(GpkgSource::open(&s.id, &path, s.pool_size).map_err(err)?)
         }
@@ -274,11 +281,30 @@ impl Catalog {
                 Some(b) => (*b, false),
                 None => (estimated_extent(c), true),
             };
-            comune_tenants.push(make(&c.istat_code, Some(c.slug.clone()), format!("Comune di {}", c.name), TenantKind::Comune(c.clone()), extent, estimated));
+            comune_tenants.push(make(
+                &c.istat_code,
+                Some(c.slug.clone()),
+                format!("Comune di {}", c.name),
+                TenantKind::Comune(c.clone()),
+                extent,
+                estimated,
+            ));
         }
-        let metro_extent = comune_tenants.iter().map(|t| t.extent_lonlat).reduce(|a, b| a.union(&b)).unwrap_or(Bbox { min_x: 8.7, min_y: 45.16, max_x: 9.55, max_y: 45.65 });
+        let metro_extent = comune_tenants.iter().map(|t| t.extent_lonlat).reduce(|a, b| a.union(&b)).unwrap_or(Bbox {
+            min_x: 8.7,
+            min_y: 45.16,
+            max_x: 9.55,
+            max_y: 45.65,
+        });
         let metro_estimated = comune_tenants.iter().any(|t| t.extent_estimated);
-        let mut tenants = vec![make(&config.tenants.metro_id, None, config.tenants.metro_title.clone(), TenantKind::Metro, metro_extent, metro_estimated)];
+        let mut tenants = vec![make(
+            &config.tenants.metro_id,
+            None,
+            config.tenants.metro_title.clone(),
+            TenantKind::Metro,
+            metro_extent,
+            metro_estimated,
+        )];
         tenants.extend(comune_tenants);
 
         let mut keys = HashMap::new();
@@ -288,7 +314,14 @@ impl Catalog {
                 keys.insert(s.clone(), i);
             }
         }
-        Ok(Catalog { server: config.server.clone(), groups: config.groups.clone(), layers, tenants, sources: sources.into_values().collect(), keys })
+        Ok(Catalog {
+            server: config.server.clone(),
+            groups: config.groups.clone(),
+            layers,
+            tenants,
+            sources: sources.into_values().collect(),
+            keys,
+        })
     }
 
     /// A tenant by id (`cmm`, ISTAT code) or slug (case-insensitive).

@@ -31,14 +31,70 @@ pub struct CrsDef {
 
 /// The CRS navigli can serve and transform between.
 pub static REGISTRY: &[CrsDef] = &[
-    CrsDef { srid: 4326, code: "EPSG:4326", title: "WGS 84", geographic: true, north_first: true, area_of_use: [-180.0, -90.0, 180.0, 90.0] },
-    CrsDef { srid: 4326, code: "CRS:84", title: "WGS 84 (longitude, latitude)", geographic: true, north_first: false, area_of_use: [-180.0, -90.0, 180.0, 90.0] },
-    CrsDef { srid: 3857, code: "EPSG:3857", title: "WGS 84 / Pseudo-Mercator", geographic: false, north_first: false, area_of_use: [-180.0, -85.06, 180.0, 85.06] },
-    CrsDef { srid: 32632, code: "EPSG:32632", title: "WGS 84 / UTM zone 32N", geographic: false, north_first: false, area_of_use: [6.0, 0.0, 12.0, 84.0] },
-    CrsDef { srid: 25832, code: "EPSG:25832", title: "ETRS89 / UTM zone 32N", geographic: false, north_first: false, area_of_use: [6.0, 38.76, 12.0, 84.33] },
-    CrsDef { srid: 7791, code: "EPSG:7791", title: "RDN2008 / UTM zone 32N", geographic: false, north_first: false, area_of_use: [6.0, 36.53, 12.0, 47.04] },
-    CrsDef { srid: 6707, code: "EPSG:6707", title: "RDN2008 / UTM zone 32N (N-E)", geographic: false, north_first: true, area_of_use: [6.0, 36.53, 12.0, 47.04] },
-    CrsDef { srid: 3003, code: "EPSG:3003", title: "Monte Mario / Italy zone 1", geographic: false, north_first: false, area_of_use: [6.0, 36.53, 12.0, 47.04] },
+    CrsDef {
+        srid: 4326,
+        code: "EPSG:4326",
+        title: "WGS 84",
+        geographic: true,
+        north_first: true,
+        area_of_use: [-180.0, -90.0, 180.0, 90.0],
+    },
+    CrsDef {
+        srid: 4326,
+        code: "CRS:84",
+        title: "WGS 84 (longitude, latitude)",
+        geographic: true,
+        north_first: false,
+        area_of_use: [-180.0, -90.0, 180.0, 90.0],
+    },
+    CrsDef {
+        srid: 3857,
+        code: "EPSG:3857",
+        title: "WGS 84 / Pseudo-Mercator",
+        geographic: false,
+        north_first: false,
+        area_of_use: [-180.0, -85.06, 180.0, 85.06],
+    },
+    CrsDef {
+        srid: 32632,
+        code: "EPSG:32632",
+        title: "WGS 84 / UTM zone 32N",
+        geographic: false,
+        north_first: false,
+        area_of_use: [6.0, 0.0, 12.0, 84.0],
+    },
+    CrsDef {
+        srid: 25832,
+        code: "EPSG:25832",
+        title: "ETRS89 / UTM zone 32N",
+        geographic: false,
+        north_first: false,
+        area_of_use: [6.0, 38.76, 12.0, 84.33],
+    },
+    CrsDef {
+        srid: 7791,
+        code: "EPSG:7791",
+        title: "RDN2008 / UTM zone 32N",
+        geographic: false,
+        north_first: false,
+        area_of_use: [6.0, 36.53, 12.0, 47.04],
+    },
+    CrsDef {
+        srid: 6707,
+        code: "EPSG:6707",
+        title: "RDN2008 / UTM zone 32N (N-E)",
+        geographic: false,
+        north_first: true,
+        area_of_use: [6.0, 36.53, 12.0, 47.04],
+    },
+    CrsDef {
+        srid: 3003,
+        code: "EPSG:3003",
+        title: "Monte Mario / Italy zone 1",
+        geographic: false,
+        north_first: false,
+        area_of_use: [6.0, 36.53, 12.0, 47.04],
+    },
 ];
 
 /// A CRS of the registry (cheap to copy, compared by identity of its definition).
@@ -203,7 +259,12 @@ impl Bbox {
     }
     /// The smallest bbox holding both.
     pub fn union(&self, o: &Bbox) -> Bbox {
-        Bbox { min_x: self.min_x.min(o.min_x), min_y: self.min_y.min(o.min_y), max_x: self.max_x.max(o.max_x), max_y: self.max_y.max(o.max_y) }
+        Bbox {
+            min_x: self.min_x.min(o.min_x),
+            min_y: self.min_y.min(o.min_y),
+            max_x: self.max_x.max(o.max_x),
+            max_y: self.max_y.max(o.max_y),
+        }
     }
     /// Grown by `d` on every side.
     pub fn expand(&self, d: f64) -> Bbox {

@@ -4,8 +4,9 @@
 pub mod catalog;
 pub mod config;
 pub mod crs;
+pub mod demo;
 pub mod filter;
 pub mod migrate;
 pub mod ogc;
-pub mod web;
 pub mod source;
+pub mod web;

@@ -102,7 +102,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check { config } => match load_config(&config) {
             Some(cfg) => {
-                println!("{}: OK ({} sources, {} groups, {} layers, {} tenants)", config.display(), cfg.sources.len(), cfg.groups.len(), cfg.layers.len(), cfg.comuni.len() + 1);
+                println!(
+                    "{}: OK ({} sources, {} groups, {} layers, {} tenants)",
+                    config.display(),
+                    cfg.sources.len(),
+                    cfg.groups.len(),
+                    cfg.layers.len(),
+                    cfg.comuni.len() + 1
+                );
                 ExitCode::SUCCESS
             }
             None => ExitCode::FAILURE,
@@ -122,7 +129,9 @@ fn main() -> ExitCode {
             let options = DemoOptions { size, seed };
             let started = Instant::now();
             let result = match postgis {
-                Some(url) => runtime.block_on(navigli::demo::load_postgis(&url, &cfg.comuni, &options)).map(|r| (r, navigli::migrate::redact_url(&url))),
+                Some(url) => runtime
+                    .block_on(navigli::demo::load_postgis(&url, &cfg.comuni, &options))
+                    .map(|r| (r, navigli::migrate::redact_url(&url))),
                 None => {
                     let path = gpkg.unwrap_or_else(|| cfg.base_dir.join("data/demo.gpkg"));
                     navigli::demo::write_gpkg(&path, &cfg.comuni, &options).map(|r| (r, path.display().to_string()))
@@ -163,7 +172,12 @@ fn main() -> ExitCode {
             };
             let base = catalog.server.base_url();
             let bind = cfg.server.bind.clone();
-            tracing::info!(tenants = catalog.tenants.len(), layers = catalog.layers.len(), ms = started.elapsed().as_secs_f64() * 1000.0, "catalog ready");
+            tracing::info!(
+                tenants = catalog.tenants.len(),
+                layers = catalog.layers.len(),
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "catalog ready"
+            );
             println!("navigli listening on http://{bind} — {} tenants, {} layers", catalog.tenants.len(), catalog.layers.len());
             println!("  landing page : {base}/");
             println!("  QGIS WMS     : {base}/cmm/wms      (a comune: {base}/milano/wms)");

@@ -39,7 +39,8 @@ pub fn redact_url(url: &str) -> String {
 
 /// Opens a client connection (the connection task is spawned on the current runtime).
 pub async fn connect(url: &str) -> Result<tokio_postgres::Client, MigrateError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls).await.map_err(|error| MigrateError::Connect { url: redact_url(url), error })?;
+    let (client, connection) =
+        tokio_postgres::connect(url, NoTls).await.map_err(|error| MigrateError::Connect { url: redact_url(url), error })?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!("postgres connection ended: {e}");

@@ -12,7 +12,7 @@ use geo::{Contains, Geometry};
 use geozero::ToGeo;
 use navigli::crs::{Bbox, Crs};
 use navigli::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp};
-use navigli::source::{Feature, FeatureQuery, FeatureSource, SortKey, TenantScope, Value};
+use navigli::source::{Feature, FeatureQuery, SortKey, TenantScope, Value};
 
 /// Runs `query` on every source; asserts they agree; returns the common answer.
 async fn run(layer: &str, query: FeatureQuery) -> Vec<Feature> {
@@ -86,7 +86,8 @@ async fn every_comparison_operator() {
         ref other => panic!("{other:?}"),
     };
     let props = Some(vec!["UN_VOL_AV".to_string()]);
-    let cases: Vec<(CompareOp, fn(f64) -> bool)> = vec![
+    type Holds = fn(f64) -> bool;
+    let cases: Vec<(CompareOp, Holds)> = vec![
         (CompareOp::Eq, |x| x == 12.0),
         (CompareOp::Ne, |x| x != 12.0),
         (CompareOp::Lt, |x| x < 12.0),
@@ -95,7 +96,10 @@ async fn every_comparison_operator() {
         (CompareOp::Ge, |x| x >= 12.0),
     ];
     let tenant = Some(TenantScope { istat_code: "015002".into(), extent_lonlat: Bbox::new(8.8, 45.3, 9.0, 45.5).unwrap() });
-    let total = run("edifici", FeatureQuery { properties: props.clone(), tenant: tenant.clone(), skip_geometry: true, ..Default::default() }).await.len();
+    let total =
+        run("edifici", FeatureQuery { properties: props.clone(), tenant: tenant.clone(), skip_geometry: true, ..Default::default() })
+            .await
+            .len();
     let mut sum_lt_ge = 0;
     for (op, holds) in cases {
         let q = FeatureQuery {
@@ -140,11 +144,22 @@ async fn between_like_null_in_and_logic() {
     assert!(run("comuni", like("san %", true)).await.is_empty(), "case-sensitive LIKE");
     assert_eq!(run("comuni", like("san %", false)).await.len(), san.len(), "case-insensitive LIKE");
 
-    let nulls = run("edifici", FeatureQuery { filter: Some(Filter::IsNull { property: "anno_costr".into() }), properties: Some(vec!["anno_costr".into()]), skip_geometry: true, ..Default::default() }).await;
+    let nulls = run(
+        "edifici",
+        FeatureQuery {
+            filter: Some(Filter::IsNull { property: "anno_costr".into() }),
+            properties: Some(vec!["anno_costr".into()]),
+            skip_geometry: true,
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(!nulls.is_empty() && nulls.iter().all(|r| r.values[0] == Value::Null));
 
     let codes = vec![Value::Text("015146".into()), Value::Text("015002".into()), Value::Text("999999".into())];
-    let listed = run("comuni", FeatureQuery { filter: Some(Filter::In { property: "cod_istat".into(), values: codes }), ..Default::default() }).await;
+    let listed =
+        run("comuni", FeatureQuery { filter: Some(Filter::In { property: "cod_istat".into(), values: codes }), ..Default::default() })
+            .await;
     assert_eq!(listed.len(), 2);
 
     // NOT (uso = '01') keeps every other building, nulls included, on both backends.
@@ -156,7 +171,13 @@ async fn between_like_null_in_and_logic() {
     assert_eq!(residential + other, all);
     let either = run(
         "edifici",
-        uso(Filter::Or(vec![compare("piani", CompareOp::Ge, Value::Int(10)), Filter::And(vec![compare("EDIFC_USO", CompareOp::Eq, Value::Text("01".into())), compare("piani", CompareOp::Lt, Value::Int(2))])])),
+        uso(Filter::Or(vec![
+            compare("piani", CompareOp::Ge, Value::Int(10)),
+            Filter::And(vec![
+                compare("EDIFC_USO", CompareOp::Eq, Value::Text("01".into())),
+                compare("piani", CompareOp::Lt, Value::Int(2)),
+            ]),
+        ])),
     )
     .await;
     assert!(!either.is_empty());
@@ -179,11 +200,19 @@ async fn dates_compare_as_dates() {
 async fn spatial_predicates() {
     // Point near the Duomo (CRS:84), in the comune of Milano.
     let duomo = GeometryLiteral { geometry: Geometry::Point(geo::point!(x: 9.1916, y: 45.4642)), crs: Crs::CRS84 };
-    let containing = run("comuni", FeatureQuery { filter: Some(Filter::Spatial { op: SpatialOp::Contains, geometry: duomo.clone() }), ..Default::default() }).await;
+    let containing = run(
+        "comuni",
+        FeatureQuery { filter: Some(Filter::Spatial { op: SpatialOp::Contains, geometry: duomo.clone() }), ..Default::default() },
+    )
+    .await;
     assert_eq!(containing.len(), 1);
     assert_eq!(containing[0].values[0], Value::Text(MILANO.into()));
 
-    let near = run("servizi_pubblici", FeatureQuery { filter: Some(Filter::DWithin { geometry: duomo.clone(), distance: 1500.0 }), ..Default::default() }).await;
+    let near = run(
+        "servizi_pubblici",
+        FeatureQuery { filter: Some(Filter::DWithin { geometry: duomo.clone(), distance: 1500.0 }), ..Default::default() },
+    )
+    .await;
     assert!(!near.is_empty());
     let (x, y) = navigli::crs::transform_point(Crs::CRS84, Crs::UTM32N, 9.1916, 45.4642).unwrap();
     for r in &near {
@@ -193,10 +222,22 @@ async fn spatial_predicates() {
 
     let milano = geometry(&containing[0]);
     let milano_lit = GeometryLiteral { geometry: milano.clone(), crs: Crs::UTM32N };
-    let within = run("servizi_pubblici", FeatureQuery { filter: Some(Filter::Spatial { op: SpatialOp::Within, geometry: milano_lit.clone() }), ..Default::default() }).await;
+    let within = run(
+        "servizi_pubblici",
+        FeatureQuery { filter: Some(Filter::Spatial { op: SpatialOp::Within, geometry: milano_lit.clone() }), ..Default::default() },
+    )
+    .await;
     assert!(!within.is_empty());
     assert!(within.iter().all(|r| milano.contains(&geometry(r))));
-    let intersecting = run("comuni", FeatureQuery { filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: milano_lit }), properties: Some(vec!["cod_istat".into()]), ..Default::default() }).await;
+    let intersecting = run(
+        "comuni",
+        FeatureQuery {
+            filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: milano_lit }),
+            properties: Some(vec!["cod_istat".into()]),
+            ..Default::default()
+        },
+    )
+    .await;
     assert!(intersecting.len() > 5, "Milano and its neighbours: {}", intersecting.len());
 }
 
@@ -254,11 +295,16 @@ async fn output_crs_and_property_selection() {
 async fn tenant_restriction_by_column_and_by_extent() {
     let abbiategrasso = common::comuni().iter().find(|c| c.slug == "abbiategrasso").unwrap();
     let scope = TenantScope { istat_code: abbiategrasso.istat_code.clone(), extent_lonlat: Bbox::new(8.85, 45.35, 8.95, 45.42).unwrap() };
-    let rows = run("edifici", FeatureQuery { tenant: Some(scope.clone()), properties: Some(vec!["cod_istat".into()]), skip_geometry: true, ..Default::default() }).await;
+    let rows = run(
+        "edifici",
+        FeatureQuery { tenant: Some(scope.clone()), properties: Some(vec!["cod_istat".into()]), skip_geometry: true, ..Default::default() },
+    )
+    .await;
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.values[0] == Value::Text(abbiategrasso.istat_code.clone())));
     // zone_omogenee has no tenant column: the comune's extent decides.
-    let zones = run("zone_omogenee", FeatureQuery { tenant: Some(scope), properties: Some(vec!["zona_code".into()]), ..Default::default() }).await;
+    let zones =
+        run("zone_omogenee", FeatureQuery { tenant: Some(scope), properties: Some(vec!["zona_code".into()]), ..Default::default() }).await;
     assert!(zones.iter().any(|z| z.values[0] == Value::Text("MA".into())), "{zones:?}");
     assert!(zones.len() < 8);
 }
@@ -285,7 +331,11 @@ async fn dropping_a_stream_early_frees_the_connection() {
             drop(stream);
         }
         // The pool (4 connections) still answers after 12 abandoned streams.
-        let n = tokio::time::timeout(std::time::Duration::from_secs(20), source.count(schema.clone(), FeatureQuery::default().resolve(&schema, 10).unwrap())).await;
+        let n = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            source.count(schema.clone(), FeatureQuery::default().resolve(&schema, 10).unwrap()),
+        )
+        .await;
         assert!(matches!(n, Ok(Ok(c)) if c > 1000), "{}: {n:?}", source.id());
         assert!(source.extent(schema.clone()).await.unwrap().is_some());
         source.check_layer(schema.clone()).await.unwrap();

@@ -98,7 +98,12 @@ fn ogc_validate(xml: &str, name: &str) {
     let file = dir.path().join(format!("{name}.xml"));
     std::fs::write(&file, xml).unwrap();
     let out = Command::new("/usr/bin/python3").arg(&tool).arg(&file).output().expect("run ogc-validate");
-    assert!(out.status.success(), "{name} is not schema-valid:\n{}\n{}\n{xml}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{name} is not schema-valid:\n{}\n{}\n{xml}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn demo_server() -> (Server, tempfile::TempDir) {
@@ -196,18 +201,26 @@ fn check_reports_every_error_at_once() {
         .unwrap()
         .replace("bind = \"127.0.0.1:8080\"", "bind = \"localhost\"\ncolour = \"red\"")
         .replace("crs = \"EPSG:32632\"\n", "")
-        .replace("group = \"dbt\"\nsource = \"main\"\ntable = \"edifici\"", "group = \"dbt\"\nsource = \"nessuna\"\ntable = \"edifici\"\ncrs = \"EPSG:1234\"")
+        .replace(
+            "group = \"dbt\"\nsource = \"main\"\ntable = \"edifici\"",
+            "group = \"dbt\"\nsource = \"nessuna\"\ntable = \"edifici\"\ncrs = \"EPSG:1234\"",
+        )
         .replace("comuni = \"data/comuni.csv\"", &format!("comuni = {:?}", common::root().join("data/comuni.csv").display().to_string()))
         .replace("id = \"015251\"", "id = \"099999\"");
     std::fs::write(&bad, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_navigli")).args(["check", "--config", bad.to_str().unwrap()]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    for expected in ["bind 'localhost'", "unknown key 'colour'", "unknown source 'nessuna'", "unsupported crs 'EPSG:1234'", "'099999' is neither"] {
+    for expected in
+        ["bind 'localhost'", "unknown key 'colour'", "unknown source 'nessuna'", "unsupported crs 'EPSG:1234'", "'099999' is neither"]
+    {
         assert!(stderr.contains(expected), "missing '{expected}' in:\n{stderr}");
     }
     assert!(stderr.lines().filter(|l| l.starts_with("error:")).count() >= 5, "{stderr}");
-    let ok = Command::new(env!("CARGO_BIN_EXE_navigli")).args(["check", "--config", common::root().join("layers.toml").to_str().unwrap()]).output().unwrap();
+    let ok = Command::new(env!("CARGO_BIN_EXE_navigli"))
+        .args(["check", "--config", common::root().join("layers.toml").to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
 }
 
@@ -225,7 +238,24 @@ fn real_boundaries_loaded_with_ogr2ogr() {
     let gpkg = dir.path().join("real.gpkg");
     let sql = "SELECT com_istat_code AS cod_istat, name AS nome FROM cmm_comuni_133_with_zones";
     let status = Command::new("ogr2ogr")
-        .args(["-f", "GPKG", gpkg.to_str().unwrap(), geojson.to_str().unwrap(), "-sql", sql, "-nln", "comuni", "-nlt", "MULTIPOLYGON", "-t_srs", "EPSG:32632", "-lco", "FID=fid", "-lco", "GEOMETRY_NAME=geom"])
+        .args([
+            "-f",
+            "GPKG",
+            gpkg.to_str().unwrap(),
+            geojson.to_str().unwrap(),
+            "-sql",
+            sql,
+            "-nln",
+            "comuni",
+            "-nlt",
+            "MULTIPOLYGON",
+            "-t_srs",
+            "EPSG:32632",
+            "-lco",
+            "FID=fid",
+            "-lco",
+            "GEOMETRY_NAME=geom",
+        ])
         .status()
         .expect("ogr2ogr (gdal-bin) must be installed: make test installs it");
     assert!(status.success());
@@ -283,11 +313,30 @@ groups = ["sit"]
     let (host, port) = host_port.split_once(':').unwrap();
     let pg = format!("PG:host={host} port={port} user=postgres dbname={db}");
     let status = Command::new("ogr2ogr")
-        .args(["-f", "PostgreSQL", &pg, geojson.to_str().unwrap(), "-sql", sql, "-nln", "real_comuni", "-nlt", "MULTIPOLYGON", "-t_srs", "EPSG:32632", "-lco", "FID=fid", "-lco", "GEOMETRY_NAME=geom", "-overwrite"])
+        .args([
+            "-f",
+            "PostgreSQL",
+            &pg,
+            geojson.to_str().unwrap(),
+            "-sql",
+            sql,
+            "-nln",
+            "real_comuni",
+            "-nlt",
+            "MULTIPOLYGON",
+            "-t_srs",
+            "EPSG:32632",
+            "-lco",
+            "FID=fid",
+            "-lco",
+            "GEOMETRY_NAME=geom",
+            "-overwrite",
+        ])
         .status()
         .unwrap();
     assert!(status.success());
-    std::fs::write(&config_path, std::fs::read_to_string(&config_path).unwrap().replace("table = \"comuni\"", "table = \"real_comuni\"")).unwrap();
+    std::fs::write(&config_path, std::fs::read_to_string(&config_path).unwrap().replace("table = \"comuni\"", "table = \"real_comuni\""))
+        .unwrap();
     let server = start(&config_path, &["--source", &format!("main={url}")]);
     check_milano(&server);
     assert_eq!(json(&server, "/ready")["status"], "ready");

@@ -37,7 +37,14 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { bind: "127.0.0.1:8080".into(), public_url: None, max_features: 10_000, max_body_bytes: 1 << 20, request_timeout_s: 30, workers: None }
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            max_features: 10_000,
+            max_body_bytes: 1 << 20,
+            request_timeout_s: 30,
+            workers: None,
+        }
     }
 }
 
@@ -324,7 +331,8 @@ impl Collector<'_> {
             Some(_) => format!("[[{section}]]"),
             None => format!("[{section}]"),
         };
-        let line = self.text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with(&header)).nth(index.unwrap_or(0)).map(|(n, _)| n + 1);
+        let line =
+            self.text.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with(&header)).nth(index.unwrap_or(0)).map(|(n, _)| n + 1);
         let mut loc = match line {
             Some(n) => format!("{}:{n} {header}", self.file),
             None => format!("{} {header}", self.file),
@@ -368,7 +376,11 @@ impl Collector<'_> {
 /// Loads and validates `path`; all errors come back together.
 pub fn load(path: &Path) -> Result<(Config, Vec<Finding>), ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigErrors(vec![Finding { severity: Severity::Error, location: path.display().to_string(), message: format!("cannot read: {e}") }])
+        ConfigErrors(vec![Finding {
+            severity: Severity::Error,
+            location: path.display().to_string(),
+            message: format!("cannot read: {e}"),
+        }])
     })?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
@@ -382,7 +394,11 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
         Ok(t) => t,
         Err(e) => {
             let msg = e.to_string().replace('\n', " ");
-            return Err(ConfigErrors(vec![Finding { severity: Severity::Error, location: file.to_string(), message: format!("TOML syntax: {msg}") }]));
+            return Err(ConfigErrors(vec![Finding {
+                severity: Severity::Error,
+                location: file.to_string(),
+                message: format!("TOML syntax: {msg}"),
+            }]));
         }
     };
     let mut server = ServerConfig::default();
@@ -410,14 +426,23 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
                     }
                 }
             }
-            other => c.error(file.to_string(), format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant)")),
+            other => {
+                c.error(file.to_string(), format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant)"))
+            }
         }
     }
     let tenants = match tenants {
         Some(t) => t,
         None => {
             c.error(file.to_string(), "missing [tenants] section");
-            TenantsConfig { comuni: default_comuni(), metro_id: default_metro_id(), metro_title: default_metro_title(), boundary_layer: None, groups: vec![], contact: Contact::default() }
+            TenantsConfig {
+                comuni: default_comuni(),
+                metro_id: default_metro_id(),
+                metro_title: default_metro_title(),
+                boundary_layer: None,
+                groups: vec![],
+                contact: Contact::default(),
+            }
         }
     };
     let comuni_path = base_dir.join(&tenants.comuni);
@@ -520,7 +545,10 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
             _ => {}
         }
         if Crs::parse(&l.crs).is_none() {
-            c.error(loc.clone(), format!("unsupported crs '{}' (supported: {})", l.crs, Crs::all().map(|c| c.code()).collect::<Vec<_>>().join(", ")));
+            c.error(
+                loc.clone(),
+                format!("unsupported crs '{}' (supported: {})", l.crs, Crs::all().map(|c| c.code()).collect::<Vec<_>>().join(", ")),
+            );
         }
         if !GEOMETRY_TYPES.contains(&l.geometry_type.as_str()) {
             c.error(loc.clone(), format!("geometry_type '{}' is not one of {}", l.geometry_type, GEOMETRY_TYPES.join(", ")));
@@ -563,7 +591,10 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
             None => c.error(tenants_loc.clone(), format!("boundary_layer '{b}' is not a layer")),
             Some(l) => match &l.tenant_column {
                 Some(tc) if l.attributes.iter().any(|a| &a.name == tc) => {}
-                _ => c.error(tenants_loc.clone(), format!("boundary_layer '{b}' must have a tenant_column that is also one of its attributes")),
+                _ => c.error(
+                    tenants_loc.clone(),
+                    format!("boundary_layer '{b}' must have a tenant_column that is also one of its attributes"),
+                ),
             },
         }
     }
@@ -695,7 +726,9 @@ groups = ["sit"]
 "#;
         let errors = load_str(text, "t.toml", &base()).unwrap_err().0;
         let messages: Vec<String> = errors.iter().map(|f| f.to_string()).collect();
-        for e in ["unknown key 'titel'", "unknown group 'nope'", "unknown source 'missing'", "geometry_type 'Blob'", "give 'table' or 'sql'"] {
+        for e in
+            ["unknown key 'titel'", "unknown group 'nope'", "unknown source 'missing'", "geometry_type 'Blob'", "give 'table' or 'sql'"]
+        {
             assert!(messages.iter().any(|m| m.contains(e)), "missing '{e}' in {messages:#?}");
         }
         assert!(messages.iter().any(|m| m.starts_with("error: t.toml:9 [[layer]] #1 (a)")), "{messages:#?}");

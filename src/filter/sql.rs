@@ -217,8 +217,12 @@ impl Writer<'_> {
             return format!("({col} IN ({}))", list.join(", "));
         }
         let list = match kind {
-            AttributeType::Int => Param::IntList(values.iter().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).collect()),
-            AttributeType::Float => Param::FloatList(values.iter().filter_map(|v| if let Value::Float(f) = v { Some(*f) } else { None }).collect()),
+            AttributeType::Int => {
+                Param::IntList(values.iter().filter_map(|v| if let Value::Int(i) = v { Some(*i) } else { None }).collect())
+            }
+            AttributeType::Float => {
+                Param::FloatList(values.iter().filter_map(|v| if let Value::Float(f) = v { Some(*f) } else { None }).collect())
+            }
             _ => Param::TextList(values.iter().map(|v| v.to_string()).collect()),
         };
         let p = self.bind(list);
@@ -362,11 +366,20 @@ mod tests {
 
     #[test]
     fn sqlite_spatial_uses_the_rtree() {
-        let q = FeatureQuery { bbox: Some((crate::crs::Bbox::new(500000.0, 5030000.0, 501000.0, 5031000.0).unwrap(), Crs::UTM32N)), ..Default::default() }
-            .resolve(&layer(), 100)
-            .unwrap();
+        let q = FeatureQuery {
+            bbox: Some((crate::crs::Bbox::new(500000.0, 5030000.0, 501000.0, 5031000.0).unwrap(), Crs::UTM32N)),
+            ..Default::default()
+        }
+        .resolve(&layer(), 100)
+        .unwrap();
         let s = count_statement(&Dialect::Sqlite { rtree: Some("rtree_edifici_geom".into()) }, &layer(), &q);
-        assert!(s.sql.starts_with("SELECT count(*) FROM \"dbt\".\"edifici\" WHERE (\"fid\" IN (SELECT id FROM \"rtree_edifici_geom\" WHERE minx <= ?1"), "{}", s.sql);
+        assert!(
+            s.sql.starts_with(
+                "SELECT count(*) FROM \"dbt\".\"edifici\" WHERE (\"fid\" IN (SELECT id FROM \"rtree_edifici_geom\" WHERE minx <= ?1"
+            ),
+            "{}",
+            s.sql
+        );
         assert!(s.sql.contains("navigli_spatial(\"geom\", ?5, ?6, ?7) = 1"), "{}", s.sql);
     }
 }

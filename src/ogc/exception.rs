@@ -176,7 +176,8 @@ mod tests {
 
     #[test]
     fn source_errors_hide_internals() {
-        let e: OgcException = SourceError::Unavailable { source_id: "main".into(), message: "postgresql://u:pw@h/db refused".into() }.into();
+        let e: OgcException =
+            SourceError::Unavailable { source_id: "main".into(), message: "postgresql://u:pw@h/db refused".into() }.into();
         assert!(!e.text.contains("pw"));
         assert_eq!(e.http_status(), 503);
     }

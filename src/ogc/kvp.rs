@@ -45,7 +45,8 @@ impl Kvp {
     /// The value of a mandatory parameter, or a `MissingParameterValue` exception.
     pub fn require(&self, name: &str) -> Result<&str, OgcException> {
         self.get(name).ok_or_else(|| {
-            OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", name.to_ascii_uppercase())).at(name)
+            OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", name.to_ascii_uppercase()))
+                .at(name)
         })
     }
 

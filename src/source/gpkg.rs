@@ -14,10 +14,13 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
-use super::{receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER};
+use super::{
+    receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value,
+    STREAM_BUFFER,
+};
 use crate::crs::Bbox;
-use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param};
 use crate::filter::like_matches;
+use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param};
 
 /// A GeoPackage file opened read-only.
 #[derive(Debug)]
@@ -58,7 +61,10 @@ impl GpkgSource {
             let source_id = id.clone();
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                let conn = idle.lock().map_err(|_| SourceError::Unavailable { source_id: source_id.clone(), message: "pool poisoned".into() })?.pop();
+                let conn = idle
+                    .lock()
+                    .map_err(|_| SourceError::Unavailable { source_id: source_id.clone(), message: "pool poisoned".into() })?
+                    .pop();
                 let conn = match conn {
                     Some(c) => c,
                     None => open_connection(&path).map_err(|error| SourceError::Sqlite { source_id: source_id.clone(), error })?,
@@ -100,7 +106,8 @@ impl GpkgSource {
 
 /// Opens a read-only connection with navigli's SQL functions registered.
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
     conn.set_prepared_statement_cache_capacity(64);
     register_functions(&conn)?;
     Ok(conn)
@@ -233,7 +240,9 @@ impl FeatureSource for GpkgSource {
     async fn ping(&self) -> Result<(), SourceError> {
         let id = self.id.clone();
         self.with_connection(move |c| {
-            c.query_row("SELECT count(*) FROM gpkg_contents", [], |r| r.get::<_, i64>(0)).map(|_| ()).map_err(|error| SourceError::Sqlite { source_id: id, error })
+            c.query_row("SELECT count(*) FROM gpkg_contents", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())
+                .map_err(|error| SourceError::Sqlite { source_id: id, error })
         })
         .await
     }
@@ -299,7 +308,9 @@ impl FeatureSource for GpkgSource {
         self.with_connection(move |conn| {
             let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
             let mut stmt = conn.prepare_cached(&statement.sql).map_err(|error| SourceError::Sqlite { source_id: id.clone(), error })?;
-            let n: i64 = stmt.query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0)).map_err(|error| SourceError::Sqlite { source_id: id.clone(), error })?;
+            let n: i64 = stmt
+                .query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0))
+                .map_err(|error| SourceError::Sqlite { source_id: id.clone(), error })?;
             Ok(n.max(0) as u64)
         })
         .await
@@ -312,7 +323,8 @@ impl FeatureSource for GpkgSource {
             let err = |error| SourceError::Sqlite { source_id: id.clone(), error };
             if let Some(rt) = rtree {
                 let sql = format!("SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {}", quote_ident(&rt));
-                let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(err)?;
+                let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) =
+                    conn.query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(err)?;
                 return Ok(match r {
                     (Some(a), Some(b), Some(c), Some(d)) => Bbox::new(a, b, c, d),
                     _ => None,

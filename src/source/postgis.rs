@@ -12,7 +12,10 @@ use futures_util::{pin_mut, StreamExt};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::NoTls;
 
-use super::{receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER};
+use super::{
+    receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value,
+    STREAM_BUFFER,
+};
 use crate::crs::Bbox;
 use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param, Statement};
 
@@ -186,6 +189,10 @@ impl FeatureSource for PostgisSource {
         let q = ResolvedQuery::probe(&layer);
         let statement = select_statement(&Self::dialect(&layer), &layer, &q);
         let client = self.client().await?;
-        client.prepare(&statement.sql).await.map(|_| ()).map_err(|e| SourceError::Schema { layer: layer.name.clone(), message: e.to_string() })
+        client
+            .prepare(&statement.sql)
+            .await
+            .map(|_| ())
+            .map_err(|e| SourceError::Schema { layer: layer.name.clone(), message: e.to_string() })
     }
 }

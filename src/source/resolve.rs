@@ -282,7 +282,8 @@ fn resolve_filter(layer: &SourceLayer, filter: &Filter) -> Result<Predicate, Que
             }
             let values = values.iter().map(|v| coerce(i, v)).collect::<Result<Vec<_>, _>>()?;
             // An integer column never equals a fractional literal: drop those, keep SQL typed.
-            let values: Vec<Value> = values.into_iter().filter(|v| !matches!(v, Value::Float(_)) || layer.attributes[i].kind == AttributeType::Float).collect();
+            let values: Vec<Value> =
+                values.into_iter().filter(|v| !matches!(v, Value::Float(_)) || layer.attributes[i].kind == AttributeType::Float).collect();
             if values.is_empty() {
                 Predicate::Or(vec![])
             } else {

@@ -31,7 +31,11 @@ impl ServiceError {
     pub fn tenant_not_found(key: &str, format: ReportFormat) -> ServiceError {
         let shown: String = key.chars().take(64).collect();
         ServiceError::new(
-            OgcException::new(ExceptionCode::NotFound, format!("no tenant '{shown}': use 'cmm', an ISTAT code (e.g. 015146) or a comune slug (e.g. milano); see / for the list")).at("tenant"),
+            OgcException::new(
+                ExceptionCode::NotFound,
+                format!("no tenant '{shown}': use 'cmm', an ISTAT code (e.g. 015146) or a comune slug (e.g. milano); see / for the list"),
+            )
+            .at("tenant"),
             format,
         )
     }

@@ -48,10 +48,7 @@ fn tenant_json(catalog: &Catalog, base: &str, t: &Tenant, caller: &Caller, with_
     if let TenantKind::Comune(c) = &t.kind {
         v["comune"] = json!({ "istat_code": c.istat_code, "name": c.name, "zona_omogenea": c.zona_name, "population": c.population, "area_km2": c.area_km2 });
     }
-    let layers: Vec<Json> = catalog
-        .visible_layers(t, caller)
-        .map(|l| if with_layers { layer_json(l) } else { json!(l.name()) })
-        .collect();
+    let layers: Vec<Json> = catalog.visible_layers(t, caller).map(|l| if with_layers { layer_json(l) } else { json!(l.name()) }).collect();
     v["layers"] = json!(layers);
     v
 }
@@ -93,9 +90,18 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
     );
     h.push_str("<h2>Layers</h2><table><tr><th>name</th><th>title</th><th>group</th><th>geometry</th></tr>");
     for l in catalog.visible_layers(metro, &caller) {
-        let _ = write!(h, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(l.name()), esc(&l.config.title), esc(&l.config.group), esc(&l.config.geometry_type));
+        let _ = write!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(l.name()),
+            esc(&l.config.title),
+            esc(&l.config.group),
+            esc(&l.config.geometry_type)
+        );
     }
-    h.push_str("</table><h2>Tenants</h2><table><tr><th>id</th><th>tenant</th><th>zona omogenea</th><th>WMS</th><th>WFS</th><th>layers</th></tr>");
+    h.push_str(
+        "</table><h2>Tenants</h2><table><tr><th>id</th><th>tenant</th><th>zona omogenea</th><th>WMS</th><th>WFS</th><th>layers</th></tr>",
+    );
     for t in &catalog.tenants {
         let key = t.slug.as_deref().unwrap_or(&t.id);
         let zona = match &t.kind {
@@ -144,7 +150,8 @@ pub async fn tenant_page(state: web::Data<AppState>, path: web::Path<String>, re
         est = if tenant.extent_estimated { " (estimated)" } else { "" }
     );
     for l in catalog.visible_layers(tenant, &caller) {
-        let _ = write!(h, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", esc(l.name()), esc(&l.config.title), esc(&l.config.group));
+        let _ =
+            write!(h, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", esc(l.name()), esc(&l.config.title), esc(&l.config.group));
     }
     h.push_str("</table></body></html>\n");
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(h))

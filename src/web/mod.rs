@@ -55,10 +55,8 @@ async fn health() -> HttpResponse {
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let checks = state.catalog.readiness().await;
     let all_ok = checks.iter().all(|(_, r)| r.is_ok());
-    let sources: Vec<_> = checks
-        .iter()
-        .map(|(id, r)| serde_json::json!({ "id": id, "ok": r.is_ok(), "error": r.as_ref().err() }))
-        .collect();
+    let sources: Vec<_> =
+        checks.iter().map(|(id, r)| serde_json::json!({ "id": id, "ok": r.is_ok(), "error": r.as_ref().err() })).collect();
     let body = serde_json::json!({ "status": if all_ok { "ready" } else { "unavailable" }, "sources": sources });
     if all_ok {
         HttpResponse::Ok().json(body)
@@ -69,7 +67,10 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let path: String = req.path().chars().take(100).collect();
-    Err(ServiceError::new(OgcException::new(ExceptionCode::NotFound, format!("no resource at {path}; see / for the services")), ReportFormat::Json))
+    Err(ServiceError::new(
+        OgcException::new(ExceptionCode::NotFound, format!("no resource at {path}; see / for the services")),
+        ReportFormat::Json,
+    ))
 }
 
 /// The exception format for a service path and the VERSION a client asked for.
@@ -87,13 +88,18 @@ fn report_format(service: &str, kvp: &Kvp) -> ReportFormat {
 /// The OGC service named by the path (`wms`, `wfs`) or, on `/ows`, by SERVICE.
 fn resolve_service(path_service: &str, kvp: &Kvp) -> Result<&'static str, OgcException> {
     let asked = kvp.get("service").map(|s| s.to_ascii_uppercase());
-    let invalid = |s: &str| OgcException::new(ExceptionCode::InvalidParameterValue, format!("SERVICE={s} is not offered here (WMS, WFS)")).at("service");
+    let invalid = |s: &str| {
+        OgcException::new(ExceptionCode::InvalidParameterValue, format!("SERVICE={s} is not offered here (WMS, WFS)")).at("service")
+    };
     match (path_service, asked.as_deref()) {
         ("wms", None | Some("WMS")) => Ok("WMS"),
         ("wfs", None | Some("WFS")) => Ok("WFS"),
         ("ows", Some("WMS")) => Ok("WMS"),
         ("ows", Some("WFS")) => Ok("WFS"),
-        ("ows", None) => Err(OgcException::new(ExceptionCode::MissingParameterValue, "parameter SERVICE is mandatory on /ows (WMS or WFS)").at("service")),
+        ("ows", None) => {
+            Err(OgcException::new(ExceptionCode::MissingParameterValue, "parameter SERVICE is mandatory on /ows (WMS or WFS)")
+                .at("service"))
+        }
         (_, Some(s)) => Err(invalid(s)),
         _ => Err(invalid(path_service)),
     }
@@ -101,7 +107,8 @@ fn resolve_service(path_service: &str, kvp: &Kvp) -> Result<&'static str, OgcExc
 
 /// Operations each service will answer; protocol modules plug in here.
 const WMS_OPERATIONS: &[&str] = &["GetCapabilities", "GetMap", "GetFeatureInfo", "GetLegendGraphic"];
-const WFS_OPERATIONS: &[&str] = &["GetCapabilities", "DescribeFeatureType", "GetFeature", "GetPropertyValue", "ListStoredQueries", "DescribeStoredQueries"];
+const WFS_OPERATIONS: &[&str] =
+    &["GetCapabilities", "DescribeFeatureType", "GetFeature", "GetPropertyValue", "ListStoredQueries", "DescribeStoredQueries"];
 
 async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, path_service) = path.into_inner();
@@ -123,7 +130,10 @@ async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>,
     let (tenant_key, service) = path.into_inner();
     let format = if service == "wms" { ReportFormat::Wms130 } else { ReportFormat::Ows11 };
     state.tenant(&tenant_key, format)?;
-    Err(ServiceError::new(OgcException::new(ExceptionCode::OperationNotSupported, "XML POST requests are not available yet; use KVP GET").at("request"), format))
+    Err(ServiceError::new(
+        OgcException::new(ExceptionCode::OperationNotSupported, "XML POST requests are not available yet; use KVP GET").at("request"),
+        format,
+    ))
 }
 
 /// Starts the HTTP server and runs until SIGINT/SIGTERM (graceful: in-flight requests finish).

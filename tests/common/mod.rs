@@ -76,7 +76,10 @@ pub fn demo_postgis() -> Option<&'static str> {
     static URL: OnceLock<Option<String>> = OnceLock::new();
     URL.get_or_init(|| {
         let Ok(url) = std::env::var("NAVIGLI_TEST_DATABASE_URL") else {
-            assert!(std::env::var_os("NAVIGLI_REQUIRE_POSTGIS").is_none(), "NAVIGLI_REQUIRE_POSTGIS is set but NAVIGLI_TEST_DATABASE_URL is not");
+            assert!(
+                std::env::var_os("NAVIGLI_REQUIRE_POSTGIS").is_none(),
+                "NAVIGLI_REQUIRE_POSTGIS is set but NAVIGLI_TEST_DATABASE_URL is not"
+            );
             eprintln!("NOTE: NAVIGLI_TEST_DATABASE_URL not set: PostGIS half of the backend suite NOT RUN (use `make test`)");
             return None;
         };
@@ -90,7 +93,9 @@ pub fn demo_postgis() -> Option<&'static str> {
                 let fp = fingerprint();
                 let done = client.query_opt("SELECT 1 FROM navigli_test_fixture WHERE fingerprint = $1", &[&fp]).await.expect("marker");
                 if done.is_none() {
-                    navigli::demo::load_postgis(&loader_url, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 }).await.expect("load demo into PostGIS");
+                    navigli::demo::load_postgis(&loader_url, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 })
+                        .await
+                        .expect("load demo into PostGIS");
                     client.execute("DELETE FROM navigli_test_fixture", &[]).await.expect("marker");
                     client.execute("INSERT INTO navigli_test_fixture VALUES ($1)", &[&fp]).await.expect("marker");
                 }
@@ -109,7 +114,12 @@ pub fn demo_postgis() -> Option<&'static str> {
 pub fn sources() -> Vec<Arc<dyn FeatureSource>> {
     let mut out: Vec<Arc<dyn FeatureSource>> = vec![Arc::new(GpkgSource::open("gpkg", demo_gpkg(), 4).expect("open gpkg"))];
     if let Some(url) = demo_postgis() {
-        let options = PostgisOptions { url: url.to_string(), pool_size: 4, statement_timeout: Duration::from_secs(30), connect_timeout: Duration::from_secs(5) };
+        let options = PostgisOptions {
+            url: url.to_string(),
+            pool_size: 4,
+            statement_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+        };
         out.push(Arc::new(PostgisSource::new("postgis", &options).expect("postgis pool")));
     }
     out
