@@ -109,6 +109,10 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn =
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // SQLite's legacy misfeature reads an unknown "quoted identifier" as a string literal, which
+    // would turn a misconfigured column into a constant. Make it an error, as in PostgreSQL.
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     register_functions(&conn)?;
     Ok(conn)
 }

@@ -69,7 +69,12 @@ pub fn render_report(e: &OgcException, format: ReportFormat) -> (String, &'stati
         ReportFormat::Wms111 => {
             out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
             out.push_str("<!DOCTYPE ServiceExceptionReport SYSTEM \"http://schemas.opengis.net/wms/1.1.1/exception_1_1_1.dtd\">\n");
-            let _ = write!(out, "<ServiceExceptionReport version=\"1.1.1\">\n  <ServiceException code=\"{code}\"{locator}>{text}</ServiceException>\n</ServiceExceptionReport>\n");
+            // The 1.1.1 DTD has no locator attribute: name the parameter in the text instead.
+            let text = match e.locator.as_deref() {
+                Some(l) => format!("{} ({text})", xml_escape(l)),
+                None => text.into_owned(),
+            };
+            let _ = write!(out, "<ServiceExceptionReport version=\"1.1.1\">\n  <ServiceException code=\"{code}\">{text}</ServiceException>\n</ServiceExceptionReport>\n");
             (out, "application/vnd.ogc.se_xml")
         }
         ReportFormat::Json => {
