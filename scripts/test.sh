@@ -16,7 +16,7 @@ cleanup() {
   rm -rf "$PGDIR"
 }
 trap cleanup EXIT
-as_pg "$BIN/initdb" -D "$PGDIR/data" -U postgres -A trust --no-sync >/dev/null
+as_pg "$BIN/initdb" -D "$PGDIR/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
 psql -q -h 127.0.0.1 -p "$PORT" -U postgres -c 'CREATE DATABASE navigli' >/dev/null
 echo "PostgreSQL/PostGIS on 127.0.0.1:$PORT"

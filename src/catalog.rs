@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 
 use crate::config::{Access, Comune, Config, Contact, GroupConfig, LayerConfig, ServerConfig, SourceConfig, SourceKind};
 use crate::crs::{Bbox, Crs};
+use crate::filter::GeometryLiteral;
 use crate::source::gpkg::GpkgSource;
 use crate::source::postgis::{PostgisOptions, PostgisSource};
 use crate::source::{Attribute, FeatureQuery, FeatureSource, Relation, SourceError, SourceLayer, TenantScope};
@@ -62,6 +63,8 @@ pub struct Tenant {
     pub extent_lonlat: Bbox,
     /// The extent is an estimate (boundary layer unavailable at start-up).
     pub extent_estimated: bool,
+    /// The comune's boundary, when the boundary layer had it.
+    pub boundary: Option<Arc<GeometryLiteral>>,
 }
 
 impl Tenant {
@@ -69,7 +72,9 @@ impl Tenant {
     pub fn scope(&self) -> Option<TenantScope> {
         match &self.kind {
             TenantKind::Metro => None,
-            TenantKind::Comune(c) => Some(TenantScope { istat_code: c.istat_code.clone(), extent_lonlat: self.extent_lonlat }),
+            TenantKind::Comune(c) => {
+                Some(TenantScope { istat_code: c.istat_code.clone(), extent_lonlat: self.extent_lonlat, boundary: self.boundary.clone() })
+            }
         }
     }
 }
@@ -123,6 +128,9 @@ pub enum CatalogError {
     /// Bad `--source` override.
     #[error("{0}")]
     Override(String),
+    /// A layer's table does not match its configuration.
+    #[error("{0}")]
+    Layer(SourceError),
 }
 
 /// Replaces a source by a PostGIS one: `id=postgresql://…` (from `navigli serve --source`).
@@ -136,6 +144,7 @@ pub fn apply_source_override(config: &mut Config, spec: &str) -> Result<(), Cata
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         source.kind = SourceKind::Postgis;
         source.url = Some(url.to_string());
+        source.url_from_cli = true;
     } else {
         source.kind = SourceKind::Gpkg;
         source.path = Some(url.into());
@@ -193,23 +202,37 @@ fn estimated_extent(c: &Comune) -> Bbox {
     Bbox { min_x: c.centroid_lon - dlon, min_y: c.centroid_lat - dlat, max_x: c.centroid_lon + dlon, max_y: c.centroid_lat + dlat }
 }
 
-/// Reads each comune's extent (lon/lat) from the boundary layer.
-async fn boundary_extents(layer: &Layer) -> Result<HashMap<String, Bbox>, String> {
+/// A comune's boundary as read from the boundary layer.
+struct Boundary {
+    extent_lonlat: Bbox,
+    geometry: Arc<GeometryLiteral>,
+}
+
+/// Reads each comune's boundary (native CRS) and extent (lon/lat) from the boundary layer.
+async fn read_boundaries(layer: &Layer) -> Result<HashMap<String, Boundary>, String> {
     use geozero::ToGeo;
     let column = layer.schema.tenant_column.clone().ok_or("boundary layer has no tenant_column")?;
-    let query = FeatureQuery { properties: Some(vec![column]), output_crs: Some(Crs::CRS84), ..Default::default() };
+    let query = FeatureQuery { properties: Some(vec![column]), ..Default::default() };
     let resolved = query.resolve(&layer.schema, u64::MAX).map_err(|e| e.to_string())?;
     let mut stream = layer.source.query(layer.schema.clone(), resolved).await.map_err(|e| e.to_string())?;
-    let mut out: HashMap<String, Bbox> = HashMap::new();
+    let mut parts: BTreeMap<String, Vec<geo::Polygon<f64>>> = BTreeMap::new();
     while let Some(feature) = stream.next().await {
         let feature = feature.map_err(|e| e.to_string())?;
         let (Some(wkb), Some(code)) = (feature.wkb, feature.values.first()) else { continue };
-        let geometry = geozero::wkb::Wkb(wkb).to_geo().map_err(|e| e.to_string())?;
-        if let Some(b) = Bbox::of_geometry(&geometry) {
-            let key = code.to_string();
-            let merged = out.get(&key).map_or(b, |o| o.union(&b));
-            out.insert(key, merged);
+        let polygons = parts.entry(code.to_string()).or_default();
+        match geozero::wkb::Wkb(wkb).to_geo().map_err(|e| e.to_string())? {
+            geo::Geometry::Polygon(p) => polygons.push(p),
+            geo::Geometry::MultiPolygon(mp) => polygons.extend(mp.0),
+            _ => return Err(format!("boundary of {code} is not a polygon")),
         }
+    }
+    let crs = layer.schema.crs;
+    let mut out = HashMap::new();
+    for (code, polygons) in parts {
+        let geometry = geo::Geometry::MultiPolygon(geo::MultiPolygon(polygons));
+        let Some(native) = Bbox::of_geometry(&geometry) else { continue };
+        let extent_lonlat = crate::crs::transform_bbox(crs, Crs::CRS84, &native).map_err(|e| e.to_string())?;
+        out.insert(code, Boundary { extent_lonlat, geometry: Arc::new(GeometryLiteral { geometry, crs }) });
     }
     Ok(out)
 }
@@ -231,8 +254,18 @@ impl Catalog {
             .map(|l| Arc::new(Layer { config: l.clone(), schema: Arc::new(source_layer(l)), source: sources[&l.source].clone() }))
             .collect();
 
-        let extents = match config.tenants.boundary_layer.as_ref().and_then(|b| layers.iter().find(|l| l.name() == b.as_str())) {
-            Some(layer) => match boundary_extents(layer).await {
+        // Fail fast on a layer whose table or columns do not match the configuration; a source
+        // that is not reachable yet is only logged (see /ready).
+        for layer in &layers {
+            match layer.source.check_layer(layer.schema.clone()).await {
+                Ok(()) => {}
+                Err(e @ SourceError::Schema { .. }) => return Err(CatalogError::Layer(e)),
+                Err(e) => tracing::warn!("layer {} not checked: {e}", layer.name()),
+            }
+        }
+
+        let mut extents = match config.tenants.boundary_layer.as_ref().and_then(|b| layers.iter().find(|l| l.name() == b.as_str())) {
+            Some(layer) => match read_boundaries(layer).await {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::warn!("boundary layer {} unreadable, using estimated comune extents: {e}", layer.name());
@@ -272,23 +305,20 @@ impl Catalog {
                 groups,
                 extent_lonlat: extent,
                 extent_estimated: estimated,
+                boundary: None,
             }
         };
 
         let mut comune_tenants = Vec::with_capacity(config.comuni.len());
         for c in &config.comuni {
-            let (extent, estimated) = match extents.get(&c.istat_code) {
-                Some(b) => (*b, false),
-                None => (estimated_extent(c), true),
+            let (extent, boundary) = match extents.remove(&c.istat_code) {
+                Some(b) => (b.extent_lonlat, Some(b.geometry)),
+                None => (estimated_extent(c), None),
             };
-            comune_tenants.push(make(
-                &c.istat_code,
-                Some(c.slug.clone()),
-                format!("Comune di {}", c.name),
-                TenantKind::Comune(c.clone()),
-                extent,
-                estimated,
-            ));
+            let title = format!("Comune di {}", c.name);
+            let mut tenant = make(&c.istat_code, Some(c.slug.clone()), title, TenantKind::Comune(c.clone()), extent, boundary.is_none());
+            tenant.boundary = boundary;
+            comune_tenants.push(tenant);
         }
         let metro_extent = comune_tenants.iter().map(|t| t.extent_lonlat).reduce(|a, b| a.union(&b)).unwrap_or(Bbox {
             min_x: 8.7,

@@ -95,7 +95,7 @@ async fn every_comparison_operator() {
         (CompareOp::Gt, |x| x > 12.0),
         (CompareOp::Ge, |x| x >= 12.0),
     ];
-    let tenant = Some(TenantScope { istat_code: "015002".into(), extent_lonlat: Bbox::new(8.8, 45.3, 9.0, 45.5).unwrap() });
+    let tenant = Some(TenantScope { istat_code: "015002".into(), extent_lonlat: Bbox::new(8.8, 45.3, 9.0, 45.5).unwrap(), boundary: None });
     let total =
         run("edifici", FeatureQuery { properties: props.clone(), tenant: tenant.clone(), skip_geometry: true, ..Default::default() })
             .await
@@ -243,7 +243,7 @@ async fn spatial_predicates() {
 
 #[tokio::test]
 async fn paging_is_stable_and_complete() {
-    let tenant = Some(TenantScope { istat_code: "015002".into(), extent_lonlat: Bbox::new(8.8, 45.3, 9.0, 45.5).unwrap() });
+    let tenant = Some(TenantScope { istat_code: "015002".into(), extent_lonlat: Bbox::new(8.8, 45.3, 9.0, 45.5).unwrap(), boundary: None });
     let base = FeatureQuery {
         sort: vec![SortKey { property: "piani".into(), descending: true }, SortKey { property: "anno_costr".into(), descending: false }],
         tenant,
@@ -294,7 +294,11 @@ async fn output_crs_and_property_selection() {
 #[tokio::test]
 async fn tenant_restriction_by_column_and_by_extent() {
     let abbiategrasso = common::comuni().iter().find(|c| c.slug == "abbiategrasso").unwrap();
-    let scope = TenantScope { istat_code: abbiategrasso.istat_code.clone(), extent_lonlat: Bbox::new(8.85, 45.35, 8.95, 45.42).unwrap() };
+    let scope = TenantScope {
+        istat_code: abbiategrasso.istat_code.clone(),
+        extent_lonlat: Bbox::new(8.85, 45.35, 8.95, 45.42).unwrap(),
+        boundary: None,
+    };
     let rows = run(
         "edifici",
         FeatureQuery { tenant: Some(scope.clone()), properties: Some(vec!["cod_istat".into()]), skip_geometry: true, ..Default::default() },
@@ -351,4 +355,25 @@ async fn a_misconfigured_layer_is_reported_by_check_layer() {
     for source in common::sources() {
         assert!(source.check_layer(schema.clone()).await.is_err(), "{}", source.id());
     }
+}
+
+#[tokio::test]
+async fn tenant_restriction_by_boundary_polygon() {
+    // zone_omogenee has no tenant column: with a known boundary, only zones touching the
+    // comune's polygon qualify (not every zone in its bounding box).
+    let milano =
+        run("comuni", FeatureQuery { filter: Some(compare("cod_istat", CompareOp::Eq, Value::Text(MILANO.into()))), ..Default::default() })
+            .await;
+    let boundary = std::sync::Arc::new(GeometryLiteral { geometry: geometry(&milano[0]), crs: Crs::UTM32N });
+    let extent = Bbox::new(9.0, 45.3, 9.3, 45.6).unwrap();
+    let scope = TenantScope { istat_code: MILANO.into(), extent_lonlat: extent, boundary: Some(boundary) };
+    let by_polygon =
+        run("zone_omogenee", FeatureQuery { tenant: Some(scope), properties: Some(vec!["zona_code".into()]), ..Default::default() }).await;
+    let by_box = run(
+        "zone_omogenee",
+        FeatureQuery { bbox: Some((extent, Crs::CRS84)), properties: Some(vec!["zona_code".into()]), ..Default::default() },
+    )
+    .await;
+    assert!(by_polygon.iter().any(|z| z.values[0] == Value::Text("MI".into())));
+    assert!(by_polygon.len() < by_box.len(), "{} zones by polygon, {} by box", by_polygon.len(), by_box.len());
 }

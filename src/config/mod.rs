@@ -82,6 +82,9 @@ pub struct SourceConfig {
     /// Statement timeout, milliseconds (PostGIS).
     #[serde(default = "default_statement_timeout")]
     pub statement_timeout_ms: u64,
+    /// The URL came from the command line (`serve --source`): it wins over `DATABASE_URL`.
+    #[serde(skip)]
+    pub url_from_cli: bool,
 }
 
 fn default_pool_size() -> usize {
@@ -578,6 +581,9 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
     }
 
     let tenants_loc = c.locate("tenants", None, None);
+    if let Some(clash) = cfg.comuni.iter().find(|k| k.slug == cfg.tenants.metro_id || k.istat_code == cfg.tenants.metro_id) {
+        c.error(tenants_loc.clone(), format!("metro_id '{}' collides with the comune {}", cfg.tenants.metro_id, clash.name));
+    }
     if !is_ncname(&cfg.tenants.metro_id) || cfg.tenants.metro_id.bytes().all(|b| b.is_ascii_digit()) {
         c.error(tenants_loc.clone(), format!("metro_id '{}' must be a name", cfg.tenants.metro_id));
     }
@@ -627,6 +633,9 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
 impl SourceConfig {
     /// The PostgreSQL URL to use: `DATABASE_URL` wins over the file.
     pub fn effective_url(&self) -> Option<String> {
+        if self.url_from_cli {
+            return self.url.clone();
+        }
         std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()).or_else(|| self.url.clone())
     }
 }

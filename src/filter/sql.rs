@@ -52,9 +52,22 @@ pub struct Statement {
     pub params: Vec<Param>,
 }
 
-/// Quotes an identifier: `"name"` with inner quotes doubled; `schema.table` quotes each part.
+/// Quotes an identifier: `"name"` with inner quotes doubled.
 pub fn quote_ident(name: &str) -> String {
-    name.split('.').map(|part| format!("\"{}\"", part.replace('"', "\"\""))).collect::<Vec<_>>().join(".")
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Quotes a table name; `schema.table` quotes each part.
+pub fn quote_table(name: &str) -> String {
+    name.split('.').map(quote_ident).collect::<Vec<_>>().join(".")
+}
+
+/// The FROM target of a layer: its quoted table, or its SQL as an aliased sub-query.
+pub fn from_clause(layer: &SourceLayer) -> String {
+    match &layer.relation {
+        Relation::Table(t) => quote_table(t),
+        Relation::Sql(sql) => format!("({sql}) AS \"navigli_src\""),
+    }
 }
 
 struct Writer<'a> {
@@ -129,8 +142,9 @@ impl Writer<'_> {
             Predicate::Or(v) if v.is_empty() => "(1=0)".into(),
             Predicate::And(v) => format!("({})", v.iter().map(|p| self.predicate(p)).collect::<Vec<_>>().join(" AND ")),
             Predicate::Or(v) => format!("({})", v.iter().map(|p| self.predicate(p)).collect::<Vec<_>>().join(" OR ")),
-            // NOT over a NULL comparison is NULL in both dialects; COALESCE keeps NOT two-valued
-            // so that `NOT (a = 1)` includes rows where `a` is NULL in neither backend.
+            // NOT over a NULL comparison would be NULL (row dropped). As in FES, a comparison
+            // with a NULL property is false, so `NOT (a = 1)` keeps the rows where `a` is NULL
+            // (on both backends); `a <> 1` does not.
             Predicate::Not(inner) => format!("(NOT COALESCE({}, FALSE))", self.predicate(inner)),
             Predicate::Compare { attr, op, value } => {
                 let lhs = if *op == CompareOp::Eq || *op == CompareOp::Ne { self.column(*attr) } else { self.ordered_column(*attr) };
@@ -149,7 +163,7 @@ impl Writer<'_> {
                 match self.dialect {
                     Dialect::Postgres { .. } => {
                         let op = if *match_case { "LIKE" } else { "ILIKE" };
-                        format!("({col}::text {op} {pat} ESCAPE '\\')")
+                        format!("({col}::text {op} {pat} ESCAPE E'\\\\')")
                     }
                     Dialect::Sqlite { .. } => format!("(navigli_like({col}, {pat}, {}) = 1)", *match_case as i32),
                 }
@@ -233,13 +247,6 @@ impl Writer<'_> {
         }
     }
 
-    fn from(&self) -> String {
-        match &self.layer.relation {
-            Relation::Table(t) => quote_ident(t),
-            Relation::Sql(sql) => format!("({sql}) AS \"navigli_src\""),
-        }
-    }
-
     fn where_clause(&mut self, q: &ResolvedQuery) -> String {
         match &q.predicate {
             None => String::new(),
@@ -293,7 +300,7 @@ impl Writer<'_> {
 pub fn select_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery) -> Statement {
     let mut w = Writer { dialect, layer, params: Vec::new() };
     let select = w.select_list(q);
-    let from = w.from();
+    let from = from_clause(layer);
     let filter = w.where_clause(q);
     let order = w.order_by(q);
     let limit = w.bind(Param::Int(q.limit.min(i64::MAX as u64) as i64));
@@ -304,7 +311,7 @@ pub fn select_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuer
 /// The COUNT for a feature query (offset and limit ignored).
 pub fn count_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery) -> Statement {
     let mut w = Writer { dialect, layer, params: Vec::new() };
-    let from = w.from();
+    let from = from_clause(layer);
     let filter = w.where_clause(q);
     let count = if w.is_pg() { "count(*)::int8" } else { "count(*)" };
     Statement { sql: format!("SELECT {count} FROM {from}{filter}"), params: w.params }
@@ -336,7 +343,8 @@ mod tests {
     #[test]
     fn quoting_doubles_quotes_and_splits_schema() {
         assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
-        assert_eq!(quote_ident("dbt.edifici"), "\"dbt\".\"edifici\"");
+        assert_eq!(quote_ident("a.b"), "\"a.b\"");
+        assert_eq!(quote_table("dbt.edifici"), "\"dbt\".\"edifici\"");
     }
 
     #[test]

@@ -19,7 +19,8 @@ impl Kvp {
     /// Parses a raw (still percent-encoded) query string.
     pub fn parse(query: &str) -> Result<Kvp, OgcException> {
         if query.len() > MAX_QUERY_BYTES {
-            return Err(OgcException::new(ExceptionCode::NoApplicableCode, format!("query string longer than {MAX_QUERY_BYTES} bytes")));
+            return Err(OgcException::new(ExceptionCode::NoApplicableCode, format!("query string longer than {MAX_QUERY_BYTES} bytes"))
+                .with_status(414));
         }
         let mut params: Vec<(String, String)> = Vec::new();
         for (k, v) in form_urlencoded::parse(query.as_bytes()) {
@@ -27,7 +28,9 @@ impl Kvp {
                 continue;
             }
             if params.len() >= MAX_PARAMS {
-                return Err(OgcException::new(ExceptionCode::NoApplicableCode, format!("more than {MAX_PARAMS} parameters")));
+                return Err(
+                    OgcException::new(ExceptionCode::NoApplicableCode, format!("more than {MAX_PARAMS} parameters")).with_status(400)
+                );
             }
             let key = k.to_ascii_lowercase();
             if !params.iter().any(|(existing, _)| *existing == key) {

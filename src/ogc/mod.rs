@@ -7,7 +7,8 @@ pub mod kvp;
 
 /// Escapes text for XML content and attribute values.
 pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) && !s.chars().any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) {
+    let forbidden = |c: char| ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}';
+    if !s.contains(['&', '<', '>', '"', '\'']) && !s.chars().any(forbidden) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -20,6 +21,7 @@ pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
             '\'' => out.push_str("&apos;"),
             // Control characters are not allowed in XML 1.0: drop them.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::crs::Bbox;
 use crate::filter::like_matches;
-use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param};
+use crate::filter::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param};
 
 /// A GeoPackage file opened read-only.
 #[derive(Debug)]
@@ -146,7 +146,9 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         let text = match ctx.get_raw(0) {
             ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
             ValueRef::Null => return Ok(None),
-            other => format!("{other:?}"),
+            ValueRef::Integer(i) => i.to_string(),
+            ValueRef::Real(f) => f.to_string(),
+            ValueRef::Blob(_) => return Ok(None),
         };
         let pattern: String = ctx.get(1)?;
         let match_case: bool = ctx.get::<i64>(2)? != 0;
@@ -259,42 +261,59 @@ impl FeatureSource for GpkgSource {
         let id = self.id.clone();
         let producer = self.with_connection(move |conn| {
             let err = |error| SourceError::Sqlite { source_id: id.clone(), error };
-            let mut stmt = conn.prepare_cached(&statement.sql).map_err(err)?;
-            let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
-            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(err)?;
-            loop {
-                let row = match rows.next() {
-                    Ok(Some(row)) => row,
-                    Ok(None) => break,
-                    Err(error) => {
-                        let _ = tx.blocking_send(Err(err(error)));
-                        break;
-                    }
-                };
-                let item = (|| {
-                    let fid: i64 = row.get(0).map_err(err)?;
-                    let wkb = match row.get_ref(1).map_err(err)? {
-                        ValueRef::Blob(b) => gpkg_wkb(b).map(<[u8]>::to_vec),
-                        _ => None,
-                    };
-                    let wkb = match wkb {
-                        Some(w) => Some(reproject_wkb(&layer.name, fid, w, query.native_crs, query.output_crs)?),
-                        None => None,
-                    };
-                    let values = query
-                        .columns
-                        .iter()
-                        .enumerate()
-                        .map(|(n, &attr)| row.get_ref(n + 2).map(|v| read_value(layer.attributes[attr].kind, v)).map_err(err))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(Feature { id: fid, wkb, values })
-                })();
-                let failed = item.is_err();
-                if tx.blocking_send(item).is_err() || failed {
-                    break; // consumer gone, or error delivered
-                }
+            if tx.is_closed() {
+                return Ok(()); // the consumer left while this query waited for a connection
             }
-            Ok(())
+            // Abandon the statement (even mid-sort) as soon as the consumer is gone.
+            let watch = tx.clone();
+            conn.progress_handler(10_000, Some(move || watch.is_closed()));
+            let result = (|| {
+                let mut stmt = conn.prepare_cached(&statement.sql).map_err(err)?;
+                let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
+                let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(err)?;
+                loop {
+                    let row = match rows.next() {
+                        Ok(Some(row)) => row,
+                        Ok(None) => break,
+                        Err(error) => {
+                            let _ = tx.blocking_send(Err(err(error)));
+                            break;
+                        }
+                    };
+                    let item = (|| {
+                        let fid: i64 = row.get(0).map_err(err)?;
+                        let wkb = match row.get_ref(1).map_err(err)? {
+                            ValueRef::Blob(b) => gpkg_wkb(b).map(<[u8]>::to_vec),
+                            _ => None,
+                        };
+                        let wkb = match wkb {
+                            Some(w) => Some(reproject_wkb(&layer.name, fid, w, query.native_crs, query.output_crs)?),
+                            None => None,
+                        };
+                        let values = query
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(n, &attr)| row.get_ref(n + 2).map(|v| read_value(layer.attributes[attr].kind, v)).map_err(err))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        Ok(Feature { id: fid, wkb, values })
+                    })();
+                    let failed = item.is_err();
+                    if tx.blocking_send(item).is_err() || failed {
+                        break; // consumer gone, or error delivered
+                    }
+                }
+                Ok(())
+            })();
+            conn.progress_handler(0, None::<fn() -> bool>);
+            match result {
+                Err(SourceError::Sqlite { error: rusqlite::Error::SqliteFailure(e, _), .. })
+                    if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
         });
         // The producer runs on its own; its errors (e.g. a bad statement) end the stream.
         tokio::spawn(async move {
@@ -334,11 +353,7 @@ impl FeatureSource for GpkgSource {
                     _ => None,
                 });
             }
-            let from = match &layer.relation {
-                super::Relation::Table(t) => quote_ident(t),
-                super::Relation::Sql(s) => format!("({s}) AS \"navigli_src\""),
-            };
-            let sql = format!("SELECT {} FROM {from}", quote_ident(&layer.geometry_column));
+            let sql = format!("SELECT {} FROM {}", quote_ident(&layer.geometry_column), from_clause(&layer));
             let mut stmt = conn.prepare(&sql).map_err(err)?;
             let mut rows = stmt.query([]).map_err(err)?;
             let mut out: Option<Bbox> = None;

@@ -131,8 +131,11 @@ impl SourceLayer {
 pub struct TenantScope {
     /// ISTAT code, matched against the layer's tenant column.
     pub istat_code: String,
-    /// The comune's extent in WGS84 lon/lat, used when the layer has no tenant column.
+    /// The comune's extent in WGS84 lon/lat.
     pub extent_lonlat: Bbox,
+    /// The comune's boundary: features of layers without a tenant column must intersect it
+    /// (or, when unknown, the extent).
+    pub boundary: Option<Arc<crate::filter::GeometryLiteral>>,
 }
 
 /// A sort key.

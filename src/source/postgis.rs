@@ -17,7 +17,7 @@ use super::{
     STREAM_BUFFER,
 };
 use crate::crs::Bbox;
-use crate::filter::sql::{count_statement, quote_ident, select_statement, Dialect, Param, Statement};
+use crate::filter::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param, Statement};
 
 /// A PostGIS database reached through a connection pool.
 #[derive(Debug)]
@@ -128,6 +128,7 @@ impl FeatureSource for PostgisSource {
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
         let source_id = self.id.clone();
+        let cancel = client.cancel_token();
         tokio::spawn(async move {
             let err = |error| SourceError::Postgres { source_id: source_id.clone(), error };
             let rows = match client.query_raw(&stmt, params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync))).await {
@@ -155,8 +156,15 @@ impl FeatureSource for PostgisSource {
                     Ok(Feature { id: fid, wkb, values })
                 });
                 let failed = item.is_err();
-                if tx.send(item).await.is_err() || failed {
-                    break; // consumer gone (the row stream is dropped, ending the portal) or error sent
+                if failed {
+                    let _ = tx.send(item).await;
+                    break;
+                }
+                if tx.send(item).await.is_err() {
+                    // The consumer is gone: stop the server-side query too, so the pooled
+                    // connection is not left draining rows nobody reads.
+                    let _ = cancel.cancel_query(NoTls).await;
+                    break;
                 }
             }
         });
@@ -168,13 +176,10 @@ impl FeatureSource for PostgisSource {
     }
 
     async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError> {
-        let from = match &layer.relation {
-            super::Relation::Table(t) => quote_ident(t),
-            super::Relation::Sql(s) => format!("({s}) AS \"navigli_src\""),
-        };
         let sql = format!(
-            "SELECT ST_XMin(e)::float8, ST_YMin(e)::float8, ST_XMax(e)::float8, ST_YMax(e)::float8 FROM (SELECT ST_Extent({})::box3d AS e FROM {from}) s",
-            quote_ident(&layer.geometry_column)
+            "SELECT ST_XMin(e)::float8, ST_YMin(e)::float8, ST_XMax(e)::float8, ST_YMax(e)::float8 FROM (SELECT ST_Extent({})::box3d AS e FROM {}) s",
+            quote_ident(&layer.geometry_column),
+            from_clause(&layer)
         );
         let client = self.client().await?;
         let row = client.query_one(&sql, &[]).await.map_err(|e| self.pg_err(e))?;

@@ -169,10 +169,11 @@ pub struct ResolvedQuery {
 }
 
 impl ResolvedQuery {
-    /// A query selecting no rows but every column: preparing it checks the layer's schema.
+    /// A query selecting no rows but every column (and filtering on the tenant column):
+    /// preparing it checks the layer's schema.
     pub fn probe(layer: &SourceLayer) -> ResolvedQuery {
         ResolvedQuery {
-            predicate: None,
+            predicate: layer.tenant_column.as_ref().map(|_| Predicate::TenantColumn(String::new())),
             columns: (0..layer.attributes.len()).collect(),
             sort: vec![],
             offset: 0,
@@ -213,9 +214,12 @@ impl FeatureQuery {
             conjuncts.push(resolve_filter(layer, filter)?);
         }
         if let Some(tenant) = &self.tenant {
-            conjuncts.push(match &layer.tenant_column {
-                Some(_) => Predicate::TenantColumn(tenant.istat_code.clone()),
-                None => bbox_predicate(layer, &tenant.extent_lonlat, Crs::CRS84)?,
+            conjuncts.push(match (&layer.tenant_column, &tenant.boundary) {
+                (Some(_), _) => Predicate::TenantColumn(tenant.istat_code.clone()),
+                (None, Some(boundary)) => {
+                    resolve_filter(layer, &Filter::Spatial { op: SpatialOp::Intersects, geometry: (**boundary).clone() })?
+                }
+                (None, None) => bbox_predicate(layer, &tenant.extent_lonlat, Crs::CRS84)?,
             });
         }
         let predicate = match conjuncts.len() {
@@ -271,6 +275,9 @@ fn resolve_filter(layer: &SourceLayer, filter: &Filter) -> Result<Predicate, Que
             let i = attr(property)?;
             if !matches!(layer.attributes[i].kind, AttributeType::Text | AttributeType::Date) {
                 return Err(QueryError::Unsupported(format!("LIKE needs a text property; '{property}' is {:?}", layer.attributes[i].kind)));
+            }
+            if pattern.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1 {
+                return Err(QueryError::Unsupported(format!("LIKE pattern for '{property}' ends with an unfinished escape")));
             }
             Predicate::Like { attr: i, pattern: pattern.clone(), match_case: *match_case }
         }
@@ -358,7 +365,8 @@ pub fn coerce_value(property: &str, kind: AttributeType, v: &Value) -> Result<Va
     })
 }
 
-/// `YYYY-MM-DD` with a plausible month and day.
+/// A real calendar date `YYYY-MM-DD` (year 1–9999, days per month, leap years), so that no
+/// literal reaches PostgreSQL's date parser that it would reject.
 fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -368,9 +376,18 @@ fn is_iso_date(s: &str) -> bool {
     if !(digits(0..4) && digits(5..7) && digits(8..10)) {
         return false;
     }
+    let year: u32 = s[0..4].parse().unwrap_or(0);
     let month: u32 = s[5..7].parse().unwrap_or(0);
     let day: u32 = s[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 1 && (1..=days).contains(&day)
 }
 
 #[cfg(test)]
@@ -419,7 +436,10 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(q.resolve(&l, 10), Err(QueryError::InvalidValue { .. })));
-        assert_eq!(coerce_value("d", AttributeType::Date, &Value::Text("2024-02-30".into())), Ok(Value::Text("2024-02-30".into())));
+        assert_eq!(coerce_value("d", AttributeType::Date, &Value::Text("2024-02-29".into())), Ok(Value::Text("2024-02-29".into())));
+        assert!(coerce_value("d", AttributeType::Date, &Value::Text("2023-02-29".into())).is_err());
+        assert!(coerce_value("d", AttributeType::Date, &Value::Text("2024-04-31".into())).is_err());
+        assert!(coerce_value("d", AttributeType::Date, &Value::Text("0000-01-01".into())).is_err());
         assert!(coerce_value("d", AttributeType::Date, &Value::Text("2024-13-01".into())).is_err());
         assert!(coerce_value("d", AttributeType::Date, &Value::Text("2024-1-01".into())).is_err());
     }

@@ -55,8 +55,16 @@ async fn health() -> HttpResponse {
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let checks = state.catalog.readiness().await;
     let all_ok = checks.iter().all(|(_, r)| r.is_ok());
-    let sources: Vec<_> =
-        checks.iter().map(|(id, r)| serde_json::json!({ "id": id, "ok": r.is_ok(), "error": r.as_ref().err() })).collect();
+    // Details (database messages) go to the log, not to anonymous callers.
+    let sources: Vec<_> = checks
+        .iter()
+        .map(|(id, r)| {
+            if let Err(e) = r {
+                tracing::warn!(source = %id, "not ready: {e}");
+            }
+            serde_json::json!({ "id": id, "ok": r.is_ok() })
+        })
+        .collect();
     let body = serde_json::json!({ "status": if all_ok { "ready" } else { "unavailable" }, "sources": sources });
     if all_ok {
         HttpResponse::Ok().json(body)
