@@ -5,6 +5,7 @@
 //! Property names in a filter are plain strings until [`crate::source::FeatureQuery::resolve`]
 //! checks them against the layer's attribute allow-list; literals are never spliced into SQL.
 
+pub mod fes;
 pub mod sql;
 
 use geo::Geometry;
