@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod config;
 pub mod crs;
 pub mod demo;
+pub mod encode;
 pub mod filter;
 pub mod migrate;
 pub mod ogc;

@@ -58,6 +58,11 @@ impl Kvp {
         self.get(name).map(|v| v.split(',').map(str::trim).collect())
     }
 
+    /// Every (lower-cased name, value) pair, in request order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.params.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     /// Whether the parameter is present at all (even empty).
     pub fn has(&self, name: &str) -> bool {
         self.params.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))

@@ -4,6 +4,7 @@
 
 pub mod exception;
 pub mod kvp;
+pub mod wfs;
 
 /// Escapes text for XML content and attribute values.
 pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {

@@ -12,7 +12,7 @@ use std::time::Instant;
 use actix_web::dev::Service as _;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
-use crate::catalog::{Catalog, Tenant};
+use crate::catalog::{Caller, Catalog, Tenant};
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::ogc::kvp::Kvp;
 pub use error::ServiceError;
@@ -44,6 +44,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/{tenant}/", web::get().to(landing::tenant_page))
             .route("/{tenant}/{service:(wms|wfs|ows)}", web::get().to(ows_get))
             .route("/{tenant}/{service:(wms|wfs|ows)}", web::post().to(ows_post))
+            .route("/{tenant}/{service:(wfs|ows)}/schema/{version}/{types}", web::get().to(wfs_schema))
             .default_service(web::to(not_found));
     }
 }
@@ -122,16 +123,41 @@ async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, 
     let (tenant_key, path_service) = path.into_inner();
     let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Ows11))?;
     let format = report_format(&path_service, &kvp);
-    state.tenant(&tenant_key, format)?;
+    let tenant = state.tenant(&tenant_key, format)?;
     let service = resolve_service(&path_service, &kvp).map_err(|e| ServiceError::new(e, format))?;
     let request = kvp.require("request").map_err(|e| ServiceError::new(e, format))?;
     let known = if service == "WMS" { WMS_OPERATIONS } else { WFS_OPERATIONS };
     let operation = known.iter().find(|op| op.eq_ignore_ascii_case(request));
+    if let (Some(op), "WFS") = (operation, service) {
+        let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
+        let caller = Caller::Anonymous;
+        let ctx = crate::ogc::wfs::WfsContext {
+            catalog: &state.catalog,
+            tenant,
+            caller: &caller,
+            service_url: format!("{}/{key}/{path_service}", state.catalog.server.base_url()),
+        };
+        return crate::ogc::wfs::handle(ctx, op, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f));
+    }
     let text = match operation {
         Some(op) => format!("{service} {op} is not available yet on this server"),
         None => format!("{service} has no operation '{}'", request.chars().take(64).collect::<String>()),
     };
     Err(ServiceError::new(OgcException::new(ExceptionCode::OperationNotSupported, text).at("request"), format))
+}
+
+async fn wfs_schema(state: web::Data<AppState>, path: web::Path<(String, String, String, String)>) -> Result<HttpResponse, ServiceError> {
+    let (tenant_key, service, version, types) = path.into_inner();
+    let tenant = state.tenant(&tenant_key, ReportFormat::Ows11)?;
+    let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
+    let caller = Caller::Anonymous;
+    let ctx = crate::ogc::wfs::WfsContext {
+        catalog: &state.catalog,
+        tenant,
+        caller: &caller,
+        service_url: format!("{}/{key}/{service}", state.catalog.server.base_url()),
+    };
+    crate::ogc::wfs::schema_by_path(ctx, &version, &types).map_err(|(e, f)| ServiceError::new(e, f))
 }
 
 async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>, _body: web::Bytes) -> Result<HttpResponse, ServiceError> {

@@ -1,0 +1,308 @@
+//! GML feature collections for WFS: GML 3.2 in a WFS 2.0 `wfs:FeatureCollection`, and GML
+//! 3.1.1 in a WFS 1.1 one. Written as it goes; geometries are decoded from WKB and written with
+//! the requested axis order.
+
+// Documents are written line by line; a trailing "\n" in a write! is intended.
+#![allow(clippy::write_with_newline)]
+
+use std::fmt::Write as _;
+
+use geo::{Geometry, LineString, Polygon};
+
+use super::{decode_wkb, EncodeError, FeatureEncoder};
+use crate::ogc::xml_escape;
+use crate::source::{Attribute, Feature, Value};
+
+/// GML flavour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GmlVersion {
+    /// GML 3.2 (WFS 2.0).
+    V3_2,
+    /// GML 3.1.1 (WFS 1.1).
+    V3_1_1,
+}
+
+impl GmlVersion {
+    /// The GML namespace.
+    pub fn namespace(self) -> &'static str {
+        match self {
+            GmlVersion::V3_2 => "http://www.opengis.net/gml/3.2",
+            GmlVersion::V3_1_1 => "http://www.opengis.net/gml",
+        }
+    }
+    /// The official schema location.
+    pub fn schema(self) -> &'static str {
+        match self {
+            GmlVersion::V3_2 => "http://schemas.opengis.net/gml/3.2.1/gml.xsd",
+            GmlVersion::V3_1_1 => "http://schemas.opengis.net/gml/3.1.1/base/gml.xsd",
+        }
+    }
+    /// MIME type of the output format.
+    pub fn mime(self) -> &'static str {
+        match self {
+            GmlVersion::V3_2 => "application/gml+xml; version=3.2",
+            GmlVersion::V3_1_1 => "text/xml; subtype=gml/3.1.1",
+        }
+    }
+}
+
+/// Everything about a collection known before its first feature.
+#[derive(Clone, Debug)]
+pub struct GmlCollection {
+    /// GML flavour (3.2 → WFS 2.0 collection, 3.1.1 → WFS 1.1).
+    pub version: GmlVersion,
+    /// Feature type namespace prefix and URI.
+    pub prefix: String,
+    /// Feature type namespace URI.
+    pub namespace: String,
+    /// `xsi:schemaLocation` pairs beyond WFS and GML (our DescribeFeatureType URL).
+    pub schema_location: String,
+    /// `numberMatched` (None: `unknown`).
+    pub number_matched: Option<u64>,
+    /// `numberReturned` / `numberOfFeatures`.
+    pub number_returned: u64,
+    /// ISO 8601 time stamp.
+    pub timestamp: String,
+    /// Next page URL.
+    pub next: Option<String>,
+    /// Previous page URL.
+    pub previous: Option<String>,
+    /// `srsName` written on geometries.
+    pub srs_name: String,
+    /// Write northing first.
+    pub swap_axes: bool,
+    /// Feature type name and its selected attributes, per stream in order.
+    pub types: Vec<(String, Vec<Attribute>)>,
+    /// Name of the geometry property.
+    pub geometry_property: Vec<String>,
+}
+
+/// Streaming GML writer.
+pub struct GmlEncoder {
+    c: GmlCollection,
+    /// Index into `types` of the current stream.
+    current: usize,
+}
+
+impl GmlEncoder {
+    /// A writer for `collection`.
+    pub fn new(collection: GmlCollection) -> GmlEncoder {
+        GmlEncoder { c: collection, current: 0 }
+    }
+}
+
+fn coords(out: &mut Vec<u8>, line: &LineString<f64>, swap: bool) {
+    let mut s = String::with_capacity(line.0.len() * 24);
+    for (i, c) in line.0.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let (a, b) = if swap { (c.y, c.x) } else { (c.x, c.y) };
+        let _ = write!(s, "{a} {b}");
+    }
+    out.extend_from_slice(s.as_bytes());
+}
+
+struct GeomWriter<'a> {
+    out: &'a mut Vec<u8>,
+    swap: bool,
+    v32: bool,
+    id_base: String,
+    n: usize,
+}
+
+impl GeomWriter<'_> {
+    /// Opening tag attributes: gml:id (required in GML 3.2) and, on the outermost, srsName.
+    fn open(&mut self, name: &str, srs: Option<&str>) {
+        self.n += 1;
+        let id = if self.v32 { format!(" gml:id=\"{}.{}\"", self.id_base, self.n) } else { String::new() };
+        let srs = srs.map(|s| format!(" srsName=\"{}\"", xml_escape(s))).unwrap_or_default();
+        let _ = write!(Sink(self.out), "<gml:{name}{id}{srs}>");
+    }
+
+    fn ring(&mut self, ring: &LineString<f64>) {
+        self.out.extend_from_slice(b"<gml:LinearRing><gml:posList>");
+        coords(self.out, ring, self.swap);
+        self.out.extend_from_slice(b"</gml:posList></gml:LinearRing>");
+    }
+
+    fn polygon(&mut self, p: &Polygon<f64>, srs: Option<&str>) {
+        self.open("Polygon", srs);
+        self.out.extend_from_slice(b"<gml:exterior>");
+        self.ring(p.exterior());
+        self.out.extend_from_slice(b"</gml:exterior>");
+        for hole in p.interiors() {
+            self.out.extend_from_slice(b"<gml:interior>");
+            self.ring(hole);
+            self.out.extend_from_slice(b"</gml:interior>");
+        }
+        self.out.extend_from_slice(b"</gml:Polygon>");
+    }
+
+    fn line(&mut self, l: &LineString<f64>, srs: Option<&str>) {
+        self.open("LineString", srs);
+        self.out.extend_from_slice(b"<gml:posList>");
+        coords(self.out, l, self.swap);
+        self.out.extend_from_slice(b"</gml:posList></gml:LineString>");
+    }
+
+    fn point(&mut self, p: &geo::Point<f64>, srs: Option<&str>) {
+        self.open("Point", srs);
+        self.out.extend_from_slice(b"<gml:pos>");
+        coords(self.out, &LineString::from(vec![p.0]), self.swap);
+        self.out.extend_from_slice(b"</gml:pos></gml:Point>");
+    }
+
+    fn geometry(&mut self, g: &Geometry<f64>, srs: Option<&str>) -> Result<(), String> {
+        match g {
+            Geometry::Point(p) => self.point(p, srs),
+            Geometry::LineString(l) => self.line(l, srs),
+            Geometry::Polygon(p) => self.polygon(p, srs),
+            Geometry::MultiPoint(mp) => {
+                self.open("MultiPoint", srs);
+                for p in &mp.0 {
+                    self.out.extend_from_slice(b"<gml:pointMember>");
+                    self.point(p, None);
+                    self.out.extend_from_slice(b"</gml:pointMember>");
+                }
+                self.out.extend_from_slice(b"</gml:MultiPoint>");
+            }
+            Geometry::MultiLineString(ml) => {
+                self.open("MultiCurve", srs);
+                for l in &ml.0 {
+                    self.out.extend_from_slice(b"<gml:curveMember>");
+                    self.line(l, None);
+                    self.out.extend_from_slice(b"</gml:curveMember>");
+                }
+                self.out.extend_from_slice(b"</gml:MultiCurve>");
+            }
+            Geometry::MultiPolygon(mp) => {
+                self.open("MultiSurface", srs);
+                for p in &mp.0 {
+                    self.out.extend_from_slice(b"<gml:surfaceMember>");
+                    self.polygon(p, None);
+                    self.out.extend_from_slice(b"</gml:surfaceMember>");
+                }
+                self.out.extend_from_slice(b"</gml:MultiSurface>");
+            }
+            other => return Err(format!("unsupported geometry type {other:?}").chars().take(60).collect()),
+        }
+        Ok(())
+    }
+}
+
+/// `fmt::Write` into a byte buffer.
+struct Sink<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Sink<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Writes a value as XML text (floats in shortest round-trip form, booleans as xsd:boolean).
+pub fn write_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => {}
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(i) => {
+            let _ = write!(Sink(out), "{i}");
+        }
+        Value::Float(f) => {
+            let _ = write!(Sink(out), "{f}");
+        }
+        Value::Text(s) => out.extend_from_slice(xml_escape(s).as_bytes()),
+    }
+}
+
+impl FeatureEncoder for GmlEncoder {
+    fn begin(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let c = &self.c;
+        let gml = c.version.namespace();
+        let mut head = String::with_capacity(1024);
+        head.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        match c.version {
+            GmlVersion::V3_2 => {
+                let matched = c.number_matched.map_or("unknown".to_string(), |n| n.to_string());
+                let _ = write!(
+                    head,
+                    "<wfs:FeatureCollection xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:gml=\"{gml}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                     xmlns:{p}=\"{ns}\" xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd {gml} {gs} {sl}\" \
+                     numberMatched=\"{matched}\" numberReturned=\"{}\" timeStamp=\"{}\"",
+                    c.number_returned,
+                    c.timestamp,
+                    p = c.prefix,
+                    ns = xml_escape(&c.namespace),
+                    gs = c.version.schema(),
+                    sl = xml_escape(&c.schema_location),
+                );
+                if let Some(next) = &c.next {
+                    let _ = write!(head, " next=\"{}\"", xml_escape(next));
+                }
+                if let Some(prev) = &c.previous {
+                    let _ = write!(head, " previous=\"{}\"", xml_escape(prev));
+                }
+                head.push_str(">\n");
+            }
+            GmlVersion::V3_1_1 => {
+                let _ = write!(
+                    head,
+                    "<wfs:FeatureCollection xmlns:wfs=\"http://www.opengis.net/wfs\" xmlns:gml=\"{gml}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                     xmlns:{p}=\"{ns}\" xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.1.0/wfs.xsd {sl}\" \
+                     numberOfFeatures=\"{}\" timeStamp=\"{}\">\n",
+                    c.number_returned,
+                    c.timestamp,
+                    p = c.prefix,
+                    ns = xml_escape(&c.namespace),
+                    sl = xml_escape(&c.schema_location),
+                );
+            }
+        }
+        out.extend_from_slice(head.as_bytes());
+        Ok(())
+    }
+
+    fn feature(&mut self, out: &mut Vec<u8>, f: &Feature) -> Result<(), EncodeError> {
+        let Some((type_name, attrs)) = self.c.types.get(self.current) else { return Ok(()) };
+        let geom_prop = self.c.geometry_property.get(self.current).map_or("geom", String::as_str);
+        let p = &self.c.prefix;
+        let (open_member, close_member) = match self.c.version {
+            GmlVersion::V3_2 => ("<wfs:member>", "</wfs:member>\n"),
+            GmlVersion::V3_1_1 => ("<gml:featureMember>", "</gml:featureMember>\n"),
+        };
+        let _ = write!(Sink(out), "{open_member}<{p}:{type_name} gml:id=\"{type_name}.{}\">", f.id);
+        if let Some(wkb) = &f.wkb {
+            let g = decode_wkb(f.id, wkb)?;
+            let _ = write!(Sink(out), "<{p}:{geom_prop}>");
+            let mut w = GeomWriter {
+                out,
+                swap: self.c.swap_axes,
+                v32: self.c.version == GmlVersion::V3_2,
+                id_base: format!("{type_name}.{}.g", f.id),
+                n: 0,
+            };
+            w.geometry(&g, Some(&self.c.srs_name)).map_err(|message| EncodeError::Geometry { id: f.id, message })?;
+            let _ = write!(Sink(out), "</{p}:{geom_prop}>");
+        }
+        for (attr, value) in attrs.iter().zip(&f.values) {
+            if *value == Value::Null {
+                continue;
+            }
+            let _ = write!(Sink(out), "<{p}:{}>", attr.name);
+            write_value(out, value);
+            let _ = write!(Sink(out), "</{p}:{}>", attr.name);
+        }
+        let _ = write!(Sink(out), "</{p}:{type_name}>{close_member}");
+        Ok(())
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.extend_from_slice(b"</wfs:FeatureCollection>\n");
+        Ok(())
+    }
+
+    fn next_stream(&mut self) {
+        self.current += 1;
+    }
+}

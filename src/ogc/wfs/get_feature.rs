@@ -1,0 +1,401 @@
+//! GetFeature (KVP): TYPENAMES, RESOURCEID, BBOX, FILTER, SORTBY, PROPERTYNAME, SRSNAME,
+//! COUNT/MAXFEATURES, STARTINDEX, RESULTTYPE, OUTPUTFORMAT. Counts run first (they give
+//! numberMatched and the paging links), then each layer's rows stream into the encoder.
+
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use futures_util::TryStreamExt;
+
+use super::capabilities::{GML311, GML32, JSON};
+use super::schema::requested_layers;
+use super::{iso_now, WfsContext, WfsVersion, NAMESPACE, PREFIX};
+use crate::catalog::Layer;
+use crate::crs::{Bbox, Crs, CrsSpelling};
+use crate::encode::geojson::{GeoJsonCollection, GeoJsonEncoder};
+use crate::encode::gml::{GmlCollection, GmlEncoder, GmlVersion};
+use crate::encode::{body_stream, FeatureEncoder};
+use crate::filter::fes::{parse_filter, FesContext, FesError, FesVersion};
+use crate::filter::Filter;
+use crate::ogc::exception::{ExceptionCode, OgcException};
+use crate::ogc::kvp::Kvp;
+use crate::source::{Attribute, FeatureQuery, FeatureStream, SortKey};
+
+/// Most feature types one request may name.
+const MAX_TYPES: usize = 16;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OutputFormat {
+    Gml(GmlVersion),
+    GeoJson,
+}
+
+fn invalid(locator: &str, text: impl Into<String>) -> OgcException {
+    OgcException::new(ExceptionCode::InvalidParameterValue, text).at(locator)
+}
+
+fn output_format(kvp: &Kvp, version: WfsVersion) -> Result<OutputFormat, OgcException> {
+    let Some(raw) = kvp.get("outputformat") else {
+        return Ok(OutputFormat::Gml(match version {
+            WfsVersion::V2_0_0 => GmlVersion::V3_2,
+            WfsVersion::V1_1_0 => GmlVersion::V3_1_1,
+        }));
+    };
+    let f = raw.replace(' ', "").to_ascii_lowercase();
+    Ok(match f.as_str() {
+        "application/gml+xml;version=3.2" | "text/xml;subtype=gml/3.2" | "text/xml;subtype=gml/3.2.1" | "gml32" => {
+            OutputFormat::Gml(GmlVersion::V3_2)
+        }
+        "text/xml;subtype=gml/3.1.1" | "gml3" | "text/xml" if version == WfsVersion::V1_1_0 => OutputFormat::Gml(GmlVersion::V3_1_1),
+        "application/json" | "json" | "geojson" | "application/geo+json" => OutputFormat::GeoJson,
+        _ => {
+            return Err(invalid(
+                "outputFormat",
+                format!("outputFormat '{}' is not offered ({GML32}, {GML311} for 1.1.0, {JSON})", raw.chars().take(60).collect::<String>()),
+            ))
+        }
+    })
+}
+
+/// SRSNAME: the CRS and whether coordinates are written northing first.
+fn output_crs(kvp: &Kvp, native: Crs) -> Result<(Crs, bool, String), OgcException> {
+    match kvp.get("srsname") {
+        None => Ok((native, native.north_first(), native.urn())),
+        Some(s) => {
+            let (crs, spelling) = Crs::parse(s)
+                .ok_or_else(|| invalid("srsName", format!("unsupported srsName '{}'", s.chars().take(80).collect::<String>())))?;
+            let authority_order = matches!(spelling, CrsSpelling::Urn | CrsSpelling::Uri);
+            let swap = authority_order && crs.north_first();
+            let name = if authority_order { crs.urn() } else { crs.code().to_string() };
+            Ok((crs, swap, name))
+        }
+    }
+}
+
+/// BBOX=a,b,c,d[,crs]: in the given CRS (authority axis order for URN/URI spellings) or the
+/// layer's CRS.
+fn parse_bbox(kvp: &Kvp, native: Crs) -> Result<Option<(Bbox, Crs)>, OgcException> {
+    let Some(parts) = kvp.list("bbox") else { return Ok(None) };
+    if parts.len() != 4 && parts.len() != 5 {
+        return Err(invalid("bbox", "BBOX needs minx,miny,maxx,maxy[,crs]"));
+    }
+    let nums: Vec<f64> = parts[..4]
+        .iter()
+        .map(|p| p.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid("bbox", "BBOX corners must be numbers"))?;
+    let (crs, swap) = match parts.get(4) {
+        None => (native, false),
+        Some(c) => {
+            let (crs, spelling) = Crs::parse(c)
+                .ok_or_else(|| invalid("bbox", format!("unsupported BBOX CRS '{}'", c.chars().take(80).collect::<String>())))?;
+            (crs, crs.north_first() && matches!(spelling, CrsSpelling::Urn | CrsSpelling::Uri))
+        }
+    };
+    let (x1, y1, x2, y2) = if swap { (nums[1], nums[0], nums[3], nums[2]) } else { (nums[0], nums[1], nums[2], nums[3]) };
+    let bbox = Bbox::new(x1, y1, x2, y2).ok_or_else(|| invalid("bbox", "BBOX minimum corner must not exceed the maximum"))?;
+    Ok(Some((bbox, crs)))
+}
+
+fn strip_prefix(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+fn parse_sort(kvp: &Kvp) -> Result<Vec<SortKey>, OgcException> {
+    let Some(items) = kvp.list("sortby") else { return Ok(vec![]) };
+    items
+        .iter()
+        .map(|item| {
+            let mut words = item.split_whitespace();
+            let property = strip_prefix(words.next().unwrap_or("")).to_string();
+            let descending = match words.next().map(|w| w.to_ascii_uppercase()) {
+                None => false,
+                Some(w) if w == "ASC" || w == "A" => false,
+                Some(w) if w == "DESC" || w == "D" => true,
+                Some(_) => return Err(invalid("sortBy", "SORTBY direction must be ASC or DESC")),
+            };
+            if property.is_empty() || words.next().is_some() {
+                return Err(invalid("sortBy", "SORTBY expects 'property [ASC|DESC]' items"));
+            }
+            Ok(SortKey { property, descending })
+        })
+        .collect()
+}
+
+fn fes_error(e: FesError) -> OgcException {
+    match e {
+        FesError::Unsupported(m) => OgcException::new(ExceptionCode::OperationProcessingFailed, m).with_status(400).at("filter"),
+        other => invalid("filter", other.to_string()),
+    }
+}
+
+/// RESOURCEID=type.1,type.2: ids per type; without TYPENAMES the types come from the ids.
+fn resource_ids(kvp: &Kvp) -> Result<Option<Vec<(String, i64)>>, OgcException> {
+    let Some(items) = kvp.list("resourceid").or_else(|| kvp.list("featureid")) else { return Ok(None) };
+    items
+        .iter()
+        .map(|rid| {
+            let (t, n) = rid.rsplit_once('.').ok_or_else(|| invalid("resourceId", "resource ids look like 'edifici.12'"))?;
+            let n: i64 = n.parse().map_err(|_| invalid("resourceId", "resource ids look like 'edifici.12'"))?;
+            Ok((strip_prefix(t).to_string(), n))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+struct Planned<'a> {
+    layer: &'a Layer,
+    query: FeatureQuery,
+    attributes: Vec<Attribute>,
+}
+
+/// `GetFeature`.
+pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    let format = output_format(kvp, version)?;
+    let rids = resource_ids(kvp)?;
+    let layers: Vec<&Layer> = match (&rids, kvp.has("typenames") || kvp.has("typename")) {
+        (Some(ids), false) => {
+            let mut names: Vec<&str> = ids.iter().map(|(t, _)| t.as_str()).collect();
+            names.dedup();
+            names.iter().map(|n| ctx.layer(n, "resourceId")).collect::<Result<_, _>>()?
+        }
+        (None, false) => {
+            return Err(OgcException::new(ExceptionCode::MissingParameterValue, "TYPENAMES (or RESOURCEID) is mandatory").at("typeNames"))
+        }
+        _ => requested_layers(ctx, kvp)?,
+    };
+    if layers.len() > MAX_TYPES {
+        return Err(invalid("typeNames", format!("at most {MAX_TYPES} feature types per request")));
+    }
+    if kvp.has("filter") && kvp.has("bbox") {
+        return Err(invalid("filter", "FILTER and BBOX are mutually exclusive"));
+    }
+    if rids.is_some() && (kvp.has("filter") || kvp.has("bbox")) {
+        return Err(invalid("resourceId", "RESOURCEID excludes FILTER and BBOX"));
+    }
+    let max = ctx.catalog.server.max_features;
+    let count_param = match version {
+        WfsVersion::V2_0_0 => kvp.get("count").or_else(|| kvp.get("maxfeatures")),
+        WfsVersion::V1_1_0 => kvp.get("maxfeatures").or_else(|| kvp.get("count")),
+    };
+    let count = match count_param {
+        None => max,
+        Some(c) => c.parse::<u64>().ok().filter(|c| *c > 0).ok_or_else(|| invalid("count", "COUNT must be a positive integer"))?.min(max),
+    };
+    let start: u64 = match kvp.get("startindex") {
+        None => 0,
+        Some(s) => s.parse().map_err(|_| invalid("startIndex", "STARTINDEX must be a non-negative integer"))?,
+    };
+    let hits = match kvp.get("resulttype").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("results") => false,
+        Some("hits") => true,
+        Some(_) => return Err(invalid("resultType", "RESULTTYPE is 'results' or 'hits'")),
+    };
+    let sort = parse_sort(kvp)?;
+    let filters: Option<Vec<&str>> = kvp.get("filter").map(|f| split_parenthesised(f, layers.len()));
+    if let Some(f) = &filters {
+        if f.len() != layers.len() {
+            return Err(invalid("filter", "give one FILTER per feature type, each in parentheses"));
+        }
+    }
+    let properties = kvp.get("propertyname").map(|p| split_parenthesised(p, layers.len()));
+
+    let mut plans = Vec::with_capacity(layers.len());
+    let mut output: Option<(Crs, bool, String)> = None;
+    for (i, layer) in layers.iter().enumerate() {
+        let native = layer.schema.crs;
+        let (crs, swap, srs_name) = output_crs(kvp, native)?;
+        output.get_or_insert((crs, swap, srs_name));
+        let mut filter = match filters.as_ref().map(|f| f[i]) {
+            Some(xml) => {
+                let fes = FesContext {
+                    version: if version == WfsVersion::V2_0_0 { FesVersion::V2_0 } else { FesVersion::V1_1 },
+                    type_name: layer.name(),
+                    default_crs: native,
+                };
+                Some(parse_filter(xml, &fes).map_err(fes_error)?)
+            }
+            None => None,
+        };
+        if let Some(ids) = &rids {
+            filter = Some(Filter::Ids(ids.iter().filter(|(t, _)| t == layer.name()).map(|(_, n)| *n).collect()));
+        }
+        let (with_geometry, names) = match properties.as_ref().and_then(|p| p.get(i)) {
+            None => (true, None),
+            Some(list) => {
+                let names: Vec<String> = list.split(',').map(|n| strip_prefix(n.trim()).to_string()).filter(|n| !n.is_empty()).collect();
+                let geom = names.contains(&layer.config.geometry_column);
+                (geom, Some(names.into_iter().filter(|n| *n != layer.config.geometry_column).collect::<Vec<_>>()))
+            }
+        };
+        let query = FeatureQuery {
+            bbox: parse_bbox(kvp, native)?,
+            filter,
+            sort: sort.clone(),
+            properties: names,
+            output_crs: Some(crs),
+            tenant: ctx.tenant.scope(),
+            skip_geometry: !with_geometry,
+            ..Default::default()
+        };
+        let resolved = query.resolve(&layer.schema, u64::MAX).map_err(|e| {
+            let mut e = OgcException::from(e);
+            if matches!(e.code, ExceptionCode::InvalidParameterValue)
+                && properties.is_some()
+                && e.text.contains("has no property")
+                && !kvp.has("filter")
+                && !kvp.has("sortby")
+            {
+                e.locator = Some("propertyName".into());
+            }
+            e
+        })?;
+        let attributes = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
+        plans.push(Planned { layer, query, attributes });
+    }
+
+    // Counts first: numberMatched, then each layer's slice of the global page.
+    let mut matched_per_layer = Vec::with_capacity(plans.len());
+    for p in &plans {
+        let resolved = p.query.resolve(&p.layer.schema, u64::MAX).map_err(OgcException::from)?;
+        let n = p.layer.source.count(p.layer.schema.clone(), resolved).await.map_err(log_source)?;
+        matched_per_layer.push(n);
+    }
+    let matched: u64 = matched_per_layer.iter().sum();
+    let returned = if hits { 0 } else { count.min(matched.saturating_sub(start)) };
+    let mut streams: Vec<FeatureStream> = Vec::new();
+    let mut types = Vec::new();
+    let mut geometry_property = Vec::new();
+    if !hits {
+        let (mut skip, mut remaining) = (start, returned);
+        for (p, n) in plans.iter().zip(&matched_per_layer) {
+            let offset = skip.min(*n);
+            skip -= offset;
+            let take = remaining.min(n - offset);
+            remaining -= take;
+            if take == 0 {
+                continue;
+            }
+            let q = FeatureQuery { offset, limit: Some(take), ..p.query.clone() };
+            let resolved = q.resolve(&p.layer.schema, max).map_err(OgcException::from)?;
+            streams.push(p.layer.source.query(Arc::clone(&p.layer.schema), resolved).await.map_err(log_source)?);
+            types.push((p.layer.name().to_string(), p.attributes.clone()));
+            geometry_property.push(p.layer.config.geometry_column.clone());
+        }
+    }
+
+    let page = |index: u64| -> String {
+        let mut q: Vec<(String, String)> =
+            form_urlencoded::parse(kvp_query(kvp).as_bytes()).into_owned().filter(|(k, _)| !k.eq_ignore_ascii_case("startindex")).collect();
+        q.push(("STARTINDEX".into(), index.to_string()));
+        let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(q).finish();
+        format!("{}?{encoded}", ctx.service_url)
+    };
+    let next = (!hits && start + returned < matched).then(|| page(start + returned));
+    let previous = (!hits && start > 0).then(|| page(start.saturating_sub(count)));
+    let (crs, swap, srs_name) = output.unwrap_or((crate::crs::Crs::UTM32N, false, String::new()));
+    let timestamp = iso_now();
+    match format {
+        OutputFormat::Gml(gml) => {
+            let type_list: Vec<&str> = layers.iter().map(|l| l.name()).collect();
+            let dft_version = if gml == GmlVersion::V3_2 { "2.0.0" } else { "1.1.0" };
+            // A path URL for the DescribeFeatureType document: same content as the KVP request,
+            // cacheable, and without '&' (some validators paste schemaLocation URLs unescaped).
+            let schema_location = format!("{NAMESPACE} {}/schema/{dft_version}/{}.xsd", ctx.service_url, type_list.join(","));
+            let collection = GmlCollection {
+                version: gml,
+                prefix: PREFIX.into(),
+                namespace: NAMESPACE.into(),
+                schema_location,
+                number_matched: Some(matched),
+                number_returned: returned,
+                timestamp,
+                next,
+                previous,
+                srs_name,
+                swap_axes: swap,
+                types,
+                geometry_property,
+            };
+            Ok(stream_response(GmlEncoder::new(collection), streams, gml.mime()))
+        }
+        OutputFormat::GeoJson => {
+            let links = next.map(|n| ("next".to_string(), n)).into_iter().chain(previous.map(|p| ("previous".to_string(), p))).collect();
+            let crs_urn = (crs.srid() != 4326).then(|| crs.urn());
+            let collection =
+                GeoJsonCollection { number_matched: Some(matched), number_returned: returned, timestamp, crs_urn, links, types };
+            Ok(stream_response(GeoJsonEncoder::new(collection), streams, "application/json"))
+        }
+    }
+}
+
+fn stream_response<E: FeatureEncoder>(encoder: E, streams: Vec<FeatureStream>, content_type: &str) -> HttpResponse {
+    let body = body_stream(encoder, streams).map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
+    HttpResponse::Ok().content_type(content_type.to_string()).streaming(body)
+}
+
+fn log_source(e: crate::source::SourceError) -> OgcException {
+    tracing::warn!("GetFeature: {e}");
+    OgcException::from(e)
+}
+
+/// The request's own query string, rebuilt from the parsed KVP (for paging links).
+fn kvp_query(kvp: &Kvp) -> String {
+    form_urlencoded::Serializer::new(String::new()).extend_pairs(kvp.pairs()).finish()
+}
+
+/// Splits `(a)(b)` lists (one item per feature type); a value without parentheses is one item.
+fn split_parenthesised(value: &str, expected: usize) -> Vec<&str> {
+    let v = value.trim();
+    if expected <= 1 || !v.starts_with('(') {
+        return vec![v.strip_prefix('(').and_then(|s| s.strip_suffix(')')).filter(|_| expected > 1).unwrap_or(v)];
+    }
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut begin = 0usize;
+    for (i, ch) in v.char_indices() {
+        match ch {
+            '(' => {
+                if depth == 0 {
+                    begin = i + 1;
+                }
+                depth += 1;
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    out.push(&v[begin..i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_axis_order_follows_the_crs_spelling() {
+        let kvp = Kvp::parse("bbox=45.4,9.1,45.5,9.2,urn:ogc:def:crs:EPSG::4326").unwrap();
+        let (b, crs) = parse_bbox(&kvp, Crs::UTM32N).unwrap().unwrap();
+        assert_eq!((b.min_x, b.min_y, crs), (9.1, 45.4, Crs::WGS84));
+        let kvp = Kvp::parse("bbox=9.1,45.4,9.2,45.5,EPSG:4326").unwrap();
+        let (b, _) = parse_bbox(&kvp, Crs::UTM32N).unwrap().unwrap();
+        assert_eq!((b.min_x, b.min_y), (9.1, 45.4));
+        assert!(parse_bbox(&Kvp::parse("bbox=1,2,3").unwrap(), Crs::UTM32N).is_err());
+        assert!(parse_bbox(&Kvp::parse("bbox=3,2,1,4").unwrap(), Crs::UTM32N).is_err());
+        assert!(parse_bbox(&Kvp::parse("bbox=1,2,3,4,EPSG:1").unwrap(), Crs::UTM32N).is_err());
+    }
+
+    #[test]
+    fn sort_and_lists() {
+        let s = parse_sort(&Kvp::parse("sortby=navigli:piani DESC,nome").unwrap()).unwrap();
+        assert_eq!(s, vec![SortKey { property: "piani".into(), descending: true }, SortKey { property: "nome".into(), descending: false }]);
+        assert!(parse_sort(&Kvp::parse("sortby=piani SIDEWAYS").unwrap()).is_err());
+        assert_eq!(split_parenthesised("(a,b)(c)", 2), vec!["a,b", "c"]);
+        assert_eq!(split_parenthesised("a,b", 1), vec!["a,b"]);
+    }
+}

@@ -1,0 +1,171 @@
+//! WFS 2.0.0 and 1.1.0 (KVP GET): GetCapabilities, DescribeFeatureType, GetFeature. Each
+//! operation is a thin handler: parse the KVP into typed values, ask the catalog and the
+//! layer's source, hand rows to a streaming encoder.
+
+mod capabilities;
+mod get_feature;
+mod schema;
+
+use actix_web::HttpResponse;
+
+use crate::catalog::{Caller, Catalog, Layer, Tenant};
+use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::ogc::kvp::Kvp;
+
+/// Namespace prefix of navigli feature types.
+pub const PREFIX: &str = "navigli";
+/// Namespace URI of navigli feature types.
+pub const NAMESPACE: &str = "http://navigli.cittametropolitana.mi.it/ns";
+
+/// A supported WFS version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WfsVersion {
+    /// 2.0.0 (GML 3.2, OWS 1.1, FES 2.0).
+    V2_0_0,
+    /// 1.1.0 (GML 3.1.1, OWS 1.0, Filter 1.1).
+    V1_1_0,
+}
+
+impl WfsVersion {
+    /// As written in documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WfsVersion::V2_0_0 => "2.0.0",
+            WfsVersion::V1_1_0 => "1.1.0",
+        }
+    }
+    fn parse(s: &str) -> Option<WfsVersion> {
+        match s.trim() {
+            "2.0.0" | "2.0" => Some(WfsVersion::V2_0_0),
+            "1.1.0" | "1.1" => Some(WfsVersion::V1_1_0),
+            _ => None,
+        }
+    }
+    /// The exception report format of this version.
+    pub fn report_format(self) -> ReportFormat {
+        match self {
+            WfsVersion::V2_0_0 => ReportFormat::Ows11,
+            WfsVersion::V1_1_0 => ReportFormat::Ows10,
+        }
+    }
+}
+
+/// What every WFS operation works on.
+pub struct WfsContext<'a> {
+    /// The catalog.
+    pub catalog: &'a Catalog,
+    /// The tenant of the request.
+    pub tenant: &'a Tenant,
+    /// Who asks.
+    pub caller: &'a Caller,
+    /// This service's URL, e.g. `http://host/milano/wfs`.
+    pub service_url: String,
+}
+
+impl WfsContext<'_> {
+    /// A visible layer by type name (`navigli:edifici` or `edifici`).
+    pub fn layer(&self, type_name: &str, locator: &str) -> Result<&Layer, OgcException> {
+        let local = match type_name.split_once(':') {
+            Some((PREFIX, local)) => local,
+            Some(_) => "",
+            None => type_name,
+        };
+        self.catalog.layer(self.tenant, self.caller, local).map(|l| l.as_ref()).ok_or_else(|| {
+            let shown: String = type_name.chars().take(64).collect();
+            OgcException::new(ExceptionCode::InvalidParameterValue, format!("unknown feature type '{shown}'")).at(locator)
+        })
+    }
+}
+
+/// The version of a request: VERSION for operations, ACCEPTVERSIONS/VERSION for
+/// GetCapabilities, 2.0.0 by default.
+fn negotiate(kvp: &Kvp, capabilities: bool) -> Result<WfsVersion, OgcException> {
+    if capabilities {
+        if let Some(list) = kvp.list("acceptversions") {
+            return list.iter().find_map(|v| WfsVersion::parse(v)).ok_or_else(|| {
+                OgcException::new(ExceptionCode::VersionNegotiationFailed, "none of ACCEPTVERSIONS is supported (2.0.0, 1.1.0)")
+                    .at("acceptVersions")
+            });
+        }
+    }
+    match kvp.get("version") {
+        None => Ok(WfsVersion::V2_0_0),
+        Some(v) => WfsVersion::parse(v).ok_or_else(|| {
+            let shown: String = v.chars().take(16).collect();
+            OgcException::new(ExceptionCode::InvalidParameterValue, format!("VERSION {shown} is not supported (2.0.0, 1.1.0)"))
+                .at("version")
+        }),
+    }
+}
+
+/// The exception format for a WFS request (from its VERSION, leniently).
+pub fn report_format(kvp: &Kvp) -> ReportFormat {
+    match kvp.get("version").and_then(WfsVersion::parse) {
+        Some(v) => v.report_format(),
+        None => ReportFormat::Ows11,
+    }
+}
+
+/// Handles one KVP request; `operation` is the canonical name from the dispatcher.
+pub async fn handle(ctx: WfsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, (OgcException, ReportFormat)> {
+    let capabilities = operation == "GetCapabilities";
+    let version = negotiate(kvp, capabilities).map_err(|e| (e, report_format(kvp)))?;
+    let format = version.report_format();
+    let result = match operation {
+        "GetCapabilities" => capabilities::get_capabilities(&ctx, version),
+        "DescribeFeatureType" => schema::describe_feature_type(&ctx, version, kvp),
+        "GetFeature" => get_feature::get_feature(&ctx, version, kvp).await,
+        other => Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WFS {other} is not available yet")).at("request")),
+    };
+    result.map_err(|e| (e, format))
+}
+
+/// `GET /{tenant}/wfs/schema/{version}/{types}.xsd`: DescribeFeatureType by path.
+pub fn schema_by_path(ctx: WfsContext<'_>, version: &str, types: &str) -> Result<HttpResponse, (OgcException, ReportFormat)> {
+    let version = WfsVersion::parse(version).ok_or_else(|| {
+        (OgcException::new(ExceptionCode::NotFound, "unknown WFS version in schema path").at("version"), ReportFormat::Ows11)
+    })?;
+    let types = types.strip_suffix(".xsd").unwrap_or(types);
+    let kvp = Kvp::parse(&form_urlencoded::Serializer::new(String::new()).append_pair("typenames", types).finish())
+        .map_err(|e| (e, version.report_format()))?;
+    schema::describe_feature_type(&ctx, version, &kvp).map_err(|e| (e, version.report_format()))
+}
+
+/// The current time as ISO 8601 UTC (`2026-11-26T07:11:33Z`).
+pub fn iso_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_negotiate() {
+        let kvp = Kvp::parse("ACCEPTVERSIONS=3.0.0,1.1.0").unwrap();
+        assert_eq!(negotiate(&kvp, true).unwrap(), WfsVersion::V1_1_0);
+        let kvp = Kvp::parse("ACCEPTVERSIONS=3.0.0").unwrap();
+        assert_eq!(negotiate(&kvp, true).unwrap_err().code, ExceptionCode::VersionNegotiationFailed);
+        assert_eq!(negotiate(&Kvp::parse("").unwrap(), false).unwrap(), WfsVersion::V2_0_0);
+        assert!(negotiate(&Kvp::parse("version=9").unwrap(), false).is_err());
+    }
+
+    #[test]
+    fn iso_time_looks_right() {
+        let t = iso_now();
+        assert_eq!(t.len(), 20);
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+}
