@@ -75,6 +75,8 @@ pub struct GmlCollection {
     pub types: Vec<(String, Vec<Attribute>)>,
     /// Name of the geometry property.
     pub geometry_property: Vec<String>,
+    /// Write one bare feature (GetFeatureById) instead of a collection.
+    pub bare: bool,
 }
 
 /// Streaming GML writer.
@@ -222,6 +224,10 @@ impl FeatureEncoder for GmlEncoder {
         let gml = c.version.namespace();
         let mut head = String::with_capacity(1024);
         head.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        if c.bare {
+            out.extend_from_slice(head.as_bytes());
+            return Ok(());
+        }
         match c.version {
             GmlVersion::V3_2 => {
                 let matched = c.number_matched.map_or("unknown".to_string(), |n| n.to_string());
@@ -268,10 +274,23 @@ impl FeatureEncoder for GmlEncoder {
         let geom_prop = self.c.geometry_property.get(self.current).map_or("geom", String::as_str);
         let p = &self.c.prefix;
         let (open_member, close_member) = match self.c.version {
+            _ if self.c.bare => ("", "\n"),
             GmlVersion::V3_2 => ("<wfs:member>", "</wfs:member>\n"),
             GmlVersion::V3_1_1 => ("<gml:featureMember>", "</gml:featureMember>\n"),
         };
-        let _ = write!(Sink(out), "{open_member}<{p}:{type_name} gml:id=\"{type_name}.{}\">", f.id);
+        let declarations = if self.c.bare {
+            format!(
+                " xmlns:{p}=\"{}\" xmlns:gml=\"{}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"{} {} {}\"",
+                xml_escape(&self.c.namespace),
+                self.c.version.namespace(),
+                self.c.version.namespace(),
+                self.c.version.schema(),
+                xml_escape(&self.c.schema_location)
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(Sink(out), "{open_member}<{p}:{type_name}{declarations} gml:id=\"{type_name}.{}\">", f.id);
         if let Some(wkb) = &f.wkb {
             let g = decode_wkb(f.id, wkb)?;
             let _ = write!(Sink(out), "<{p}:{geom_prop}>");
@@ -298,11 +317,93 @@ impl FeatureEncoder for GmlEncoder {
     }
 
     fn end(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        out.extend_from_slice(b"</wfs:FeatureCollection>\n");
+        if !self.c.bare {
+            out.extend_from_slice(b"</wfs:FeatureCollection>\n");
+        }
         Ok(())
     }
 
     fn next_stream(&mut self) {
         self.current += 1;
+    }
+}
+
+/// What a GetPropertyValue member holds.
+#[derive(Clone, Debug)]
+pub enum ValueKind {
+    /// The first selected attribute.
+    Attribute,
+    /// The geometry, as GML 3.2.
+    Geometry,
+    /// The feature identifier (`@gml:id`).
+    Id,
+}
+
+/// Streaming `wfs:ValueCollection` writer (WFS 2.0 GetPropertyValue).
+pub struct ValueEncoder {
+    c: GmlCollection,
+    kind: ValueKind,
+}
+
+impl ValueEncoder {
+    /// A writer for `collection` (types must hold the one queried type).
+    pub fn new(collection: GmlCollection, kind: ValueKind) -> ValueEncoder {
+        ValueEncoder { c: collection, kind }
+    }
+}
+
+impl FeatureEncoder for ValueEncoder {
+    fn begin(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let c = &self.c;
+        let matched = c.number_matched.map_or("unknown".to_string(), |n| n.to_string());
+        let _ = write!(
+            Sink(out),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:ValueCollection xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:gml=\"{}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xmlns:{}=\"{}\" xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd {} {}\" numberMatched=\"{matched}\" numberReturned=\"{}\" timeStamp=\"{}\"",
+            c.version.namespace(),
+            c.prefix,
+            xml_escape(&c.namespace),
+            c.version.namespace(),
+            c.version.schema(),
+            c.number_returned,
+            c.timestamp
+        );
+        if let Some(next) = &c.next {
+            let _ = write!(Sink(out), " next=\"{}\"", xml_escape(next));
+        }
+        if let Some(prev) = &c.previous {
+            let _ = write!(Sink(out), " previous=\"{}\"", xml_escape(prev));
+        }
+        out.extend_from_slice(b">\n");
+        Ok(())
+    }
+
+    fn feature(&mut self, out: &mut Vec<u8>, f: &Feature) -> Result<(), EncodeError> {
+        let type_name = self.c.types.first().map_or("feature", |t| t.0.as_str());
+        out.extend_from_slice(b"<wfs:member>");
+        match self.kind {
+            ValueKind::Attribute => {
+                if let Some(v) = f.values.first() {
+                    write_value(out, v);
+                }
+            }
+            ValueKind::Id => {
+                let _ = write!(Sink(out), "{type_name}.{}", f.id);
+            }
+            ValueKind::Geometry => {
+                if let Some(wkb) = &f.wkb {
+                    let g = decode_wkb(f.id, wkb)?;
+                    let mut w = GeomWriter { out, swap: self.c.swap_axes, v32: true, id_base: format!("{type_name}.{}.g", f.id), n: 0 };
+                    w.geometry(&g, Some(&self.c.srs_name)).map_err(|message| EncodeError::Geometry { id: f.id, message })?;
+                }
+            }
+        }
+        out.extend_from_slice(b"</wfs:member>\n");
+        Ok(())
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.extend_from_slice(b"</wfs:ValueCollection>\n");
+        Ok(())
     }
 }

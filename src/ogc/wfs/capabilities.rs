@@ -102,12 +102,15 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
     op(&mut x, "GetCapabilities", &values("AcceptVersions", &["2.0.0", "1.1.0"]));
     op(&mut x, "DescribeFeatureType", &values("outputFormat", &[GML32]));
     op(&mut x, "GetFeature", &format!("{}{}", values("outputFormat", &[GML32, JSON]), values("resultType", &["results", "hits"])));
+    op(&mut x, "GetPropertyValue", &values("resultType", &["results", "hits"]));
+    op(&mut x, "ListStoredQueries", "");
+    op(&mut x, "DescribeStoredQueries", "");
     let _ = write!(x, "<ows:Parameter name=\"version\"><ows:AllowedValues><ows:Value>2.0.0</ows:Value><ows:Value>1.1.0</ows:Value></ows:AllowedValues></ows:Parameter>\n");
     let constraint = |x: &mut String, name: &str, value: &str| {
         let _ = write!(x, "<ows:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>\n");
     };
     for (name, value) in [
-        ("ImplementsBasicWFS", "FALSE"),
+        ("ImplementsBasicWFS", "TRUE"),
         ("ImplementsTransactionalWFS", "FALSE"),
         ("ImplementsLockingWFS", "FALSE"),
         ("KVPEncoding", "TRUE"),

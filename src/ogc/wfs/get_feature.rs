@@ -13,7 +13,7 @@ use super::{iso_now, WfsContext, WfsVersion, NAMESPACE, PREFIX};
 use crate::catalog::Layer;
 use crate::crs::{Bbox, Crs, CrsSpelling};
 use crate::encode::geojson::{GeoJsonCollection, GeoJsonEncoder};
-use crate::encode::gml::{GmlCollection, GmlEncoder, GmlVersion};
+use crate::encode::gml::{GmlCollection, GmlEncoder, GmlVersion, ValueEncoder, ValueKind};
 use crate::encode::{body_stream, FeatureEncoder};
 use crate::filter::fes::{parse_filter, FesContext, FesError, FesVersion};
 use crate::filter::Filter;
@@ -150,10 +150,30 @@ struct Planned<'a> {
 }
 
 /// `GetFeature`.
-pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+/// `GetFeature`, or with `value_reference` `GetPropertyValue` (WFS 2.0).
+pub async fn get_feature(
+    ctx: &WfsContext<'_>,
+    version: WfsVersion,
+    kvp: &Kvp,
+    value_reference: Option<&str>,
+) -> Result<HttpResponse, OgcException> {
     let format = output_format(kvp, version)?;
+    if value_reference.is_some() && format == OutputFormat::GeoJson {
+        return Err(invalid("outputFormat", "GetPropertyValue answers XML only"));
+    }
+    let stored = match kvp.get("storedquery_id") {
+        Some(id) => {
+            if kvp.has("typenames") || kvp.has("typename") || kvp.has("filter") || kvp.has("resourceid") {
+                return Err(invalid("storedQuery_Id", "STOREDQUERY_ID excludes TYPENAMES, FILTER and RESOURCEID"));
+            }
+            Some(super::stored::select(ctx, id, kvp)?)
+        }
+        None => None,
+    };
+    let bare = stored.as_ref().is_some_and(|s| s.bare);
     let rids = resource_ids(kvp)?;
     let layers: Vec<&Layer> = match (&rids, kvp.has("typenames") || kvp.has("typename")) {
+        _ if stored.is_some() => stored.as_ref().map(|s| s.layers.clone()).unwrap_or_default(),
         (Some(ids), false) => {
             let mut names: Vec<&str> = ids.iter().map(|(t, _)| t.as_str()).collect();
             names.dedup();
@@ -163,6 +183,13 @@ pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -
             return Err(OgcException::new(ExceptionCode::MissingParameterValue, "TYPENAMES (or RESOURCEID) is mandatory").at("typeNames"))
         }
         _ => requested_layers(ctx, kvp)?,
+    };
+    if value_reference.is_some() && layers.len() != 1 {
+        return Err(invalid("typeNames", "GetPropertyValue takes exactly one feature type"));
+    }
+    let value_kind = match value_reference {
+        None => None,
+        Some(v) => Some(value_kind(layers[0], v)?),
     };
     if layers.len() > MAX_TYPES {
         return Err(invalid("typeNames", format!("at most {MAX_TYPES} feature types per request")));
@@ -220,6 +247,12 @@ pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -
         if let Some(ids) = &rids {
             filter = Some(Filter::Ids(ids.iter().filter(|(t, _)| t == layer.name()).map(|(_, n)| *n).collect()));
         }
+        if let Some(extra) = stored.as_ref().and_then(|s| s.filters.get(i).cloned()) {
+            filter = Some(match filter {
+                Some(f) => Filter::And(vec![f, extra]),
+                None => extra,
+            });
+        }
         let (with_geometry, names) = match properties.as_ref().and_then(|p| p.get(i)) {
             None => (true, None),
             Some(list) => {
@@ -227,6 +260,12 @@ pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -
                 let geom = names.contains(&layer.config.geometry_column);
                 (geom, Some(names.into_iter().filter(|n| *n != layer.config.geometry_column).collect::<Vec<_>>()))
             }
+        };
+        let (names, with_geometry) = match &value_kind {
+            None => (names, with_geometry),
+            Some((ValueKind::Attribute, name)) => (Some(vec![name.clone()]), false),
+            Some((ValueKind::Geometry, _)) => (Some(vec![]), true),
+            Some((ValueKind::Id, _)) => (Some(vec![]), false),
         };
         let query = FeatureQuery {
             bbox: parse_bbox(kvp, native)?,
@@ -262,6 +301,10 @@ pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -
         matched_per_layer.push(n);
     }
     let matched: u64 = matched_per_layer.iter().sum();
+    if bare && matched == 0 {
+        let id = kvp.get("id").unwrap_or_default().chars().take(64).collect::<String>();
+        return Err(OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{id}'")).at("id"));
+    }
     let returned = if hits { 0 } else { count.min(matched.saturating_sub(start)) };
     let mut streams: Vec<FeatureStream> = Vec::new();
     let mut types = Vec::new();
@@ -316,7 +359,11 @@ pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -
                 swap_axes: swap,
                 types,
                 geometry_property,
+                bare,
             };
+            if let Some((kind, _)) = value_kind {
+                return Ok(stream_response(ValueEncoder::new(collection, kind), streams, "application/xml"));
+            }
             Ok(stream_response(GmlEncoder::new(collection), streams, gml.mime()))
         }
         OutputFormat::GeoJson => {
@@ -327,6 +374,24 @@ pub async fn get_feature(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -
             Ok(stream_response(GeoJsonEncoder::new(collection), streams, "application/json"))
         }
     }
+}
+
+/// What a VALUEREFERENCE names: an allow-listed attribute, the geometry, or `@gml:id` — only
+/// these, never an expression.
+fn value_kind(layer: &Layer, reference: &str) -> Result<(ValueKind, String), OgcException> {
+    let r = reference.trim();
+    if r == "@gml:id" || r == "@id" {
+        return Ok((ValueKind::Id, String::new()));
+    }
+    let name = strip_prefix(r.strip_prefix(&format!("{}/", layer.name())).unwrap_or(r));
+    if name == layer.config.geometry_column {
+        return Ok((ValueKind::Geometry, name.to_string()));
+    }
+    if layer.schema.attribute_index(name).is_some() {
+        return Ok((ValueKind::Attribute, name.to_string()));
+    }
+    let shown: String = r.chars().take(64).collect();
+    Err(invalid("valueReference", format!("'{shown}' is not a property of {}", layer.name())))
 }
 
 fn stream_response<E: FeatureEncoder>(encoder: E, streams: Vec<FeatureStream>, content_type: &str) -> HttpResponse {

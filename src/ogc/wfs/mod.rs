@@ -5,6 +5,7 @@
 mod capabilities;
 mod get_feature;
 mod schema;
+mod stored;
 
 use actix_web::HttpResponse;
 
@@ -114,7 +115,13 @@ pub async fn handle(ctx: WfsContext<'_>, operation: &str, kvp: &Kvp) -> Result<H
     let result = match operation {
         "GetCapabilities" => capabilities::get_capabilities(&ctx, version),
         "DescribeFeatureType" => schema::describe_feature_type(&ctx, version, kvp),
-        "GetFeature" => get_feature::get_feature(&ctx, version, kvp).await,
+        "GetFeature" => get_feature::get_feature(&ctx, version, kvp, None).await,
+        "GetPropertyValue" if version == WfsVersion::V2_0_0 => {
+            let reference = kvp.require("valuereference").map_err(|e| (e.at("valueReference"), format))?;
+            get_feature::get_feature(&ctx, version, kvp, Some(reference)).await
+        }
+        "ListStoredQueries" => stored::list_stored_queries(&ctx),
+        "DescribeStoredQueries" => stored::describe_stored_queries(&ctx, kvp),
         other => Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WFS {other} is not available yet")).at("request")),
     };
     result.map_err(|e| (e, format))
