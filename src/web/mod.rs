@@ -160,10 +160,40 @@ async fn wfs_schema(state: web::Data<AppState>, path: web::Path<(String, String,
     crate::ogc::wfs::schema_by_path(ctx, &version, &types).map_err(|(e, f)| ServiceError::new(e, f))
 }
 
-async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>, _body: web::Bytes) -> Result<HttpResponse, ServiceError> {
+async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, service) = path.into_inner();
     let format = if service == "wms" { ReportFormat::Wms130 } else { ReportFormat::Ows11 };
-    state.tenant(&tenant_key, format)?;
+    let tenant = state.tenant(&tenant_key, format)?;
+    if service != "wms" {
+        let text = std::str::from_utf8(&body).map_err(|_| {
+            ServiceError::new(
+                OgcException::new(ExceptionCode::OperationParsingFailed, "request body is not UTF-8").with_status(400),
+                format,
+            )
+        })?;
+        let kvp = crate::ogc::wfs::post::xml_to_kvp(text).map_err(|e| ServiceError::new(e, format))?;
+        let format = crate::ogc::wfs::report_format(&kvp);
+        let request = kvp.require("request").map_err(|e| ServiceError::new(e, format))?;
+        let operation = WFS_OPERATIONS.iter().find(|op| op.eq_ignore_ascii_case(request)).ok_or_else(|| {
+            ServiceError::new(
+                OgcException::new(
+                    ExceptionCode::OperationNotSupported,
+                    format!("WFS has no operation '{}'", request.chars().take(64).collect::<String>()),
+                )
+                .at("request"),
+                format,
+            )
+        })?;
+        let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
+        let caller = Caller::Anonymous;
+        let ctx = crate::ogc::wfs::WfsContext {
+            catalog: &state.catalog,
+            tenant,
+            caller: &caller,
+            service_url: format!("{}/{key}/{service}", state.catalog.server.base_url()),
+        };
+        return crate::ogc::wfs::handle(ctx, operation, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f));
+    }
     Err(ServiceError::new(
         OgcException::new(ExceptionCode::OperationNotSupported, "XML POST requests are not available yet; use KVP GET").at("request"),
         format,

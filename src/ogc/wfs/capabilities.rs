@@ -93,7 +93,7 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
     );
     x.push_str("<ows:OperationsMetadata>\n");
     let op = |x: &mut String, name: &str, params: &str| {
-        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
+        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/><ows:Post xlink:href=\"{url}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
     };
     let values = |name: &str, vals: &[&str]| {
         let v: String = vals.iter().map(|v| format!("<ows:Value>{}</ows:Value>", esc(v))).collect();
@@ -114,7 +114,7 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
         ("ImplementsTransactionalWFS", "FALSE"),
         ("ImplementsLockingWFS", "FALSE"),
         ("KVPEncoding", "TRUE"),
-        ("XMLEncoding", "FALSE"),
+        ("XMLEncoding", "TRUE"),
         ("SOAPEncoding", "FALSE"),
         ("ImplementsInheritance", "FALSE"),
         ("ImplementsRemoteResolve", "FALSE"),
@@ -223,7 +223,7 @@ fn capabilities_110(ctx: &WfsContext<'_>) -> String {
         ("DescribeFeatureType", format!("<ows:Parameter name=\"outputFormat\"><ows:Value>{GML311}</ows:Value></ows:Parameter>")),
         ("GetFeature", format!("<ows:Parameter name=\"outputFormat\"><ows:Value>{GML311}</ows:Value><ows:Value>{JSON}</ows:Value></ows:Parameter><ows:Parameter name=\"resultType\"><ows:Value>results</ows:Value><ows:Value>hits</ows:Value></ows:Parameter>")),
     ] {
-        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
+        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/><ows:Post xlink:href=\"{url}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
     }
     x.push_str("</ows:OperationsMetadata>\n<wfs:FeatureTypeList><wfs:Operations><wfs:Operation>Query</wfs:Operation></wfs:Operations>\n");
     let e = &ctx.tenant.extent_lonlat;

@@ -4,6 +4,7 @@
 
 mod capabilities;
 mod get_feature;
+pub mod post;
 mod schema;
 mod stored;
 
