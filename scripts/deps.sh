@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
 # Installs what navigli needs on Debian 12, only when missing.
 #   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate)
-#   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml
+#   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml,
+#                           and OWSLib (the Python WFS client the end-to-end tests drive) in a
+#                           venv at target/pyvenv
 set -euo pipefail
+mode="${1:-build}"
 want=(cmake g++ sqlite3)
-if [ "${1:-build}" = "test" ]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml)
+if [ "$mode" = "test" ]; then
+  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml python3-venv)
 fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}"
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
-$SUDO apt-get -o Acquire::Lock::Timeout=900 update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get -o Acquire::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ "$mode" = "test" ]; then
+  venv="$(cd "$(dirname "$0")/.." && pwd)/target/pyvenv"
+  if ! "$venv/bin/python" -c 'import owslib, lxml' >/dev/null 2>&1; then
+    echo "installing OWSLib into $venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check owslib lxml
+  fi
+fi

@@ -6,7 +6,7 @@
 use geozero::{CoordDimensions, ToWkb};
 
 use super::{AttributeType, FeatureQuery, SourceLayer, Value};
-use crate::crs::{transform_bbox, transform_geometry, Bbox, Crs, TransformError};
+use crate::crs::{transform_geometry, Bbox, Crs, TransformError};
 use crate::filter::{CompareOp, Filter, SpatialOp, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_VALUES};
 
 /// Most sort keys a query may have.
@@ -240,10 +240,37 @@ impl FeatureQuery {
     }
 }
 
+/// Features intersecting a box given in another CRS: the box's edges are densified and moved
+/// into the layer's CRS as a polygon (its envelope there would be larger than the box).
 fn bbox_predicate(layer: &SourceLayer, bbox: &Bbox, crs: Crs) -> Result<Predicate, QueryError> {
-    let native = transform_bbox(crs, layer.crs, bbox)?;
-    let polygon = geo::Geometry::Polygon(native.to_polygon());
-    Ok(Predicate::Spatial { relation: SpatialRelation::Intersects, wkb: wkb_of(&polygon)?, envelope: native })
+    if crs.srid() == layer.crs.srid() {
+        let polygon = geo::Geometry::Polygon(bbox.to_polygon());
+        return Ok(Predicate::Spatial { relation: SpatialRelation::Intersects, wkb: wkb_of(&polygon)?, envelope: *bbox });
+    }
+    const STEPS: usize = 32;
+    let (w, h) = (bbox.max_x - bbox.min_x, bbox.max_y - bbox.min_y);
+    let mut ring = Vec::with_capacity(4 * STEPS + 1);
+    for i in 0..STEPS {
+        let t = i as f64 / STEPS as f64;
+        ring.push((bbox.min_x + w * t, bbox.min_y));
+    }
+    for i in 0..STEPS {
+        let t = i as f64 / STEPS as f64;
+        ring.push((bbox.max_x, bbox.min_y + h * t));
+    }
+    for i in 0..STEPS {
+        let t = i as f64 / STEPS as f64;
+        ring.push((bbox.max_x - w * t, bbox.max_y));
+    }
+    for i in 0..STEPS {
+        let t = i as f64 / STEPS as f64;
+        ring.push((bbox.min_x, bbox.max_y - h * t));
+    }
+    ring.push((bbox.min_x, bbox.min_y));
+    let mut polygon = geo::Geometry::Polygon(geo::Polygon::new(geo::LineString::from(ring), vec![]));
+    transform_geometry(crs, layer.crs, &mut polygon)?;
+    let envelope = Bbox::of_geometry(&polygon).ok_or_else(|| QueryError::Unsupported("empty bbox".into()))?;
+    Ok(Predicate::Spatial { relation: SpatialRelation::Intersects, wkb: wkb_of(&polygon)?, envelope })
 }
 
 fn wkb_of(g: &geo::Geometry<f64>) -> Result<Vec<u8>, QueryError> {

@@ -1,6 +1,9 @@
 //! Shared fixtures: the demo dataset generated once per test binary into a temporary
-//! GeoPackage and (when `NAVIGLI_TEST_DATABASE_URL` is set, as `make test` does) into PostGIS.
+//! GeoPackage and (when `NAVIGLI_TEST_DATABASE_URL` is set, as `make test` does) into PostGIS;
+//! [`server`] runs the real binary over them for end-to-end tests.
 #![allow(dead_code)]
+
+pub mod server;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};

@@ -180,19 +180,20 @@ pub async fn get_feature(
             names.iter().map(|n| ctx.layer(n, "resourceId")).collect::<Result<_, _>>()?
         }
         (None, false) => {
-            return Err(OgcException::new(ExceptionCode::MissingParameterValue, "TYPENAMES (or RESOURCEID) is mandatory").at("typeNames"))
+            return Err(OgcException::new(ExceptionCode::MissingParameterValue, "TYPENAMES (or RESOURCEID) is mandatory")
+                .at(version.type_names_locator()))
         }
-        _ => requested_layers(ctx, kvp)?,
+        _ => requested_layers(ctx, kvp, version)?,
     };
     if value_reference.is_some() && layers.len() != 1 {
-        return Err(invalid("typeNames", "GetPropertyValue takes exactly one feature type"));
+        return Err(invalid(version.type_names_locator(), "GetPropertyValue takes exactly one feature type"));
     }
     let value_kind = match value_reference {
         None => None,
         Some(v) => Some(value_kind(layers[0], v)?),
     };
     if layers.len() > MAX_TYPES {
-        return Err(invalid("typeNames", format!("at most {MAX_TYPES} feature types per request")));
+        return Err(invalid(version.type_names_locator(), format!("at most {MAX_TYPES} feature types per request")));
     }
     if kvp.has("filter") && kvp.has("bbox") {
         return Err(invalid("filter", "FILTER and BBOX are mutually exclusive"));
@@ -207,7 +208,14 @@ pub async fn get_feature(
     };
     let count = match count_param {
         None => max,
-        Some(c) => c.parse::<u64>().ok().filter(|c| *c > 0).ok_or_else(|| invalid("count", "COUNT must be a positive integer"))?.min(max),
+        Some(c) => c
+            .parse::<u64>()
+            .ok()
+            .filter(|c| *c > 0)
+            .ok_or_else(|| {
+                invalid(version.count_locator(), format!("{} must be a positive integer", version.count_locator().to_ascii_uppercase()))
+            })?
+            .min(max),
     };
     let start: u64 = match kvp.get("startindex") {
         None => 0,
@@ -255,8 +263,17 @@ pub async fn get_feature(
         }
         let (with_geometry, names) = match properties.as_ref().and_then(|p| p.get(i)) {
             None => (true, None),
+            Some(list) if list.trim() == "*" => (true, None),
             Some(list) => {
                 let names: Vec<String> = list.split(',').map(|n| strip_prefix(n.trim()).to_string()).filter(|n| !n.is_empty()).collect();
+                if let Some(unknown) =
+                    names.iter().find(|n| **n != layer.config.geometry_column && layer.schema.attribute_index(n).is_none())
+                {
+                    return Err(invalid(
+                        "propertyName",
+                        format!("layer {} has no property '{}'", layer.name(), unknown.chars().take(64).collect::<String>()),
+                    ));
+                }
                 let geom = names.contains(&layer.config.geometry_column);
                 (geom, Some(names.into_iter().filter(|n| *n != layer.config.geometry_column).collect::<Vec<_>>()))
             }
@@ -277,18 +294,13 @@ pub async fn get_feature(
             skip_geometry: !with_geometry,
             ..Default::default()
         };
-        let resolved = query.resolve(&layer.schema, u64::MAX).map_err(|e| {
-            let mut e = OgcException::from(e);
-            if matches!(e.code, ExceptionCode::InvalidParameterValue)
-                && properties.is_some()
-                && e.text.contains("has no property")
-                && !kvp.has("filter")
-                && !kvp.has("sortby")
-            {
-                e.locator = Some("propertyName".into());
-            }
-            e
-        })?;
+        if let Some(unknown) = sort.iter().find(|k| layer.schema.attribute_index(&k.property).is_none()) {
+            return Err(invalid(
+                "sortBy",
+                format!("layer {} has no property '{}'", layer.name(), unknown.property.chars().take(64).collect::<String>()),
+            ));
+        }
+        let resolved = query.resolve(&layer.schema, u64::MAX).map_err(OgcException::from)?;
         let attributes = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
         plans.push(Planned { layer, query, attributes });
     }

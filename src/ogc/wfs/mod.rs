@@ -43,6 +43,20 @@ impl WfsVersion {
             _ => None,
         }
     }
+    /// The name of the type-name parameter, as exception locators spell it.
+    pub fn type_names_locator(self) -> &'static str {
+        match self {
+            WfsVersion::V2_0_0 => "typeNames",
+            WfsVersion::V1_1_0 => "typeName",
+        }
+    }
+    /// The name of the page-size parameter, as exception locators spell it.
+    pub fn count_locator(self) -> &'static str {
+        match self {
+            WfsVersion::V2_0_0 => "count",
+            WfsVersion::V1_1_0 => "maxFeatures",
+        }
+    }
     /// The exception report format of this version.
     pub fn report_format(self) -> ReportFormat {
         match self {

@@ -27,10 +27,10 @@ pub fn geometry_property_type(geometry_type: &str) -> &'static str {
 }
 
 /// The layers named by TYPENAME(S), or all visible ones.
-pub fn requested_layers<'a>(ctx: &'a WfsContext<'_>, kvp: &Kvp) -> Result<Vec<&'a Layer>, OgcException> {
+pub fn requested_layers<'a>(ctx: &'a WfsContext<'_>, kvp: &Kvp, version: WfsVersion) -> Result<Vec<&'a Layer>, OgcException> {
     let names = kvp.list("typenames").or_else(|| kvp.list("typename"));
     match names {
-        Some(names) => names.iter().map(|n| ctx.layer(n, "typeNames")).collect(),
+        Some(names) => names.iter().map(|n| ctx.layer(n, version.type_names_locator())).collect(),
         None => Ok(ctx.catalog.visible_layers(ctx.tenant, ctx.caller).map(|l| l.as_ref()).collect()),
     }
 }
@@ -100,6 +100,6 @@ pub fn describe_feature_type(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kv
                 .at("outputFormat"));
         }
     }
-    let layers = requested_layers(ctx, kvp)?;
+    let layers = requested_layers(ctx, kvp, version)?;
     Ok(HttpResponse::Ok().content_type("application/xml").body(schema_document(&layers, version)))
 }

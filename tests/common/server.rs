@@ -1,0 +1,174 @@
+//! The end-to-end harness: the real `navigli` binary on a free local port (over the demo
+//! GeoPackage, or PostGIS with `--source main=URL`), a tiny HTTP/1.1 GET client, and the
+//! official OGC schemas through `../shared/tools/ogc-validate`.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server, killed on drop.
+pub struct Server {
+    child: Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    /// Time from spawn to the first `/health` answer.
+    pub startup: Duration,
+}
+
+impl Server {
+    /// `http://127.0.0.1:PORT`, the prefix of every URL the server writes about itself.
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Writes a copy of `layers.toml` with absolute paths and the given source path.
+pub fn write_config(dir: &Path, gpkg: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(super::root().join("layers.toml")).unwrap();
+    let text = text
+        .replace("path = \"data/demo.gpkg\"", &format!("path = {:?}", gpkg.display().to_string()))
+        .replace("comuni = \"data/comuni.csv\"", &format!("comuni = {:?}", super::root().join("data/comuni.csv").display().to_string()));
+    let path = dir.join("layers.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Starts `navigli serve` with `config` (plus `extra` arguments) and waits for `/health`.
+pub fn start(config: &Path, extra: &[&str]) -> Server {
+    let port = free_port();
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_navigli"))
+        .args(["serve", "--config", config.to_str().unwrap(), "--bind", &format!("127.0.0.1:{port}")])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn navigli");
+    let mut server = Server { child, port, startup: Duration::ZERO };
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok((200, _, _)) = try_get(port, "/health") {
+            server.startup = started.elapsed();
+            return server;
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("navigli exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("navigli did not answer /health within 30 s");
+}
+
+/// Decodes a `Transfer-Encoding: chunked` body.
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size_line = String::from_utf8_lossy(&raw[..eol]);
+        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
+        raw = &raw[eol + 2..];
+        if size == 0 || raw.len() < size {
+            break;
+        }
+        out.extend_from_slice(&raw[..size]);
+        raw = raw.get(size + 2..).unwrap_or(&[]);
+    }
+    out
+}
+
+/// One GET: (status, lower-cased head, body). Chunked bodies are decoded.
+pub fn try_get(port: u16, path: &str) -> std::io::Result<(u16, String, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(raw.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&raw[..split]).trim_end().to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(&raw[split..]) } else { raw[split..].to_vec() };
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// GET `path` (which starts with `/`) or panic.
+pub fn get(server: &Server, path: &str) -> (u16, String, String) {
+    try_get(server.port, path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// GET a JSON document (status 200) or panic.
+pub fn json(server: &Server, path: &str) -> serde_json::Value {
+    let (status, _, body) = get(server, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+/// Path of `../shared/tools/ogc-validate`, or `None` (with a note) outside the workspace.
+pub fn ogc_validate_tool(what: &str) -> Option<PathBuf> {
+    let tool = super::root().join("../shared/tools/ogc-validate");
+    if tool.exists() {
+        Some(tool)
+    } else {
+        eprintln!("SKIPPED schema validation of {what}: ../shared/tools/ogc-validate is absent (outside the navigli workspace)");
+        None
+    }
+}
+
+/// Validates XML with the official schemas, when `../shared` and lxml are available.
+pub fn ogc_validate(xml: &str, name: &str) {
+    ogc_validate_all(&[(xml, name)]);
+}
+
+/// Validates several documents in one run of the validator (it loads the schemas once).
+/// Application schemas named by `xsi:schemaLocation` are fetched from the (loopback) server,
+/// which must still be running.
+pub fn ogc_validate_all(docs: &[(&str, &str)]) {
+    let names: Vec<&str> = docs.iter().map(|(_, n)| *n).collect();
+    let Some(tool) = ogc_validate_tool(&names.join(", ")) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (i, (xml, name)) in docs.iter().enumerate() {
+        let file = dir.path().join(format!("{i:02}-{name}.xml"));
+        std::fs::write(&file, xml).unwrap();
+        files.push(file);
+    }
+    let out = Command::new("/usr/bin/python3").arg(&tool).args(&files).output().expect("run ogc-validate");
+    let report = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let invalid: Vec<&str> = docs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !report.lines().any(|l| l.starts_with("VALID") && l.contains(&format!("/{i:02}-"))))
+            .map(|(_, (xml, _))| *xml)
+            .collect();
+        let shown: Vec<String> = invalid.iter().map(|x| x.chars().take(3000).collect()).collect();
+        panic!("not schema-valid:\n{report}\n{}\n{}", String::from_utf8_lossy(&out.stderr), shown.join("\n-----\n"));
+    }
+}
+
+/// A server over the demo GeoPackage, with its temporary directory.
+pub fn demo_server() -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), super::demo_gpkg());
+    (start(&config, &[]), dir)
+}
+
+/// A server over the demo data in PostGIS (`--source main=URL`), when a database is available.
+pub fn postgis_server() -> Option<(Server, tempfile::TempDir)> {
+    let url = super::demo_postgis()?;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), super::demo_gpkg());
+    Some((start(&config, &["--source", &format!("main={url}")]), dir))
+}
