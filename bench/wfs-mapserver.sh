@@ -43,7 +43,7 @@ RUST_LOG=warn "$NAVIGLI" serve --config "$W/layers.toml" --bind "127.0.0.1:$NAV_
 NAV_PID=$!
 
 # MapServer: one PostGIS layer, WFS with GML 3.2 and GeoJSON (OGR) output.
-cat > "$W/navigli.map" <<MAP
+cat > "$W/navigli.map" <<EOMAP
 MAP
   NAME "navigli_bench"
   EXTENT 450000 4990000 560000 5070000
@@ -81,7 +81,7 @@ MAP
     END
   END
 END
-MAP
+EOMAP
 cat > "$W/mapserver.conf" <<CONF
 CONFIG
   ENV
@@ -132,6 +132,10 @@ R1=$(measure navigli-gml "$NAV")
 R2=$(measure mapserver-gml "$MS")
 R3=$(measure navigli-geojson "$NAV&OUTPUTFORMAT=application/json")
 R4=$(measure mapserver-geojson "$MS&OUTPUTFORMAT=geojson")
+# One million features (edifici + falde) in one GML 3.2 response: time to first byte, total,
+# and navigli's peak RSS before/after (flat memory means the peak does not grow with size).
+RSS_BEFORE=$(peak_rss_kb /proc/$NAV_PID/status)
+BIG=$(curl -s -o /dev/null -w '%{time_starttransfer} %{time_total} %{size_download}' "http://127.0.0.1:$NAV_PORT/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=navigli:edifici,navigli:falde&COUNT=1000000")
 NAV_RSS=$(peak_rss_kb /proc/$NAV_PID/status)
 MS_RSS=$(peak_rss_kb $(ms_pids))
 
@@ -151,5 +155,8 @@ mkdir -p bench/results
   awk -v a="$T1" -v b="$T2" -v c="$T3" -v d="$T4" 'BEGIN { printf "\nThroughput ratio navigli/MapServer: GML 3.2 %.2f×, GeoJSON %.2f×\n", b/a, d/c }'
   echo
   echo "Peak RSS: navigli $((NAV_RSS / 1024)) MiB (one process, all requests); MapServer $((MS_RSS / 1024)) MiB (sum over its FastCGI processes)."
+  echo
+  set -- $BIG
+  awk -v a="$1" -v b="$2" -v c="$3" -v r0="$RSS_BEFORE" -v r1="$NAV_RSS" 'BEGIN { printf "navigli, 1,000,000 features (edifici + falde, GML 3.2) in one response: first byte after %.0f ms, complete in %.1f s, %.0f MB; peak RSS %d MiB before it, %d MiB after.\n", a*1000, b, c/1048576, r0/1024, r1/1024 }'
   echo
 } | tee -a bench/results/wfs-mapserver.md

@@ -25,6 +25,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What a WFS operation needs: catalog, tenant, caller and this service's URL.
+    pub fn wfs_context<'a>(&'a self, tenant: &'a Tenant, caller: &'a Caller, service: &str) -> crate::ogc::wfs::WfsContext<'a> {
+        let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
+        crate::ogc::wfs::WfsContext {
+            catalog: &self.catalog,
+            tenant,
+            caller,
+            service_url: format!("{}/{key}/{service}", self.catalog.server.base_url()),
+            prefixes: Vec::new(),
+        }
+    }
+
     /// Looks a tenant up, or answers 404 in `format`.
     pub fn tenant(&self, key: &str, format: ReportFormat) -> Result<&Tenant, ServiceError> {
         self.catalog.tenant(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))
@@ -129,14 +141,8 @@ async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, 
     let known = if service == "WMS" { WMS_OPERATIONS } else { WFS_OPERATIONS };
     let operation = known.iter().find(|op| op.eq_ignore_ascii_case(request));
     if let (Some(op), "WFS") = (operation, service) {
-        let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
         let caller = Caller::Anonymous;
-        let ctx = crate::ogc::wfs::WfsContext {
-            catalog: &state.catalog,
-            tenant,
-            caller: &caller,
-            service_url: format!("{}/{key}/{path_service}", state.catalog.server.base_url()),
-        };
+        let ctx = state.wfs_context(tenant, &caller, &path_service);
         return crate::ogc::wfs::handle(ctx, op, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f));
     }
     let text = match operation {
@@ -149,14 +155,8 @@ async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, 
 async fn wfs_schema(state: web::Data<AppState>, path: web::Path<(String, String, String, String)>) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, service, version, types) = path.into_inner();
     let tenant = state.tenant(&tenant_key, ReportFormat::Ows11)?;
-    let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
     let caller = Caller::Anonymous;
-    let ctx = crate::ogc::wfs::WfsContext {
-        catalog: &state.catalog,
-        tenant,
-        caller: &caller,
-        service_url: format!("{}/{key}/{service}", state.catalog.server.base_url()),
-    };
+    let ctx = state.wfs_context(tenant, &caller, &service);
     crate::ogc::wfs::schema_by_path(ctx, &version, &types).map_err(|(e, f)| ServiceError::new(e, f))
 }
 
@@ -184,14 +184,8 @@ async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>,
                 format,
             )
         })?;
-        let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
         let caller = Caller::Anonymous;
-        let ctx = crate::ogc::wfs::WfsContext {
-            catalog: &state.catalog,
-            tenant,
-            caller: &caller,
-            service_url: format!("{}/{key}/{service}", state.catalog.server.base_url()),
-        };
+        let ctx = state.wfs_context(tenant, &caller, &service);
         return crate::ogc::wfs::handle(ctx, operation, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f));
     }
     Err(ServiceError::new(

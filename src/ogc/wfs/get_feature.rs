@@ -306,12 +306,12 @@ pub async fn get_feature(
     }
 
     // Counts first: numberMatched, then each layer's slice of the global page.
-    let mut matched_per_layer = Vec::with_capacity(plans.len());
-    for p in &plans {
+    // The counts of all types run concurrently (they decide when the first byte can go out).
+    let counts = plans.iter().map(|p| async move {
         let resolved = p.query.resolve(&p.layer.schema, u64::MAX).map_err(OgcException::from)?;
-        let n = p.layer.source.count(p.layer.schema.clone(), resolved).await.map_err(log_source)?;
-        matched_per_layer.push(n);
-    }
+        p.layer.source.count(p.layer.schema.clone(), resolved).await.map_err(log_source)
+    });
+    let matched_per_layer = futures_util::future::join_all(counts).await.into_iter().collect::<Result<Vec<u64>, _>>()?;
     let matched: u64 = matched_per_layer.iter().sum();
     if bare && matched == 0 {
         let id = kvp.get("id").unwrap_or_default().chars().take(64).collect::<String>();

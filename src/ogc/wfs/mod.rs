@@ -76,6 +76,8 @@ pub struct WfsContext<'a> {
     pub caller: &'a Caller,
     /// This service's URL, e.g. `http://host/milano/wfs`.
     pub service_url: String,
+    /// Prefixes the request bound to navigli's namespace with NAMESPACES (besides `navigli`).
+    pub prefixes: Vec<String>,
 }
 
 impl WfsContext<'_> {
@@ -83,6 +85,7 @@ impl WfsContext<'_> {
     pub fn layer(&self, type_name: &str, locator: &str) -> Result<&Layer, OgcException> {
         let local = match type_name.split_once(':') {
             Some((PREFIX, local)) => local,
+            Some((prefix, local)) if self.prefixes.iter().any(|p| p == prefix) => local,
             Some(_) => "",
             None => type_name,
         };
@@ -122,8 +125,22 @@ pub fn report_format(kvp: &Kvp) -> ReportFormat {
     }
 }
 
-/// Handles one KVP request; `operation` is the canonical name from the dispatcher.
-pub async fn handle(ctx: WfsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, (OgcException, ReportFormat)> {
+/// Prefixes bound to navigli's namespace by `NAMESPACES=xmlns(p,uri),…` (WFS 2.0) or
+/// `NAMESPACE=xmlns(p=uri)` (WFS 1.1).
+fn bound_prefixes(kvp: &Kvp) -> Vec<String> {
+    let raw = kvp.get("namespaces").or_else(|| kvp.get("namespace")).unwrap_or("");
+    raw.split("xmlns(")
+        .filter_map(|part| part.split(')').next())
+        .filter_map(|binding| binding.split_once([',', '=']))
+        .filter(|(_, uri)| uri.trim() == NAMESPACE)
+        .map(|(prefix, _)| prefix.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Handles one request; `operation` is the canonical name from the dispatcher.
+pub async fn handle(mut ctx: WfsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, (OgcException, ReportFormat)> {
+    ctx.prefixes = bound_prefixes(kvp);
     let capabilities = operation == "GetCapabilities";
     let version = negotiate(kvp, capabilities).map_err(|e| (e, report_format(kvp)))?;
     let format = version.report_format();
@@ -182,6 +199,14 @@ mod tests {
         assert_eq!(negotiate(&kvp, true).unwrap_err().code, ExceptionCode::VersionNegotiationFailed);
         assert_eq!(negotiate(&Kvp::parse("").unwrap(), false).unwrap(), WfsVersion::V2_0_0);
         assert!(negotiate(&Kvp::parse("version=9").unwrap(), false).is_err());
+    }
+
+    #[test]
+    fn namespaces_bind_other_prefixes() {
+        let kvp = Kvp::parse(&format!("NAMESPACES=xmlns(ns1,{NAMESPACE}),xmlns(x,http://other)")).unwrap();
+        assert_eq!(bound_prefixes(&kvp), vec!["ns1".to_string()]);
+        let kvp = Kvp::parse(&format!("NAMESPACE=xmlns(q={NAMESPACE})")).unwrap();
+        assert_eq!(bound_prefixes(&kvp), vec!["q".to_string()]);
     }
 
     #[test]
