@@ -1,5 +1,5 @@
 # navigli — the two commands: `make run` (demo server) and `make test` (everything).
-.PHONY: run build test lint check
+.PHONY: run build test lint check bench
 
 CONFIG ?= layers.toml
 
@@ -21,3 +21,7 @@ lint:
 
 check:
 	cargo run --quiet -- check --config $(CONFIG)
+
+# Side-by-side benchmarks against peers (not part of `make test`); results in bench/results/.
+bench:
+	bench/wfs-mapserver.sh

@@ -2,13 +2,14 @@
 # Installs what navigli needs on Debian 12, only when missing.
 #   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate)
 #   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml,
+#                           QGIS 3.22's Python bindings (python3-qgis, ~930 MB, for tests/qgis.rs),
 #                           and OWSLib (the Python WFS client the end-to-end tests drive) in a
 #                           venv at target/pyvenv
 set -euo pipefail
 mode="${1:-build}"
 want=(cmake g++ sqlite3)
 if [ "$mode" = "test" ]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml python3-venv)
+  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml python3-venv python3-qgis)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -363,7 +363,8 @@ pub async fn get_feature(
                 namespace: NAMESPACE.into(),
                 schema_location,
                 number_matched: Some(matched),
-                number_returned: returned,
+                // WFS 1.1.0 answers hits with the count in numberOfFeatures.
+                number_returned: if hits && gml == GmlVersion::V3_1_1 { matched } else { returned },
                 timestamp,
                 next,
                 previous,
