@@ -110,6 +110,8 @@ pub struct Catalog {
     pub tenants: Vec<Tenant>,
     /// Distinct sources.
     pub sources: Vec<Arc<dyn FeatureSource>>,
+    /// Parsed styles by name (`styles/<name>.sld`).
+    pub styles: HashMap<String, Arc<crate::render::style::Style>>,
     keys: HashMap<String, usize>,
 }
 
@@ -128,6 +130,9 @@ pub enum CatalogError {
     /// Bad `--source` override.
     #[error("{0}")]
     Override(String),
+    /// A style file cannot be read or parsed.
+    #[error("style {0}")]
+    Style(String),
     /// A layer's table does not match its configuration.
     #[error("{0}")]
     Layer(SourceError),
@@ -200,6 +205,31 @@ fn estimated_extent(c: &Comune) -> Bbox {
     let dlat = half_km / 111.2;
     let dlon = half_km / (111.2 * c.centroid_lat.to_radians().cos());
     Bbox { min_x: c.centroid_lon - dlon, min_y: c.centroid_lat - dlat, max_x: c.centroid_lon + dlon, max_y: c.centroid_lat + dlat }
+}
+
+/// Parses `styles/<name>.sld` for every style a layer names.
+fn load_styles(config: &Config) -> Result<HashMap<String, Arc<crate::render::style::Style>>, CatalogError> {
+    let mut styles = HashMap::new();
+    for name in config.layers.iter().filter_map(|l| l.style.as_ref()) {
+        if styles.contains_key(name) {
+            continue;
+        }
+        let path = config.base_dir.join(&config.server.styles_dir).join(format!("{name}.sld"));
+        let text = std::fs::read_to_string(&path).map_err(|e| CatalogError::Style(format!("{}: {e}", path.display())))?;
+        let report = crate::render::sld::parse_sld(&text).map_err(|e| CatalogError::Style(format!("{}: {e}", path.display())))?;
+        for item in &report.unsupported {
+            tracing::warn!("style {name}: not rendered: {item}");
+        }
+        let style = report
+            .styles
+            .iter()
+            .find(|s| s.name == *name)
+            .or(report.styles.first())
+            .cloned()
+            .ok_or_else(|| CatalogError::Style(format!("{}: no UserStyle", path.display())))?;
+        styles.insert(name.clone(), Arc::new(style));
+    }
+    Ok(styles)
 }
 
 /// A comune's boundary as read from the boundary layer.
@@ -350,6 +380,7 @@ impl Catalog {
             layers,
             tenants,
             sources: sources.into_values().collect(),
+            styles: load_styles(config)?,
             keys,
         })
     }
@@ -367,6 +398,11 @@ impl Catalog {
     /// One layer of `tenant` visible to `caller`, by name.
     pub fn layer(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<&Arc<Layer>> {
         tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name && caller.may_see(l, tenant))
+    }
+
+    /// The parsed style of a layer, when it has one.
+    pub fn style(&self, layer: &Layer) -> Option<Arc<crate::render::style::Style>> {
+        layer.config.style.as_ref().and_then(|s| self.styles.get(s)).cloned()
     }
 
     /// Pings every source, each with a timeout.

@@ -9,5 +9,6 @@ pub mod encode;
 pub mod filter;
 pub mod migrate;
 pub mod ogc;
+pub mod render;
 pub mod source;
 pub mod web;

@@ -33,6 +33,8 @@ pub struct ServerConfig {
     pub request_timeout_s: u64,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// Directory of the SLD files (`<style>.sld`), relative to the config file.
+    pub styles_dir: PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +46,7 @@ impl Default for ServerConfig {
             max_body_bytes: 1 << 20,
             request_timeout_s: 30,
             workers: None,
+            styles_dir: "styles".into(),
         }
     }
 }
@@ -574,8 +577,17 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
             }
         }
         if let Some(style) = &l.style {
-            if !cfg.base_dir.join("styles").join(format!("{style}.sld")).exists() {
-                c.error(loc.clone(), format!("style '{style}' has no file styles/{style}.sld"));
+            let path = cfg.base_dir.join(&cfg.server.styles_dir).join(format!("{style}.sld"));
+            match std::fs::read_to_string(&path) {
+                Err(_) => c.error(loc.clone(), format!("style '{style}' has no file {}", path.display())),
+                Ok(text) => match crate::render::sld::parse_sld(&text) {
+                    Err(e) => c.error(loc.clone(), format!("style '{style}': {e}")),
+                    Ok(report) => {
+                        for item in report.unsupported {
+                            c.warning(loc.clone(), format!("style '{style}': not rendered: {item}"));
+                        }
+                    }
+                },
             }
         }
     }

@@ -5,6 +5,7 @@
 pub mod exception;
 pub mod kvp;
 pub mod wfs;
+pub mod wms;
 
 /// Escapes text for XML content and attribute values.
 pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {

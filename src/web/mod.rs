@@ -25,6 +25,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What a WMS operation needs: catalog, tenant, caller and this service's URL.
+    pub fn wms_context<'a>(&'a self, tenant: &'a Tenant, caller: &'a Caller, service: &str) -> crate::ogc::wms::WmsContext<'a> {
+        let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
+        crate::ogc::wms::WmsContext {
+            catalog: &self.catalog,
+            tenant,
+            caller,
+            service_url: format!("{}/{key}/{service}", self.catalog.server.base_url()),
+        }
+    }
+
     /// What a WFS operation needs: catalog, tenant, caller and this service's URL.
     pub fn wfs_context<'a>(&'a self, tenant: &'a Tenant, caller: &'a Caller, service: &str) -> crate::ogc::wfs::WfsContext<'a> {
         let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
@@ -140,6 +151,11 @@ async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, 
     let request = kvp.require("request").map_err(|e| ServiceError::new(e, format))?;
     let known = if service == "WMS" { WMS_OPERATIONS } else { WFS_OPERATIONS };
     let operation = known.iter().find(|op| op.eq_ignore_ascii_case(request));
+    if let (Some(op), "WMS") = (operation, service) {
+        let caller = Caller::Anonymous;
+        let ctx = state.wms_context(tenant, &caller, &path_service);
+        return crate::ogc::wms::handle(ctx, op, &kvp).await.map_err(|e| ServiceError::new(e, format));
+    }
     if let (Some(op), "WFS") = (operation, service) {
         let caller = Caller::Anonymous;
         let ctx = state.wfs_context(tenant, &caller, &path_service);

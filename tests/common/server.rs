@@ -41,7 +41,8 @@ pub fn write_config(dir: &Path, gpkg: &Path) -> PathBuf {
     let text = std::fs::read_to_string(super::root().join("layers.toml")).unwrap();
     let text = text
         .replace("path = \"data/demo.gpkg\"", &format!("path = {:?}", gpkg.display().to_string()))
-        .replace("comuni = \"data/comuni.csv\"", &format!("comuni = {:?}", super::root().join("data/comuni.csv").display().to_string()));
+        .replace("comuni = \"data/comuni.csv\"", &format!("comuni = {:?}", super::root().join("data/comuni.csv").display().to_string()))
+        .replacen("[server]\n", &format!("[server]\nstyles_dir = {:?}\n", super::root().join("styles").display().to_string()), 1);
     let path = dir.join("layers.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -101,6 +102,20 @@ pub fn try_get(port: u16, path: &str) -> std::io::Result<(u16, String, String)> 
     let body = if head.contains("transfer-encoding: chunked") { dechunk(&raw[split..]) } else { raw[split..].to_vec() };
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     Ok((status, head, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// One GET returning the raw body bytes (for images): (status, lower-cased head, body).
+pub fn get_bytes(server: &Server, path: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").expect("request");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("response");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(raw.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&raw[..split]).trim_end().to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") { dechunk(&raw[split..]) } else { raw[split..].to_vec() };
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, head, body)
 }
 
 /// GET `path` (which starts with `/`) or panic.

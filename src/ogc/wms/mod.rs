@@ -1,0 +1,471 @@
+//! WMS 1.3.0 and 1.1.1 (KVP GET): GetCapabilities, GetMap (PNG), GetFeatureInfo. Handlers parse
+//! the KVP into typed values, query each layer's source in the request CRS and draw with the
+//! layer's style.
+
+// Documents are written line by line; a trailing "\n" in a write! is intended.
+#![allow(clippy::write_with_newline)]
+
+pub mod capabilities;
+
+use std::sync::Arc;
+
+use actix_web::HttpResponse;
+use futures_util::StreamExt;
+
+pub use capabilities::{WmsContext, WmsVersion};
+
+use crate::catalog::Layer;
+use crate::crs::{Bbox, Crs};
+use crate::filter::Filter;
+use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::ogc::kvp::Kvp;
+use crate::render::map::{default_style, filter_properties, symbolizers_for, Canvas};
+use crate::render::style::{Color, Style};
+use crate::source::{Attribute, FeatureQuery};
+
+/// Largest image side, pixels.
+pub const MAX_SIZE: u32 = 4096;
+/// Most layers in one GetMap.
+pub const MAX_LAYERS: usize = 16;
+/// Most features drawn per layer in one map.
+const MAX_DRAWN: u64 = 500_000;
+
+fn invalid(code: ExceptionCode, locator: &str, text: impl Into<String>) -> OgcException {
+    OgcException::new(code, text).at(locator)
+}
+
+fn parse_version(kvp: &Kvp) -> Result<WmsVersion, OgcException> {
+    match kvp.get("version").or_else(|| kvp.get("wmtver")) {
+        None | Some("1.3.0") | Some("1.3") => Ok(WmsVersion::V1_3_0),
+        Some("1.1.1") | Some("1.1.0") | Some("1.1") => Ok(WmsVersion::V1_1_1),
+        Some(v) => Err(invalid(
+            ExceptionCode::InvalidParameterValue,
+            "version",
+            format!("VERSION {} is not supported (1.3.0, 1.1.1)", v.chars().take(16).collect::<String>()),
+        )),
+    }
+}
+
+/// The exception report format of a WMS request.
+pub fn report_format(kvp: &Kvp) -> ReportFormat {
+    match parse_version(kvp) {
+        Ok(WmsVersion::V1_1_1) => ReportFormat::Wms111,
+        _ => ReportFormat::Wms130,
+    }
+}
+
+/// How errors are reported for GetMap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExceptionMode {
+    Xml,
+    InImage,
+    Blank,
+}
+
+/// The parameters shared by GetMap and GetFeatureInfo.
+struct MapRequest<'a> {
+    version: WmsVersion,
+    layers: Vec<(&'a Layer, Arc<Style>)>,
+    crs: Crs,
+    bbox: Bbox,
+    width: u32,
+    height: u32,
+    transparent: bool,
+    background: Color,
+    dpi: f64,
+}
+
+fn parse_size(kvp: &Kvp, name: &str) -> Result<u32, OgcException> {
+    let v = kvp.require(name)?;
+    v.trim().parse::<u32>().ok().filter(|n| (1..=MAX_SIZE).contains(n)).ok_or_else(|| {
+        invalid(
+            ExceptionCode::InvalidParameterValue,
+            name,
+            format!("{} must be an integer between 1 and {MAX_SIZE}", name.to_ascii_uppercase()),
+        )
+    })
+}
+
+fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str) -> Result<MapRequest<'a>, OgcException> {
+    let version = parse_version(kvp)?;
+    let names = kvp.list(layers_param).ok_or_else(|| {
+        OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", layers_param.to_ascii_uppercase()))
+            .at(layers_param)
+    })?;
+    let styles: Vec<&str> = kvp.list("styles").unwrap_or_default();
+    if !styles.is_empty() && styles.len() != names.len() && !(styles.len() == 1 && styles[0].is_empty()) {
+        return Err(invalid(ExceptionCode::StyleNotDefined, "styles", "STYLES must list one entry (possibly empty) per layer"));
+    }
+    let mut layers = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let style_name = styles.get(i).copied().unwrap_or("");
+        let expanded: Vec<&Layer> = match ctx.catalog.layer(ctx.tenant, ctx.caller, name) {
+            Some(l) => vec![l.as_ref()],
+            None => {
+                let members: Vec<&Layer> =
+                    ctx.catalog.visible_layers(ctx.tenant, ctx.caller).filter(|l| l.config.group == *name).map(|l| l.as_ref()).collect();
+                if members.is_empty() {
+                    return Err(invalid(
+                        ExceptionCode::LayerNotDefined,
+                        "layers",
+                        format!("unknown layer '{}'", name.chars().take(64).collect::<String>()),
+                    ));
+                }
+                members
+            }
+        };
+        for layer in expanded {
+            let own = layer.config.style.as_deref().unwrap_or("default");
+            if !style_name.is_empty() && style_name != own && style_name != "default" {
+                return Err(invalid(
+                    ExceptionCode::StyleNotDefined,
+                    "styles",
+                    format!("layer {} has no style '{}'", layer.name(), style_name.chars().take(64).collect::<String>()),
+                ));
+            }
+            let style = ctx.catalog.style(layer).unwrap_or_else(|| Arc::new(default_style(&layer.config.geometry_type)));
+            layers.push((layer, style));
+        }
+    }
+    if layers.len() > MAX_LAYERS {
+        return Err(invalid(ExceptionCode::InvalidParameterValue, layers_param, format!("at most {MAX_LAYERS} layers per map")));
+    }
+    let (crs_param, crs_code) = match version {
+        WmsVersion::V1_3_0 => ("crs", ExceptionCode::InvalidCrs),
+        WmsVersion::V1_1_1 => ("srs", ExceptionCode::InvalidSrs),
+    };
+    let crs_text = kvp.get(crs_param).or_else(|| kvp.get(if crs_param == "crs" { "srs" } else { "crs" })).ok_or_else(|| {
+        OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", crs_param.to_ascii_uppercase()))
+            .at(crs_param)
+    })?;
+    let (crs, _) = Crs::parse(crs_text).ok_or_else(|| {
+        invalid(
+            crs_code,
+            crs_param,
+            format!("unsupported {} '{}'", crs_param.to_ascii_uppercase(), crs_text.chars().take(64).collect::<String>()),
+        )
+    })?;
+    let parts = kvp
+        .list("bbox")
+        .ok_or_else(|| OgcException::new(ExceptionCode::MissingParameterValue, "parameter BBOX is mandatory").at("bbox"))?;
+    let nums: Vec<f64> = parts
+        .iter()
+        .map(|p| p.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid(ExceptionCode::InvalidParameterValue, "bbox", "BBOX corners must be numbers"))?;
+    if nums.len() != 4 {
+        return Err(invalid(ExceptionCode::InvalidParameterValue, "bbox", "BBOX needs minx,miny,maxx,maxy"));
+    }
+    // WMS 1.3.0 gives the box in the CRS's own axis order (EPSG:4326: lat, lon).
+    let swap = version == WmsVersion::V1_3_0 && crs.north_first();
+    let (x1, y1, x2, y2) = if swap { (nums[1], nums[0], nums[3], nums[2]) } else { (nums[0], nums[1], nums[2], nums[3]) };
+    let bbox = Bbox::new(x1, y1, x2, y2)
+        .filter(|b| b.max_x > b.min_x && b.max_y > b.min_y)
+        .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "bbox", "BBOX minimum must be below its maximum"))?;
+    let width = parse_size(kvp, "width")?;
+    let height = parse_size(kvp, "height")?;
+    let transparent = kvp.get("transparent").is_some_and(|t| t.eq_ignore_ascii_case("true"));
+    let background = match kvp.get("bgcolor") {
+        None => Color { r: 255, g: 255, b: 255, a: 255 },
+        Some(c) => Color::parse_hex(&c.replacen("0x", "#", 1).replacen("0X", "#", 1))
+            .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "bgcolor", "BGCOLOR looks like 0xRRGGBB"))?,
+    };
+    let dpi = kvp
+        .get("dpi")
+        .or_else(|| kvp.get("map_resolution"))
+        .map(str::to_string)
+        .or_else(|| kvp.get("format_options").and_then(|f| f.split(';').find_map(|o| o.trim().strip_prefix("dpi:").map(str::to_string))))
+        .map(|d| {
+            d.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|d| (10.0..=1200.0).contains(d))
+                .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "dpi", "DPI must be between 10 and 1200"))
+        })
+        .transpose()?
+        .unwrap_or(90.7);
+    Ok(MapRequest { version, layers, crs, bbox, width, height, transparent, background, dpi })
+}
+
+fn exception_mode(kvp: &Kvp) -> ExceptionMode {
+    match kvp.get("exceptions").map(str::to_ascii_lowercase).as_deref() {
+        Some("inimage") | Some("application/vnd.ogc.se_inimage") => ExceptionMode::InImage,
+        Some("blank") | Some("application/vnd.ogc.se_blank") => ExceptionMode::Blank,
+        _ => ExceptionMode::Xml,
+    }
+}
+
+fn png_response(png: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().content_type("image/png").insert_header(("Cache-Control", "max-age=60")).body(png)
+}
+
+/// `GetMap`.
+async fn get_map(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    let mode = exception_mode(kvp);
+    let result = render(ctx, kvp).await;
+    match (result, mode) {
+        (Ok(png), _) => Ok(png_response(png)),
+        (Err(e), ExceptionMode::Xml) => Err(e),
+        (Err(e), m) => {
+            tracing::info!("GetMap exception drawn in image: {e}");
+            let w = kvp.get("width").and_then(|w| w.parse().ok()).filter(|w| (1..=MAX_SIZE).contains(w)).unwrap_or(256);
+            let h = kvp.get("height").and_then(|h| h.parse().ok()).filter(|h| (1..=MAX_SIZE).contains(h)).unwrap_or(256);
+            let bbox = Bbox { min_x: 0.0, min_y: 0.0, max_x: 1.0, max_y: 1.0 };
+            let mut canvas = Canvas::new(bbox, Crs::UTM32N, w, h, None, 90.7)
+                .map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?;
+            if m == ExceptionMode::InImage {
+                canvas.draw_error_marker();
+            }
+            Ok(png_response(canvas.png().map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?))
+        }
+    }
+}
+
+async fn render(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<Vec<u8>, OgcException> {
+    let format = kvp.require("format")?;
+    if !format.trim().eq_ignore_ascii_case("image/png") {
+        return Err(invalid(
+            ExceptionCode::InvalidFormat,
+            "format",
+            format!("FORMAT '{}' is not offered (image/png)", format.chars().take(64).collect::<String>()),
+        ));
+    }
+    let req = parse_map_request(ctx, kvp, "layers")?;
+    let background = (!req.transparent).then_some(req.background);
+    let mut canvas = Canvas::new(req.bbox, req.crs, req.width, req.height, background, req.dpi)
+        .map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?;
+    let scale = canvas.scale_denominator();
+    for (layer, style) in &req.layers {
+        let c = &layer.config;
+        if c.min_scale.is_some_and(|m| scale < m) || c.max_scale.is_some_and(|m| scale >= m) {
+            continue;
+        }
+        let properties = filter_properties(style);
+        let query = FeatureQuery {
+            bbox: Some((req.bbox, req.crs)),
+            properties: Some(properties.clone()),
+            output_crs: Some(req.crs),
+            tenant: ctx.tenant.scope(),
+            limit: Some(MAX_DRAWN),
+            ..Default::default()
+        };
+        let resolved = query.resolve(&layer.schema, MAX_DRAWN).map_err(|e| {
+            tracing::warn!("style of {} reads an attribute the layer does not expose: {e}", layer.name());
+            OgcException::new(ExceptionCode::NoApplicableCode, format!("style of layer {} is misconfigured", layer.name()))
+        })?;
+        let attributes: Vec<Attribute> = resolved.columns.iter().map(|&i| layer.schema.attributes[i].clone()).collect();
+        let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
+        while let Some(row) = rows.next().await {
+            let row = row.map_err(OgcException::from)?;
+            let Some(wkb) = &row.wkb else { continue };
+            let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
+            let symbolizers = symbolizers_for(style, &attributes, &row.values, scale);
+            if !symbolizers.is_empty() {
+                canvas.draw(&geometry, &symbolizers);
+            }
+        }
+    }
+    canvas.png().map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))
+}
+
+/// `GetFeatureInfo`.
+async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    let req = parse_map_request(ctx, kvp, "query_layers")?;
+    let (i_name, j_name) = match req.version {
+        WmsVersion::V1_3_0 => ("i", "j"),
+        WmsVersion::V1_1_1 => ("x", "y"),
+    };
+    let pixel = |name: &str, max: u32| -> Result<u32, OgcException> {
+        let v = kvp.require(name)?;
+        v.trim().parse::<u32>().ok().filter(|p| *p < max).ok_or_else(|| {
+            invalid(ExceptionCode::InvalidPoint, name, format!("{} must be a pixel inside the map", name.to_ascii_uppercase()))
+        })
+    };
+    let i = pixel(i_name, req.width)?;
+    let j = pixel(j_name, req.height)?;
+    let info_format = kvp.get("info_format").unwrap_or("text/plain").trim().to_ascii_lowercase();
+    if !capabilities::INFO_FORMATS.contains(&info_format.as_str()) {
+        return Err(invalid(ExceptionCode::InvalidFormat, "info_format", "INFO_FORMAT is not offered"));
+    }
+    let feature_count =
+        match kvp.get("feature_count") {
+            None => 1,
+            Some(n) => n.trim().parse::<u64>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+                invalid(ExceptionCode::InvalidParameterValue, "feature_count", "FEATURE_COUNT must be between 1 and 1000")
+            })?,
+        };
+    for (layer, _) in &req.layers {
+        if !layer.config.queryable {
+            return Err(invalid(ExceptionCode::LayerNotQueryable, "query_layers", format!("layer {} is not queryable", layer.name())));
+        }
+    }
+    // The clicked pixel, widened by a tolerance of a few pixels, in the map CRS.
+    let b = &req.bbox;
+    let (px_w, px_h) = ((b.max_x - b.min_x) / f64::from(req.width), (b.max_y - b.min_y) / f64::from(req.height));
+    let x = b.min_x + (f64::from(i) + 0.5) * px_w;
+    let y = b.max_y - (f64::from(j) + 0.5) * px_h;
+    let tolerance = 4.0;
+    let probe = Bbox { min_x: x - tolerance * px_w, min_y: y - tolerance * px_h, max_x: x + tolerance * px_w, max_y: y + tolerance * px_h };
+    let mut found: Vec<(String, Vec<Attribute>, Vec<crate::source::Feature>)> = Vec::new();
+    for (layer, _) in &req.layers {
+        let query = FeatureQuery {
+            filter: Some(Filter::BBox { bbox: probe, crs: req.crs }),
+            output_crs: Some(req.crs),
+            tenant: ctx.tenant.scope(),
+            limit: Some(feature_count),
+            ..Default::default()
+        };
+        let resolved = query.resolve(&layer.schema, feature_count).map_err(OgcException::from)?;
+        let attributes: Vec<Attribute> = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
+        let rows: Vec<_> = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?.collect().await;
+        let rows = rows.into_iter().collect::<Result<Vec<_>, _>>().map_err(OgcException::from)?;
+        found.push((layer.name().to_string(), attributes, rows));
+    }
+    Ok(info_response(&info_format, &found, req.crs))
+}
+
+fn info_response(format: &str, found: &[(String, Vec<Attribute>, Vec<crate::source::Feature>)], crs: Crs) -> HttpResponse {
+    use std::fmt::Write as _;
+    match format {
+        "application/json" => {
+            let mut features = Vec::new();
+            for (layer, attrs, rows) in found {
+                for r in rows {
+                    let props: serde_json::Map<String, serde_json::Value> = attrs
+                        .iter()
+                        .zip(&r.values)
+                        .map(|(a, v)| {
+                            let j = match v {
+                                crate::source::Value::Null => serde_json::Value::Null,
+                                crate::source::Value::Bool(b) => (*b).into(),
+                                crate::source::Value::Int(i) => (*i).into(),
+                                crate::source::Value::Float(f) => {
+                                    serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+                                }
+                                crate::source::Value::Text(t) => t.clone().into(),
+                            };
+                            (a.name.clone(), j)
+                        })
+                        .collect();
+                    let geometry = r.wkb.as_ref().and_then(|w| crate::encode::decode_wkb(r.id, w).ok()).map(|g| {
+                        let mut out = Vec::new();
+                        let _ = crate::encode::geojson::write_geometry(&mut out, &g);
+                        serde_json::from_slice::<serde_json::Value>(&out).unwrap_or(serde_json::Value::Null)
+                    });
+                    features.push(serde_json::json!({ "type": "Feature", "id": format!("{layer}.{}", r.id), "layer": layer, "geometry": geometry, "properties": props }));
+                }
+            }
+            let body = serde_json::json!({ "type": "FeatureCollection", "crs": { "type": "name", "properties": { "name": crs.urn() } }, "features": features });
+            HttpResponse::Ok().content_type("application/json").body(body.to_string())
+        }
+        "text/html" => {
+            let mut h = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>GetFeatureInfo</title></head><body>");
+            for (layer, attrs, rows) in found {
+                for r in rows {
+                    let _ = write!(h, "<table><caption>{}.{}</caption>", crate::ogc::xml_escape(layer), r.id);
+                    for (a, v) in attrs.iter().zip(&r.values) {
+                        let _ = write!(
+                            h,
+                            "<tr><th>{}</th><td>{}</td></tr>",
+                            crate::ogc::xml_escape(&a.name),
+                            crate::ogc::xml_escape(&v.to_string())
+                        );
+                    }
+                    h.push_str("</table>");
+                }
+            }
+            h.push_str("</body></html>\n");
+            HttpResponse::Ok().content_type("text/html; charset=utf-8").body(h)
+        }
+        "application/vnd.ogc.gml" | "application/vnd.ogc.gml/3.1.1" => {
+            let mut x =
+                String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<msGMLOutput xmlns:gml=\"http://www.opengis.net/gml\">\n");
+            for (layer, attrs, rows) in found {
+                let _ = write!(x, "<{layer}_layer><gml:name>{layer}</gml:name>\n");
+                for r in rows {
+                    let _ = write!(x, "<{layer}_feature fid=\"{layer}.{}\">", r.id);
+                    for (a, v) in attrs.iter().zip(&r.values) {
+                        let _ = write!(x, "<{0}>{1}</{0}>", a.name, crate::ogc::xml_escape(&v.to_string()));
+                    }
+                    let _ = write!(x, "</{layer}_feature>\n");
+                }
+                let _ = write!(x, "</{layer}_layer>\n");
+            }
+            x.push_str("</msGMLOutput>\n");
+            HttpResponse::Ok().content_type(format.to_string()).body(x)
+        }
+        _ => {
+            let mut t = String::new();
+            for (layer, attrs, rows) in found {
+                let _ = writeln!(t, "Layer '{layer}'");
+                for r in rows {
+                    let _ = writeln!(t, "  Feature {layer}.{}:", r.id);
+                    for (a, v) in attrs.iter().zip(&r.values) {
+                        let _ = writeln!(t, "    {} = '{}'", a.name, v);
+                    }
+                }
+            }
+            HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(t)
+        }
+    }
+}
+
+/// `GetLegendGraphic`: one sample per style rule (labels come with the text renderer).
+fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    let name = kvp.require("layer")?;
+    let layer = ctx.catalog.layer(ctx.tenant, ctx.caller, name).ok_or_else(|| {
+        invalid(ExceptionCode::LayerNotDefined, "layer", format!("unknown layer '{}'", name.chars().take(64).collect::<String>()))
+    })?;
+    let own = layer.config.style.as_deref().unwrap_or("default");
+    if let Some(s) = kvp.get("style") {
+        if s != own && s != "default" {
+            return Err(invalid(
+                ExceptionCode::StyleNotDefined,
+                "style",
+                format!("layer {} has no style '{}'", layer.name(), s.chars().take(64).collect::<String>()),
+            ));
+        }
+    }
+    if let Some(f) = kvp.get("format") {
+        if !f.trim().eq_ignore_ascii_case("image/png") {
+            return Err(invalid(ExceptionCode::InvalidFormat, "format", "FORMAT must be image/png"));
+        }
+    }
+    let size = match kvp.get("width") {
+        None => 20,
+        Some(w) => w
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|w| (8..=256).contains(w))
+            .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "width", "WIDTH must be between 8 and 256"))?,
+    };
+    let style = ctx.catalog.style(layer).unwrap_or_else(|| Arc::new(default_style(&layer.config.geometry_type)));
+    let canvas = Canvas::legend(&style, &layer.config.geometry_type, size)
+        .map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?;
+    Ok(png_response(canvas.png().map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?))
+}
+
+/// Handles one KVP request; `operation` is the canonical name from the dispatcher.
+pub async fn handle(ctx: WmsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    match operation {
+        "GetCapabilities" => {
+            let version = match kvp.get("version") {
+                Some("1.1.1") | Some("1.1.0") => WmsVersion::V1_1_1,
+                _ => WmsVersion::V1_3_0,
+            };
+            let content_type = match version {
+                WmsVersion::V1_3_0 => "text/xml",
+                WmsVersion::V1_1_1 => "application/vnd.ogc.wms_xml",
+            };
+            Ok(HttpResponse::Ok()
+                .content_type(content_type)
+                .insert_header(("Cache-Control", "max-age=60"))
+                .body(capabilities::capabilities_document(&ctx, version)))
+        }
+        "GetMap" => get_map(&ctx, kvp).await,
+        "GetFeatureInfo" => get_feature_info(&ctx, kvp).await,
+        "GetLegendGraphic" => get_legend_graphic(&ctx, kvp),
+        other => Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WMS {other} is not available yet")).at("request")),
+    }
+}
