@@ -1699,15 +1699,4 @@ mod tests {
         assert!(e.len() < 200, "{e}");
         let _ = Path::new(""); // keep the import used on every platform
     }
-
-    #[test]
-    fn zz_temp_legends() {
-        let (cfg, _) = crate::config::load(&repo().join("layers.toml")).unwrap();
-        for layer in DEMO_LAYERS {
-            let gt = &cfg.layers.iter().find(|l| l.name == layer).unwrap().geometry_type;
-            let style = &parse_sld(&demo_style(layer)).unwrap().styles[0];
-            let c = crate::render::map::Canvas::legend(style, gt, 40).unwrap();
-            std::fs::write(format!("/tmp/sldgen/legend_{layer}.png"), c.png().unwrap()).unwrap();
-        }
-    }
 }
