@@ -11,7 +11,7 @@
     <UserStyle>
       <Name>uso_suolo</Name>
       <Title>Uso del suolo (DUSAF)</Title>
-      <Abstract>Classi DUSAF per prefisso: urbanizzato rosso, agricolo giallo, boschi verde, acque blu.</Abstract>
+      <Abstract>Classi DUSAF per prefisso, toni tenui: urbanizzato rosato, agricolo giallo, boschi verde, acque blu.</Abstract>
       <FeatureTypeStyle>
         <Name>classi</Name>
         <Rule>
@@ -25,12 +25,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#e0685c</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#e9a99c</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#e0685c</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#e9a99c</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -46,12 +45,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#ee9e90</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#f3cbc1</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#ee9e90</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#f3cbc1</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -67,12 +65,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#c77b8a</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#d4a5b8</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#c77b8a</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#d4a5b8</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -94,12 +91,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#f2c4b8</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#f6ddd5</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#f2c4b8</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#f6ddd5</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -123,12 +119,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#f6e27f</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#f7e9a0</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#f6e27f</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#f7e9a0</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -144,12 +139,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#dfe89a</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#e6eeb0</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#dfe89a</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#e6eeb0</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -165,12 +159,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#e3c16f</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#ead29a</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#e3c16f</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#ead29a</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -186,12 +179,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#d4eaa0</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#dcefb6</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#d4eaa0</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#dcefb6</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -207,12 +199,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#4f9a4a</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#7fb56f</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#4f9a4a</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#7fb56f</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -234,12 +225,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#a4cf8a</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#b9dca0</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#a4cf8a</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#b9dca0</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -255,12 +245,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#a9cbd9</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#bcd8e3</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#a9cbd9</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#bcd8e3</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -276,12 +265,11 @@
           </ogc:Filter>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#6fa8dc</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#8fbde6</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#6fa8dc</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#8fbde6</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
               <CssParameter name="stroke-linejoin">round</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
@@ -292,12 +280,11 @@
           <ElseFilter/>
           <PolygonSymbolizer>
             <Fill>
-              <CssParameter name="fill">#dddddd</CssParameter>
-              <CssParameter name="fill-opacity">0.85</CssParameter>
+              <CssParameter name="fill">#e4e4e4</CssParameter>
             </Fill>
             <Stroke>
-              <CssParameter name="stroke">#dddddd</CssParameter>
-              <CssParameter name="stroke-width">0.5</CssParameter>
+              <CssParameter name="stroke">#e4e4e4</CssParameter>
+              <CssParameter name="stroke-width">0.6</CssParameter>
             </Stroke>
           </PolygonSymbolizer>
         </Rule>

@@ -145,6 +145,29 @@ pub enum Filter {
 }
 
 impl Filter {
+    /// The property names this filter reads, each once, in order of appearance.
+    pub fn properties(&self) -> Vec<String> {
+        fn walk(f: &Filter, out: &mut Vec<String>) {
+            match f {
+                Filter::And(v) | Filter::Or(v) => v.iter().for_each(|f| walk(f, out)),
+                Filter::Not(f) => walk(f, out),
+                Filter::Compare { property, .. }
+                | Filter::Between { property, .. }
+                | Filter::Like { property, .. }
+                | Filter::IsNull { property }
+                | Filter::In { property, .. } => {
+                    if !out.contains(property) {
+                        out.push(property.clone());
+                    }
+                }
+                Filter::Ids(_) | Filter::BBox { .. } | Filter::Spatial { .. } | Filter::DWithin { .. } => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// Number of nodes and maximum depth, to enforce [`MAX_FILTER_NODES`] and
     /// [`MAX_FILTER_DEPTH`].
     pub fn size_and_depth(&self) -> (usize, usize) {

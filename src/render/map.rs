@@ -320,27 +320,13 @@ pub fn symbolizers_for<'s>(style: &'s Style, attributes: &[Attribute], values: &
 
 /// The attribute names a style's filters read (so the renderer selects only those).
 pub fn filter_properties(style: &Style) -> Vec<String> {
-    fn walk(f: &Filter, out: &mut Vec<String>) {
-        match f {
-            Filter::And(v) | Filter::Or(v) => v.iter().for_each(|f| walk(f, out)),
-            Filter::Not(f) => walk(f, out),
-            Filter::Compare { property, .. }
-            | Filter::Between { property, .. }
-            | Filter::Like { property, .. }
-            | Filter::IsNull { property }
-            | Filter::In { property, .. }
-                if !out.contains(property) =>
-            {
-                out.push(property.clone());
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for fts in &style.feature_type_styles {
-        for rule in &fts.rules {
-            if let RuleFilter::Filter(f) = &rule.filter {
-                walk(f, &mut out);
+    let mut out: Vec<String> = Vec::new();
+    for rule in style.feature_type_styles.iter().flat_map(|f| f.rules.iter()) {
+        if let RuleFilter::Filter(f) = &rule.filter {
+            for p in f.properties() {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
             }
         }
     }
