@@ -1019,22 +1019,10 @@ mod tests {
 
     /// Every property a style reads: filter properties and label properties.
     fn properties(style: &Style) -> Vec<String> {
-        fn walk(f: &Filter, out: &mut Vec<String>) {
-            match f {
-                Filter::And(v) | Filter::Or(v) => v.iter().for_each(|f| walk(f, out)),
-                Filter::Not(f) => walk(f, out),
-                Filter::Compare { property, .. }
-                | Filter::Between { property, .. }
-                | Filter::Like { property, .. }
-                | Filter::IsNull { property }
-                | Filter::In { property, .. } => out.push(property.clone()),
-                Filter::Ids(_) | Filter::BBox { .. } | Filter::Spatial { .. } | Filter::DWithin { .. } => {}
-            }
-        }
         let mut out = Vec::new();
         for rule in rules(style) {
             if let RuleFilter::Filter(f) = &rule.filter {
-                walk(f, &mut out);
+                out.extend(f.properties());
             }
             for s in &rule.symbolizers {
                 if let Symbolizer::Text(t) = s {
