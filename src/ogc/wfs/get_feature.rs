@@ -19,7 +19,7 @@ use crate::filter::fes::{parse_filter, FesContext, FesError, FesVersion};
 use crate::filter::Filter;
 use crate::ogc::exception::{ExceptionCode, OgcException};
 use crate::ogc::kvp::Kvp;
-use crate::source::{Attribute, FeatureQuery, FeatureStream, SortKey};
+use crate::source::{Attribute, FeatureQuery, FeatureStream, ResolvedQuery, SortKey};
 
 /// Most feature types one request may name.
 const MAX_TYPES: usize = 16;
@@ -143,9 +143,10 @@ fn resource_ids(kvp: &Kvp) -> Result<Option<Vec<(String, i64)>>, OgcException> {
         .map(Some)
 }
 
+/// One feature type of the request, its query checked once against the layer.
 struct Planned<'a> {
     layer: &'a Layer,
-    query: FeatureQuery,
+    resolved: ResolvedQuery,
     attributes: Vec<Attribute>,
 }
 
@@ -302,15 +303,13 @@ pub async fn get_feature(
         }
         let resolved = query.resolve(&layer.schema, u64::MAX).map_err(OgcException::from)?;
         let attributes = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
-        plans.push(Planned { layer, query, attributes });
+        plans.push(Planned { layer, resolved, attributes });
     }
 
     // Counts first: numberMatched, then each layer's slice of the global page.
     // The counts of all types run concurrently (they decide when the first byte can go out).
-    let counts = plans.iter().map(|p| async move {
-        let resolved = p.query.resolve(&p.layer.schema, u64::MAX).map_err(OgcException::from)?;
-        p.layer.source.count(p.layer.schema.clone(), resolved).await.map_err(log_source)
-    });
+    let counts =
+        plans.iter().map(|p| async move { p.layer.source.count(p.layer.schema.clone(), p.resolved.clone()).await.map_err(log_source) });
     let matched_per_layer = futures_util::future::join_all(counts).await.into_iter().collect::<Result<Vec<u64>, _>>()?;
     let matched: u64 = matched_per_layer.iter().sum();
     if bare && matched == 0 {
@@ -331,8 +330,7 @@ pub async fn get_feature(
             if take == 0 {
                 continue;
             }
-            let q = FeatureQuery { offset, limit: Some(take), ..p.query.clone() };
-            let resolved = q.resolve(&p.layer.schema, max).map_err(OgcException::from)?;
+            let resolved = ResolvedQuery { offset, limit: take, ..p.resolved.clone() };
             streams.push(p.layer.source.query(Arc::clone(&p.layer.schema), resolved).await.map_err(log_source)?);
             types.push((p.layer.name().to_string(), p.attributes.clone()));
             geometry_property.push(p.layer.config.geometry_column.clone());
