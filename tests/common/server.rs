@@ -49,7 +49,21 @@ pub fn write_config(dir: &Path, gpkg: &Path) -> PathBuf {
 }
 
 /// Starts `navigli serve` with `config` (plus `extra` arguments) and waits for `/health`.
+///
+/// Tests run in parallel and pick ports with [`free_port`], so another test's server may take
+/// the same port first: then our process exits (address in use) while `/health` answers from
+/// the other one. The start is confirmed only once our process is still alive after answering,
+/// and retried on a new port otherwise.
 pub fn start(config: &Path, extra: &[&str]) -> Server {
+    for _ in 0..5 {
+        if let Some(server) = try_start(config, extra) {
+            return server;
+        }
+    }
+    panic!("navigli could not start on a free port after 5 attempts");
+}
+
+fn try_start(config: &Path, extra: &[&str]) -> Option<Server> {
     let port = free_port();
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_navigli"))
@@ -64,9 +78,17 @@ pub fn start(config: &Path, extra: &[&str]) -> Server {
     while started.elapsed() < Duration::from_secs(30) {
         if let Ok((200, _, _)) = try_get(port, "/health") {
             server.startup = started.elapsed();
-            return server;
+            std::thread::sleep(Duration::from_millis(150));
+            return match server.child.try_wait() {
+                Ok(None) => Some(server),
+                _ => None, // the answer came from another test's server on the same port
+            };
         }
         if let Ok(Some(status)) = server.child.try_wait() {
+            // A configuration error is the test's failure; a taken port is worth a retry.
+            if try_get(port, "/health").is_ok() {
+                return None;
+            }
             panic!("navigli exited early: {status}");
         }
         std::thread::sleep(Duration::from_millis(20));
