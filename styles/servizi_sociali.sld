@@ -195,7 +195,16 @@
               <CssParameter name="font-size">10</CssParameter>
             </Font>
             <LabelPlacement>
-              <PointPlacement/>
+              <PointPlacement>
+                <AnchorPoint>
+                  <AnchorPointX>0</AnchorPointX>
+                  <AnchorPointY>0.5</AnchorPointY>
+                </AnchorPoint>
+                <Displacement>
+                  <DisplacementX>7</DisplacementX>
+                  <DisplacementY>0</DisplacementY>
+                </Displacement>
+              </PointPlacement>
             </LabelPlacement>
             <Halo>
               <Radius>1.5</Radius>

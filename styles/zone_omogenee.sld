@@ -210,6 +210,7 @@
             <Font>
               <CssParameter name="font-family">DejaVu Sans</CssParameter>
               <CssParameter name="font-size">13</CssParameter>
+              <CssParameter name="font-weight">bold</CssParameter>
             </Font>
             <LabelPlacement>
               <PointPlacement/>

@@ -111,7 +111,7 @@ fn owslib_lists_the_layers_and_gets_maps_with_both_versions() {
         }
         assert_eq!(contents, want, "WMS {version}: layers and groups OWSLib sees");
         assert!(strings(&r["edifici_crs"]).iter().any(|c| c == "EPSG:4326"), "WMS {version}: edifici CRSs {}", r["edifici_crs"]);
-        assert_eq!(strings(&r["formats"]), ["image/png"], "WMS {version}: GetMap formats");
+        assert_eq!(strings(&r["formats"]), ["image/png", "image/png; mode=8bit", "image/jpeg"], "WMS {version}: GetMap formats");
     }
 
     // OWSLib takes the bbox as lon, lat and swaps it for 1.3.0 EPSG:4326: the same map, drawn,

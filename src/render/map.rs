@@ -1,13 +1,17 @@
 //! The map renderer: features in the request CRS are drawn with tiny-skia onto an RGBA canvas
-//! (antialiased fills, strokes with dashes, caps and joins, well-known point marks), styled by
-//! the rules of a [`Style`], and encoded as PNG.
+//! (antialiased fills, strokes with dashes, caps and joins, well-known point marks, labels with
+//! halos placed without overlaps), styled by the rules of a [`Style`], and encoded as PNG
+//! (32-bit or 8-bit palette) or JPEG.
 
 use geo::{Geometry, InteriorPoint, LineString, Polygon};
 use tiny_skia::{
     FillRule, LineCap as SkCap, LineJoin as SkJoin, Paint, PathBuilder, Pixmap, Shader, Stroke as SkStroke, StrokeDash, Transform,
 };
 
-use super::style::{Color, LineCap, LineJoin, MarkShape, PointSymbolizer, Rule, RuleFilter, Stroke, Style, Symbolizer};
+use super::style::{
+    Color, LabelPlacement, LineCap, LineJoin, MarkShape, PointSymbolizer, Rule, RuleFilter, Stroke, Style, Symbolizer, TextSymbolizer,
+};
+use super::text::{Anchor, Face, Labeler, TextStyle};
 use crate::crs::{Bbox, Crs};
 use crate::filter::{like_matches, CompareOp, Filter};
 use crate::source::{Attribute, Value};
@@ -23,9 +27,41 @@ pub enum RenderError {
     /// The requested size cannot be allocated.
     #[error("cannot allocate a {0}×{1} image")]
     Size(u32, u32),
-    /// PNG encoding failed.
-    #[error("PNG encoding failed: {0}")]
+    /// Image encoding failed.
+    #[error("image encoding failed: {0}")]
     Encode(String),
+}
+
+/// An output image format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// 32-bit RGBA PNG (RGB when opaque).
+    Png,
+    /// 8-bit palette PNG (with a transparency table).
+    Png8,
+    /// JPEG (opaque; transparent areas get the background colour).
+    Jpeg,
+}
+
+impl ImageFormat {
+    /// The format named by a WMS `FORMAT` value, if offered.
+    pub fn parse(s: &str) -> Option<ImageFormat> {
+        match s.trim().to_ascii_lowercase().replace(' ', "").as_str() {
+            "image/png" | "png" | "image/png;mode=32bit" | "image/png;mode=24bit" => Some(ImageFormat::Png),
+            "image/png8" | "image/png;mode=8bit" | "png8" => Some(ImageFormat::Png8),
+            "image/jpeg" | "image/jpg" | "jpeg" | "jpg" => Some(ImageFormat::Jpeg),
+            _ => None,
+        }
+    }
+
+    /// The media type of the encoded image.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            ImageFormat::Png => "image/png",
+            ImageFormat::Png8 => "image/png; mode=8bit",
+            ImageFormat::Jpeg => "image/jpeg",
+        }
+    }
 }
 
 /// An image being drawn: the map extent, its pixel size and the symbol scale factor.
@@ -35,6 +71,10 @@ pub struct Canvas {
     crs: Crs,
     /// Symbol sizes are multiplied by this (DPI / 90.7).
     symbol_scale: f32,
+    /// Label candidates, drawn by [`Canvas::finish`].
+    labels: Labeler,
+    /// The layer being drawn (orders labels).
+    layer: usize,
 }
 
 fn sk_color(c: Color) -> tiny_skia::Color {
@@ -54,7 +94,7 @@ impl Canvas {
             pixmap.fill(sk_color(bg));
         }
         let symbol_scale = (dpi / 90.7).clamp(0.1, 10.0) as f32;
-        Ok(Canvas { pixmap, bbox, crs, symbol_scale })
+        Ok(Canvas { pixmap, bbox, crs, symbol_scale, labels: Labeler::default(), layer: 0 })
     }
 
     /// The OGC scale denominator of this map (0.28 mm pixels).
@@ -184,9 +224,70 @@ impl Canvas {
         }
     }
 
-    /// Draws one geometry (in the canvas CRS) with the given symbolizers, in order. Text
-    /// symbolizers are not drawn yet.
-    pub fn draw(&mut self, geometry: &Geometry<f64>, symbolizers: &[&Symbolizer]) {
+    /// Starts the next layer: its labels rank after those of the layers before.
+    pub fn next_layer(&mut self) {
+        self.layer += 1;
+    }
+
+    /// Places and draws the labels gathered so far, on top of everything drawn.
+    pub fn finish(&mut self) -> usize {
+        self.labels.draw(&mut self.pixmap)
+    }
+
+    fn text_style(&self, t: &TextSymbolizer) -> TextStyle {
+        let k = self.symbol_scale;
+        TextStyle { size: t.size * k, bold: t.bold, color: t.fill.color, halo: t.halo.map(|(r, f)| (r * k, f.color)) }
+    }
+
+    /// Gathers a label candidate for a feature.
+    fn label(&mut self, geometry: &Geometry<f64>, t: &TextSymbolizer, text: &str, lines: &[&LineString<f64>], polygons: &[&Polygon<f64>]) {
+        let style = self.text_style(t);
+        let k = self.symbol_scale;
+        match t.placement {
+            LabelPlacement::Line if !lines.is_empty() => {
+                for l in lines {
+                    let px: Vec<(f32, f32)> = l.0.iter().map(|c| self.px(c.x, c.y)).collect();
+                    let length = super::text::polyline_length(&px);
+                    self.labels.add(self.layer, false, length, text, style.clone(), Anchor::Line(px));
+                }
+            }
+            _ => {
+                // Polygons: the interior point of the largest part; points: each point.
+                let largest = polygons.iter().max_by(|a, b| {
+                    use geo::Area;
+                    a.unsigned_area().total_cmp(&b.unsigned_area())
+                });
+                let point_feature = matches!(geometry, Geometry::Point(_) | Geometry::MultiPoint(_));
+                let (at, priority) = match largest {
+                    Some(p) => {
+                        use geo::Area;
+                        let Some(c) = p.interior_point() else { return };
+                        let area_px = p.unsigned_area() / self.map_units_per_px().powi(2);
+                        (c, area_px as f32)
+                    }
+                    None => match geometry.interior_point() {
+                        Some(c) => (c, 0.0),
+                        None => return,
+                    },
+                };
+                let anchor = Anchor::Point {
+                    at: self.px(at.x(), at.y()),
+                    anchor: t.anchor,
+                    displacement: [t.displacement[0] * k, t.displacement[1] * k],
+                };
+                self.labels.add(self.layer, point_feature, priority, text, style, anchor);
+            }
+        }
+    }
+
+    fn map_units_per_px(&self) -> f64 {
+        (self.bbox.max_x - self.bbox.min_x) / f64::from(self.pixmap.width())
+    }
+
+    /// Draws one geometry (in the canvas CRS) with the given symbolizers, in order; text
+    /// symbolizers read their label from `attributes`/`values` and are placed by
+    /// [`Canvas::finish`].
+    pub fn draw(&mut self, geometry: &Geometry<f64>, symbolizers: &[&Symbolizer], attributes: &[Attribute], values: &[Value]) {
         let mut polygons: Vec<&Polygon<f64>> = Vec::new();
         let mut lines: Vec<&LineString<f64>> = Vec::new();
         let mut points: Vec<(f64, f64)> = Vec::new();
@@ -220,19 +321,36 @@ impl Canvas {
                         self.mark(c.x(), c.y(), p);
                     }
                 }
-                Symbolizer::Text(_) => {}
+                Symbolizer::Text(t) => {
+                    let text = match value_of(attributes, values, &t.property) {
+                        None | Some(Value::Null) => continue,
+                        Some(Value::Float(f)) => format!("{}", (f * 100.0).round() / 100.0),
+                        Some(v) => v.to_string(),
+                    };
+                    self.label(geometry, t, &text, &lines, &polygons);
+                }
             }
         }
     }
 
-    /// A legend: one `size`-pixel square sample per rule, stacked top to bottom.
+    /// A legend: one `size`-pixel square sample per rule, stacked top to bottom, each with the
+    /// rule's title (or name) to its right.
     pub fn legend(style: &Style, geometry_type: &str, size: u32) -> Result<Canvas, RenderError> {
-        let rules: Vec<&Rule> =
-            style.feature_type_styles.iter().flat_map(|f| f.rules.iter()).filter(|r| !r.symbolizers.is_empty()).collect();
+        let rules: Vec<&Rule> = style
+            .feature_type_styles
+            .iter()
+            .flat_map(|f| f.rules.iter())
+            .filter(|r| r.symbolizers.iter().any(|s| !matches!(s, Symbolizer::Text(_))))
+            .collect();
         let rows = rules.len().max(1) as u32;
         let s = f64::from(size);
-        let bbox = Bbox { min_x: 0.0, min_y: 0.0, max_x: s, max_y: s * f64::from(rows) };
-        let mut canvas = Canvas::new(bbox, Crs::UTM32N, size, size * rows, None, 90.7)?;
+        let face = Face::new((size as f32 * 0.55).clamp(8.0, 24.0), false);
+        let captions: Vec<String> =
+            rules.iter().map(|r| r.title.clone().or_else(|| r.name.clone()).unwrap_or_default().chars().take(80).collect()).collect();
+        let text_width = captions.iter().map(|c| face.width(c)).fold(0.0f32, f32::max);
+        let width = if text_width > 0.0 { size + 4 + text_width.ceil() as u32 + 2 } else { size };
+        let bbox = Bbox { min_x: 0.0, min_y: 0.0, max_x: f64::from(width), max_y: s * f64::from(rows) };
+        let mut canvas = Canvas::new(bbox, Crs::UTM32N, width, size * rows, None, 90.7)?;
         for (i, rule) in rules.iter().enumerate() {
             let top = s * f64::from(rows) - s * i as f64;
             let (x0, y0, x1, y1) = (2.0, top - s + 2.0, s - 2.0, top - 2.0);
@@ -243,26 +361,68 @@ impl Canvas {
                 }
                 _ => Geometry::Polygon(geo::Rect::new((x0, y0), (x1, y1)).to_polygon()),
             };
-            let symbolizers: Vec<&Symbolizer> = rule.symbolizers.iter().collect();
-            canvas.draw(&sample, &symbolizers);
+            let symbolizers: Vec<&Symbolizer> = rule.symbolizers.iter().filter(|s| !matches!(s, Symbolizer::Text(_))).collect();
+            canvas.draw(&sample, &symbolizers, &[], &[]);
+            let baseline = (s * i as f64 + s / 2.0) as f32 + (face.ascent() + face.descent()) / 2.0;
+            if let Some(path) = face.path(&captions[i], size as f32 + 4.0, baseline) {
+                let style = TextStyle { size: 0.0, bold: false, color: Color { r: 30, g: 30, b: 30, a: 255 }, halo: None };
+                super::text::draw_text_path(&mut canvas.pixmap, &path, &style);
+            }
         }
         Ok(canvas)
     }
 
-    /// The canvas as PNG.
+    /// The canvas as 32-bit PNG.
     pub fn png(&self) -> Result<Vec<u8>, RenderError> {
-        self.pixmap.encode_png().map_err(|e| RenderError::Encode(e.to_string()))
+        self.encode(ImageFormat::Png)
     }
 
-    /// Draws a short error message box (EXCEPTIONS=INIMAGE): a red frame and a cross, since
-    /// text needs the label engine.
-    pub fn draw_error_marker(&mut self) {
+    /// The canvas in `format`; JPEG composites transparent areas over white.
+    pub fn encode(&self, format: ImageFormat) -> Result<Vec<u8>, RenderError> {
+        let (w, h) = (self.pixmap.width(), self.pixmap.height());
+        let rgba = demultiply(self.pixmap.data());
+        let err = |e: &dyn std::fmt::Display| RenderError::Encode(e.to_string());
+        match format {
+            ImageFormat::Jpeg => {
+                let rgb: Vec<u8> = rgba
+                    .chunks_exact(4)
+                    .flat_map(|p| {
+                        let a = u32::from(p[3]);
+                        let over = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+                        [over(p[0]), over(p[1]), over(p[2])]
+                    })
+                    .collect();
+                let mut out = Vec::new();
+                let (w16, h16) = (u16::try_from(w).map_err(|e| err(&e))?, u16::try_from(h).map_err(|e| err(&e))?);
+                jpeg_encoder::Encoder::new(&mut out, 85).encode(&rgb, w16, h16, jpeg_encoder::ColorType::Rgb).map_err(|e| err(&e))?;
+                Ok(out)
+            }
+            ImageFormat::Png => {
+                let opaque = rgba.chunks_exact(4).all(|p| p[3] == 255);
+                if opaque {
+                    let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+                    write_png(w, h, png::ColorType::Rgb, &rgb, None).map_err(|e| err(&e))
+                } else {
+                    write_png(w, h, png::ColorType::Rgba, &rgba, None).map_err(|e| err(&e))
+                }
+            }
+            ImageFormat::Png8 => {
+                let (palette, indices) = quantize(&rgba);
+                let rgb: Vec<u8> = palette.iter().flat_map(|c| [c[0], c[1], c[2]]).collect();
+                let mut trns: Vec<u8> = palette.iter().map(|c| c[3]).collect();
+                while trns.last() == Some(&255) {
+                    trns.pop();
+                }
+                write_png(w, h, png::ColorType::Indexed, &indices, Some((rgb, trns))).map_err(|e| err(&e))
+            }
+        }
+    }
+
+    /// Draws an error message in the image (EXCEPTIONS=INIMAGE): a red frame and the text,
+    /// wrapped to the width.
+    pub fn draw_error_message(&mut self, message: &str) {
         let (w, h) = (self.pixmap.width() as f32, self.pixmap.height() as f32);
         let mut pb = PathBuilder::new();
-        pb.move_to(0.0, 0.0);
-        pb.line_to(w, h);
-        pb.move_to(w, 0.0);
-        pb.line_to(0.0, h);
         if let Some(rect) = tiny_skia::Rect::from_xywh(1.0, 1.0, w - 2.0, h - 2.0) {
             pb.push_rect(rect);
         }
@@ -270,7 +430,115 @@ impl Canvas {
             let stroke = SkStroke { width: 2.0, ..SkStroke::default() };
             self.pixmap.stroke_path(&path, &paint(Color { r: 200, g: 0, b: 0, a: 255 }), &stroke, Transform::identity(), None);
         }
+        let face = Face::new(11.0, false);
+        let style = TextStyle {
+            size: 11.0,
+            bold: false,
+            color: Color { r: 160, g: 0, b: 0, a: 255 },
+            halo: Some((1.5, Color { r: 255, g: 255, b: 255, a: 255 })),
+        };
+        let line_height = 14.0;
+        let mut y = 6.0 + face.ascent();
+        let mut line = String::new();
+        let mut lines = Vec::new();
+        for word in message.split_whitespace().take(200) {
+            let candidate = if line.is_empty() { word.to_string() } else { format!("{line} {word}") };
+            if face.width(&candidate) > w - 12.0 && !line.is_empty() {
+                lines.push(std::mem::replace(&mut line, word.to_string()));
+            } else {
+                line = candidate;
+            }
+        }
+        lines.push(line);
+        for l in lines {
+            if y > h - 4.0 {
+                break;
+            }
+            if let Some(path) = face.path(&l, 6.0, y) {
+                super::text::draw_text_path(&mut self.pixmap, &path, &style);
+            }
+            y += line_height;
+        }
     }
+}
+
+/// Premultiplied RGBA (tiny-skia) to straight RGBA.
+fn demultiply(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    for p in data.chunks_exact(4) {
+        match p[3] {
+            255 => out.extend_from_slice(p),
+            0 => out.extend_from_slice(&[0, 0, 0, 0]),
+            a => {
+                let a16 = u16::from(a);
+                let un = |c: u8| ((u16::from(c) * 255 + a16 / 2) / a16).min(255) as u8;
+                out.extend_from_slice(&[un(p[0]), un(p[1]), un(p[2]), a]);
+            }
+        }
+    }
+    out
+}
+
+fn write_png(
+    w: u32,
+    h: u32,
+    color: png::ColorType,
+    data: &[u8],
+    palette: Option<(Vec<u8>, Vec<u8>)>,
+) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(color);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Fast);
+        if let Some((rgb, trns)) = palette {
+            encoder.set_palette(rgb);
+            if !trns.is_empty() {
+                encoder.set_trns(trns);
+            }
+        }
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(data)?;
+        writer.finish()?;
+    }
+    Ok(out)
+}
+
+/// A palette of at most 256 colours and one index per pixel: exact when the image has few
+/// colours, else NeuQuant (the `color_quant` crate).
+fn quantize(rgba: &[u8]) -> (Vec<[u8; 4]>, Vec<u8>) {
+    let mut exact: std::collections::HashMap<[u8; 4], u8> = std::collections::HashMap::new();
+    let mut palette: Vec<[u8; 4]> = Vec::new();
+    let mut indices = Vec::with_capacity(rgba.len() / 4);
+    for p in rgba.chunks_exact(4) {
+        let c = [p[0], p[1], p[2], p[3]];
+        let i = match exact.get(&c) {
+            Some(&i) => i,
+            None if palette.len() < 256 => {
+                let i = palette.len() as u8;
+                palette.push(c);
+                exact.insert(c, i);
+                i
+            }
+            None => {
+                let nq = color_quant::NeuQuant::new(10, 256, rgba);
+                let map = nq.color_map_rgba();
+                let palette: Vec<[u8; 4]> = map.chunks_exact(4).map(|c| [c[0], c[1], c[2], c[3]]).collect();
+                let mut cache: std::collections::HashMap<[u8; 4], u8> = std::collections::HashMap::new();
+                let indices = rgba
+                    .chunks_exact(4)
+                    .map(|p| {
+                        let c = [p[0], p[1], p[2], p[3]];
+                        *cache.entry(c).or_insert_with(|| nq.index_of(&c) as u8)
+                    })
+                    .collect();
+                return (palette, indices);
+            }
+        };
+        indices.push(i);
+    }
+    (palette, indices)
 }
 
 fn collect<'a>(
@@ -318,15 +586,22 @@ pub fn symbolizers_for<'s>(style: &'s Style, attributes: &[Attribute], values: &
     out
 }
 
-/// The attribute names a style's filters read (so the renderer selects only those).
-pub fn filter_properties(style: &Style) -> Vec<String> {
+/// The attribute names a style reads, in its filters and labels (so the renderer selects only
+/// those).
+pub fn style_properties(style: &Style) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for rule in style.feature_type_styles.iter().flat_map(|f| f.rules.iter()) {
-        if let RuleFilter::Filter(f) = &rule.filter {
-            for p in f.properties() {
-                if !out.contains(&p) {
-                    out.push(p);
-                }
+        let mut names = match &rule.filter {
+            RuleFilter::Filter(f) => f.properties(),
+            _ => Vec::new(),
+        };
+        names.extend(rule.symbolizers.iter().filter_map(|s| match s {
+            Symbolizer::Text(t) => Some(t.property.clone()),
+            _ => None,
+        }));
+        for p in names {
+            if !out.contains(&p) {
+                out.push(p);
             }
         }
     }
@@ -453,14 +728,14 @@ mod tests {
         let square = Geometry::Polygon(geo::Rect::new((10.0, 10.0), (40.0, 40.0)).to_polygon());
         let style = default_style("Polygon");
         let syms = symbolizers_for(&style, &[], &[], 1000.0);
-        canvas.draw(&square, &syms);
+        canvas.draw(&square, &syms, &[], &[]);
         // Map y grows north, pixel y grows down: the square occupies rows 60..90.
         let px = |c: &Canvas, x: u32, y: u32| c.pixmap.pixel(x, y).unwrap().alpha();
         assert!(px(&canvas, 25, 75) > 0, "inside the square");
         assert_eq!(px(&canvas, 25, 25), 0, "outside stays transparent");
         let point = Geometry::Point(geo::point!(x: 80.0, y: 80.0));
         let style = default_style("Point");
-        canvas.draw(&point, &symbolizers_for(&style, &[], &[], 1000.0));
+        canvas.draw(&point, &symbolizers_for(&style, &[], &[], 1000.0), &[], &[]);
         assert!(px(&canvas, 80, 20) > 0);
         assert!(canvas.png().unwrap().starts_with(b"\x89PNG"));
     }

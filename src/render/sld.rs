@@ -358,6 +358,17 @@ fn is_pair(node: &Node, names: [&str; 2], value: f64) -> bool {
     node.children.iter().all(|c| names.contains(&c.local.as_str()) && number_of(c) == Some(value))
 }
 
+/// The two numbers of a pair element (`AnchorPoint`, `Displacement`) when both are present,
+/// in `min..=max`, and nothing else is.
+fn pair(node: &Node, names: [&str; 2], min: f64, max: f64) -> Option<[f32; 2]> {
+    let value = |name: &str| {
+        let c = node.child(name)?;
+        number_of(c).filter(|v| (min..=max).contains(v)).map(|v| v as f32)
+    };
+    let only_those = node.children.iter().all(|c| names.contains(&c.local.as_str())) && node.children.len() == 2;
+    only_those.then_some([value(names[0])?, value(names[1])?])
+}
+
 /// A literal zero (`PerpendicularOffset`, `Rotation`).
 fn is_zero(node: &Node) -> bool {
     number_of(node) == Some(0.0)
@@ -744,6 +755,9 @@ impl Interpreter {
         let mut fill = Fill { color: BLACK };
         let mut halo = None;
         let mut placement = LabelPlacement::Point;
+        let mut bold = false;
+        let mut anchor = [0.5, 0.5];
+        let mut displacement = [0.0, 0.0];
         for c in &node.children {
             let cpath = join(path, &c.local);
             match c.local.as_str() {
@@ -758,8 +772,12 @@ impl Interpreter {
                         self.note(&cpath, c.line);
                     }
                 }
-                "Font" => size = self.font(c, &cpath).unwrap_or(size),
-                "LabelPlacement" => placement = self.placement(c, &cpath),
+                "Font" => {
+                    let (s, b) = self.font(c, &cpath);
+                    size = s.unwrap_or(size);
+                    bold = b;
+                }
+                "LabelPlacement" => placement = self.placement(c, &cpath, &mut anchor, &mut displacement),
                 "Halo" => halo = Some(self.halo(c, &cpath)),
                 "Fill" => fill = self.fill(c, &cpath).unwrap_or(Fill { color: BLACK }),
                 // Geometry, Priority, Graphic (shields), VendorOption, …
@@ -769,12 +787,14 @@ impl Interpreter {
         if !has_label {
             self.note(path, node.line);
         }
-        property.map(|property| TextSymbolizer { property, size, fill, halo, placement })
+        property.map(|property| TextSymbolizer { property, size, fill, halo, placement, bold, anchor, displacement })
     }
 
-    /// The font size, if given; other font parameters are checked and listed when not plain.
-    fn font(&mut self, node: &Node, path: &str) -> Option<f32> {
+    /// The font size, if given, and whether the weight is bold; other font parameters are
+    /// checked and listed when not plain.
+    fn font(&mut self, node: &Node, path: &str) -> (Option<f32>, bool) {
         let mut size = None;
+        let mut bold = false;
         let mut families: Vec<String> = Vec::new();
         let mut first_family: Option<(String, usize)> = None;
         for c in &node.children {
@@ -798,6 +818,7 @@ impl Interpreter {
                 }
                 "font-style" if value.eq_ignore_ascii_case("normal") => {}
                 "font-weight" if value.eq_ignore_ascii_case("normal") || value == "400" => {}
+                "font-weight" if value.eq_ignore_ascii_case("bold") || value == "700" => bold = true,
                 _ => self.note(&ppath, c.line),
             }
         }
@@ -806,10 +827,10 @@ impl Interpreter {
                 self.note(&ppath, line);
             }
         }
-        size
+        (size, bold)
     }
 
-    fn placement(&mut self, node: &Node, path: &str) -> LabelPlacement {
+    fn placement(&mut self, node: &Node, path: &str, anchor: &mut [f32; 2], displacement: &mut [f32; 2]) -> LabelPlacement {
         let mut placement = LabelPlacement::Point;
         for c in &node.children {
             let cpath = join(path, &c.local);
@@ -818,8 +839,16 @@ impl Interpreter {
                     placement = LabelPlacement::Point;
                     for p in &c.children {
                         match p.local.as_str() {
-                            "AnchorPoint" if is_pair(p, ["AnchorPointX", "AnchorPointY"], 0.5) => {}
-                            "Displacement" if is_pair(p, ["DisplacementX", "DisplacementY"], 0.0) => {}
+                            "AnchorPoint" | "Displacement" => {
+                                let value = if p.local == "AnchorPoint" {
+                                    pair(p, ["AnchorPointX", "AnchorPointY"], 0.0, 1.0).map(|v| *anchor = v)
+                                } else {
+                                    pair(p, ["DisplacementX", "DisplacementY"], -MAX_PIXELS, MAX_PIXELS).map(|v| *displacement = v)
+                                };
+                                if value.is_none() {
+                                    self.note_child(&cpath, p);
+                                }
+                            }
                             "Rotation" if is_zero(p) => {}
                             _ => self.note_child(&cpath, p),
                         }
@@ -1361,6 +1390,9 @@ mod tests {
                 fill: Fill { color: color("#323232") },
                 halo: Some((1.0, Fill { color: color("#fafafa") })),
                 placement: LabelPlacement::Point,
+                bold: false,
+                anchor: [0.0, 0.5],
+                displacement: [0.0, 0.0],
             })]
         );
         assert_eq!(r[2].max_scale, Some(5_000.0));
@@ -1387,7 +1419,6 @@ mod tests {
                 line_of(QGIS_SE, "units/metre")
             ),
             format!("{fts}/PolygonSymbolizer/Fill/GraphicFill (line {})", line_of(QGIS_SE, "<se:GraphicFill>")),
-            format!("{fts}/TextSymbolizer/LabelPlacement/PointPlacement/AnchorPoint (line {})", line_of(QGIS_SE, "<se:AnchorPoint>")),
             format!("{fts}/TextSymbolizer/VendorOption[@name='maxDisplacement'] (line {})", line_of(QGIS_SE, "<se:VendorOption")),
             format!("{fts}/PointSymbolizer/Graphic/ExternalGraphic (line {})", line_of(QGIS_SE, "<se:ExternalGraphic>")),
             format!("{fts}/Filter (line {})", line_of(QGIS_SE, "<ogc:Filter xmlns:ogc=\"http://www.opengis.net/ogc\">\n            <ogc:PropertyIsEqualTo>\n              <ogc:Function")),
@@ -1473,6 +1504,9 @@ mod tests {
                     fill: Fill { color: BLACK },
                     halo: Some((1.0, Fill { color: WHITE })),
                     placement: LabelPlacement::Line,
+                    bold: true,
+                    anchor: [0.5, 0.5],
+                    displacement: [0.0, 0.0],
                 }),
             ]
         );
@@ -1491,7 +1525,6 @@ mod tests {
                 format!("{r}/LineSymbolizer/PerpendicularOffset"),
                 format!("{r}/TextSymbolizer/Label"),
                 format!("{r}/TextSymbolizer/Font/CssParameter[@name='font-style']"),
-                format!("{r}/TextSymbolizer/Font/CssParameter[@name='font-weight']"),
                 format!("{r}/TextSymbolizer/Font/CssParameter[@name='font-family']"),
                 format!("{r}/TextSymbolizer/LabelPlacement/LinePlacement/IsRepeated"),
                 format!("{r}/RasterSymbolizer"),

@@ -154,6 +154,12 @@ pub struct TextSymbolizer {
     pub halo: Option<(f32, Fill)>,
     /// Placement.
     pub placement: LabelPlacement,
+    /// Bold face (`font-weight: bold`).
+    pub bold: bool,
+    /// Point placement: the label's anchor, (0, 0) bottom-left to (1, 1) top-right of its box.
+    pub anchor: [f32; 2],
+    /// Point placement: displacement in pixels (x right, y up).
+    pub displacement: [f32; 2],
 }
 
 /// One symbolizer of a rule.

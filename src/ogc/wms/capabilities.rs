@@ -46,7 +46,7 @@ pub struct WmsContext<'a> {
 }
 
 /// GetMap output formats.
-pub const GETMAP_FORMATS: &[&str] = &["image/png"];
+pub const GETMAP_FORMATS: &[&str] = &["image/png", "image/png; mode=8bit", "image/jpeg"];
 /// GetFeatureInfo INFO_FORMAT values.
 pub const INFO_FORMATS: &[&str] =
     &["text/plain", "text/html", "application/json", "application/vnd.ogc.gml", "application/vnd.ogc.gml/3.1.1"];

@@ -1,6 +1,8 @@
-//! WMS 1.3.0 and 1.1.1 (KVP GET): GetCapabilities, GetMap (PNG), GetFeatureInfo. Handlers parse
-//! the KVP into typed values, query each layer's source in the request CRS and draw with the
-//! layer's style.
+//! WMS 1.3.0 and 1.1.1 (KVP GET): GetCapabilities, GetMap (PNG, 8-bit PNG, JPEG),
+//! GetFeatureInfo, GetLegendGraphic. Handlers parse the KVP into typed values, query each
+//! layer's source in the request CRS and stream the rows to a blocking thread that draws them
+//! with the layer's style (or one given in `SLD_BODY`), so rendering never holds up the
+//! server's async workers.
 
 // Documents are written line by line; a trailing "\n" in a write! is intended.
 #![allow(clippy::write_with_newline)]
@@ -19,7 +21,7 @@ use crate::crs::{Bbox, Crs};
 use crate::filter::Filter;
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::ogc::kvp::Kvp;
-use crate::render::map::{default_style, filter_properties, symbolizers_for, Canvas};
+use crate::render::map::{default_style, style_properties, symbolizers_for, Canvas, ImageFormat};
 use crate::render::style::{Color, Style};
 use crate::source::{Attribute, FeatureQuery};
 
@@ -29,6 +31,8 @@ pub const MAX_SIZE: u32 = 4096;
 pub const MAX_LAYERS: usize = 16;
 /// Most features drawn per layer in one map.
 const MAX_DRAWN: u64 = 500_000;
+/// Rows in flight between a source and the drawing thread.
+const DRAW_QUEUE: usize = 512;
 
 fn invalid(code: ExceptionCode, locator: &str, text: impl Into<String>) -> OgcException {
     OgcException::new(code, text).at(locator)
@@ -88,10 +92,19 @@ fn parse_size(kvp: &Kvp, name: &str) -> Result<u32, OgcException> {
 
 fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str) -> Result<MapRequest<'a>, OgcException> {
     let version = parse_version(kvp)?;
-    let names = kvp.list(layers_param).ok_or_else(|| {
-        OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", layers_param.to_ascii_uppercase()))
-            .at(layers_param)
-    })?;
+    let sld = if layers_param == "layers" { sld_body(kvp)? } else { None };
+    let sld_layers: Vec<&str> = sld.iter().flat_map(|r| r.layers.iter().flatten().map(String::as_str)).collect();
+    let names = match kvp.list(layers_param) {
+        Some(names) => names,
+        None if !sld_layers.is_empty() => sld_layers,
+        None => {
+            return Err(OgcException::new(
+                ExceptionCode::MissingParameterValue,
+                format!("parameter {} is mandatory", layers_param.to_ascii_uppercase()),
+            )
+            .at(layers_param))
+        }
+    };
     let styles: Vec<&str> = kvp.list("styles").unwrap_or_default();
     if !styles.is_empty() && styles.len() != names.len() && !(styles.len() == 1 && styles[0].is_empty()) {
         return Err(invalid(ExceptionCode::StyleNotDefined, "styles", "STYLES must list one entry (possibly empty) per layer"));
@@ -115,6 +128,14 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
             }
         };
         for layer in expanded {
+            let given = sld.as_ref().and_then(|r| {
+                let i = r.layers.iter().position(|l| l.as_deref() == Some(layer.name()) || l.as_deref() == Some(*name))?;
+                r.styles.get(i).cloned()
+            });
+            if let Some(style) = given {
+                layers.push((layer, Arc::new(style)));
+                continue;
+            }
             let own = layer.config.style.as_deref().unwrap_or("default");
             if !style_name.is_empty() && style_name != own && style_name != "default" {
                 return Err(invalid(
@@ -187,6 +208,27 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
     Ok(MapRequest { version, layers, crs, bbox, width, height, transparent, background, dpi })
 }
 
+/// The styles of an `SLD_BODY`, if given; a remote `SLD` URL is refused (never fetched).
+fn sld_body(kvp: &Kvp) -> Result<Option<crate::render::sld::SldReport>, OgcException> {
+    if kvp.get("sld").is_some() {
+        return Err(invalid(
+            ExceptionCode::InvalidParameterValue,
+            "sld",
+            "remote SLD documents are not fetched by this server; send the style inline in SLD_BODY",
+        ));
+    }
+    let Some(body) = kvp.get("sld_body") else { return Ok(None) };
+    let report = crate::render::sld::parse_sld(body)
+        .map_err(|e| invalid(ExceptionCode::InvalidParameterValue, "sld_body", format!("SLD_BODY: {e}")))?;
+    if report.styles.is_empty() {
+        return Err(invalid(ExceptionCode::InvalidParameterValue, "sld_body", "SLD_BODY has no UserStyle"));
+    }
+    if !report.unsupported.is_empty() {
+        tracing::debug!("SLD_BODY elements not rendered: {}", report.unsupported.join(", "));
+    }
+    Ok(Some(report))
+}
+
 fn exception_mode(kvp: &Kvp) -> ExceptionMode {
     match kvp.get("exceptions").map(str::to_ascii_lowercase).as_deref() {
         Some("inimage") | Some("application/vnd.ogc.se_inimage") => ExceptionMode::InImage,
@@ -195,77 +237,135 @@ fn exception_mode(kvp: &Kvp) -> ExceptionMode {
     }
 }
 
-fn png_response(png: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok().content_type("image/png").insert_header(("Cache-Control", "max-age=60")).body(png)
+fn image_response(bytes: Vec<u8>, format: ImageFormat) -> HttpResponse {
+    HttpResponse::Ok().content_type(format.media_type()).insert_header(("Cache-Control", "max-age=60")).body(bytes)
+}
+
+fn internal(e: impl std::fmt::Display) -> OgcException {
+    OgcException::new(ExceptionCode::NoApplicableCode, e.to_string())
+}
+
+fn image_format(kvp: &Kvp) -> Result<ImageFormat, OgcException> {
+    let format = kvp.require("format")?;
+    ImageFormat::parse(format).ok_or_else(|| {
+        invalid(
+            ExceptionCode::InvalidFormat,
+            "format",
+            format!(
+                "FORMAT '{}' is not offered ({})",
+                format.chars().take(64).collect::<String>(),
+                capabilities::GETMAP_FORMATS.join(", ")
+            ),
+        )
+    })
 }
 
 /// `GetMap`.
 async fn get_map(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let mode = exception_mode(kvp);
-    let result = render(ctx, kvp).await;
+    let result = match image_format(kvp) {
+        Ok(format) => render(ctx, kvp, format).await.map(|bytes| (bytes, format)),
+        Err(e) => Err(e),
+    };
     match (result, mode) {
-        (Ok(png), _) => Ok(png_response(png)),
+        (Ok((bytes, format)), _) => Ok(image_response(bytes, format)),
         (Err(e), ExceptionMode::Xml) => Err(e),
         (Err(e), m) => {
             tracing::info!("GetMap exception drawn in image: {e}");
             let w = kvp.get("width").and_then(|w| w.parse().ok()).filter(|w| (1..=MAX_SIZE).contains(w)).unwrap_or(256);
             let h = kvp.get("height").and_then(|h| h.parse().ok()).filter(|h| (1..=MAX_SIZE).contains(h)).unwrap_or(256);
+            let format = kvp.get("format").and_then(ImageFormat::parse).unwrap_or(ImageFormat::Png);
+            let transparent = kvp.get("transparent").is_some_and(|t| t.eq_ignore_ascii_case("true"));
+            let bgcolor = kvp.get("bgcolor").and_then(|c| Color::parse_hex(&c.replacen("0x", "#", 1).replacen("0X", "#", 1)));
+            let background =
+                (!transparent || format == ImageFormat::Jpeg).then(|| bgcolor.unwrap_or(Color { r: 255, g: 255, b: 255, a: 255 }));
             let bbox = Bbox { min_x: 0.0, min_y: 0.0, max_x: 1.0, max_y: 1.0 };
-            let mut canvas = Canvas::new(bbox, Crs::UTM32N, w, h, None, 90.7)
-                .map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?;
-            if m == ExceptionMode::InImage {
-                canvas.draw_error_marker();
-            }
-            Ok(png_response(canvas.png().map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?))
+            let message = e.to_string();
+            let bytes = tokio::task::spawn_blocking(move || {
+                let mut canvas = Canvas::new(bbox, Crs::UTM32N, w, h, background, 90.7)?;
+                if m == ExceptionMode::InImage {
+                    canvas.draw_error_message(&message);
+                }
+                canvas.encode(format)
+            })
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+            Ok(image_response(bytes, format))
         }
     }
 }
 
-async fn render(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<Vec<u8>, OgcException> {
-    let format = kvp.require("format")?;
-    if !format.trim().eq_ignore_ascii_case("image/png") {
-        return Err(invalid(
-            ExceptionCode::InvalidFormat,
-            "format",
-            format!("FORMAT '{}' is not offered (image/png)", format.chars().take(64).collect::<String>()),
-        ));
-    }
+/// One layer as the drawing thread sees it.
+struct DrawLayer {
+    style: Arc<Style>,
+    attributes: Vec<Attribute>,
+}
+
+async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<Vec<u8>, OgcException> {
     let req = parse_map_request(ctx, kvp, "layers")?;
-    let background = (!req.transparent).then_some(req.background);
-    let mut canvas = Canvas::new(req.bbox, req.crs, req.width, req.height, background, req.dpi)
-        .map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?;
+    let background = (!req.transparent || format == ImageFormat::Jpeg).then_some(req.background);
+    let canvas = Canvas::new(req.bbox, req.crs, req.width, req.height, background, req.dpi).map_err(internal)?;
     let scale = canvas.scale_denominator();
+    // Check every layer's query before drawing anything.
+    let mut plans = Vec::new();
+    let mut draw_layers = Vec::new();
     for (layer, style) in &req.layers {
         let c = &layer.config;
         if c.min_scale.is_some_and(|m| scale < m) || c.max_scale.is_some_and(|m| scale >= m) {
             continue;
         }
-        let properties = filter_properties(style);
         let query = FeatureQuery {
             bbox: Some((req.bbox, req.crs)),
-            properties: Some(properties.clone()),
+            properties: Some(style_properties(style)),
             output_crs: Some(req.crs),
             tenant: ctx.tenant.scope(),
             limit: Some(MAX_DRAWN),
             ..Default::default()
         };
         let resolved = query.resolve(&layer.schema, MAX_DRAWN).map_err(|e| {
-            tracing::warn!("style of {} reads an attribute the layer does not expose: {e}", layer.name());
-            OgcException::new(ExceptionCode::NoApplicableCode, format!("style of layer {} is misconfigured", layer.name()))
+            if kvp.get("sld_body").is_some() {
+                invalid(ExceptionCode::InvalidParameterValue, "sld_body", format!("style for layer {}: {e}", layer.name()))
+            } else {
+                tracing::warn!("style of {} reads an attribute the layer does not expose: {e}", layer.name());
+                OgcException::new(ExceptionCode::NoApplicableCode, format!("style of layer {} is misconfigured", layer.name()))
+            }
         })?;
         let attributes: Vec<Attribute> = resolved.columns.iter().map(|&i| layer.schema.attributes[i].clone()).collect();
+        draw_layers.push(DrawLayer { style: style.clone(), attributes });
+        plans.push((*layer, resolved));
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, crate::source::Feature)>(DRAW_QUEUE);
+    let drawing = tokio::task::spawn_blocking(move || {
+        let mut canvas = canvas;
+        let mut current = 0;
+        while let Some((i, row)) = rx.blocking_recv() {
+            while current < i {
+                canvas.next_layer();
+                current += 1;
+            }
+            let Some(wkb) = &row.wkb else { continue };
+            let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
+            let layer = &draw_layers[i];
+            let symbolizers = symbolizers_for(&layer.style, &layer.attributes, &row.values, scale);
+            if !symbolizers.is_empty() {
+                canvas.draw(&geometry, &symbolizers, &layer.attributes, &row.values);
+            }
+        }
+        canvas.finish();
+        canvas.encode(format)
+    });
+    for (i, (layer, resolved)) in plans.into_iter().enumerate() {
         let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
         while let Some(row) = rows.next().await {
             let row = row.map_err(OgcException::from)?;
-            let Some(wkb) = &row.wkb else { continue };
-            let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
-            let symbolizers = symbolizers_for(style, &attributes, &row.values, scale);
-            if !symbolizers.is_empty() {
-                canvas.draw(&geometry, &symbolizers);
+            if tx.send((i, row)).await.is_err() {
+                break;
             }
         }
     }
-    canvas.png().map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))
+    drop(tx);
+    drawing.await.map_err(internal)?.map_err(internal)
 }
 
 /// `GetFeatureInfo`.
@@ -410,7 +510,7 @@ fn info_response(format: &str, found: &[(String, Vec<Attribute>, Vec<crate::sour
     }
 }
 
-/// `GetLegendGraphic`: one sample per style rule (labels come with the text renderer).
+/// `GetLegendGraphic`: one sample per style rule with the rule's title.
 fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let name = kvp.require("layer")?;
     let layer = ctx.catalog.layer(ctx.tenant, ctx.caller, name).ok_or_else(|| {
@@ -426,11 +526,10 @@ fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, O
             ));
         }
     }
-    if let Some(f) = kvp.get("format") {
-        if !f.trim().eq_ignore_ascii_case("image/png") {
-            return Err(invalid(ExceptionCode::InvalidFormat, "format", "FORMAT must be image/png"));
-        }
-    }
+    let format = match kvp.get("format") {
+        None => ImageFormat::Png,
+        Some(_) => image_format(kvp)?,
+    };
     let size = match kvp.get("width") {
         None => 20,
         Some(w) => w
@@ -441,9 +540,8 @@ fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, O
             .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "width", "WIDTH must be between 8 and 256"))?,
     };
     let style = ctx.catalog.style(layer).unwrap_or_else(|| Arc::new(default_style(&layer.config.geometry_type)));
-    let canvas = Canvas::legend(&style, &layer.config.geometry_type, size)
-        .map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?;
-    Ok(png_response(canvas.png().map_err(|e| OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()))?))
+    let canvas = Canvas::legend(&style, &layer.config.geometry_type, size).map_err(internal)?;
+    Ok(image_response(canvas.encode(format).map_err(internal)?, format))
 }
 
 /// Handles one KVP request; `operation` is the canonical name from the dispatcher.
