@@ -112,6 +112,8 @@ pub struct Catalog {
     pub sources: Vec<Arc<dyn FeatureSource>>,
     /// Parsed styles by name (`styles/<name>.sld`).
     pub styles: HashMap<String, Arc<crate::render::style::Style>>,
+    /// The styles folder (SLD files and the images they name).
+    pub styles_dir: std::path::PathBuf,
     keys: HashMap<String, usize>,
 }
 
@@ -220,13 +222,17 @@ fn load_styles(config: &Config) -> Result<HashMap<String, Arc<crate::render::sty
         for item in &report.unsupported {
             tracing::warn!("style {name}: not rendered: {item}");
         }
-        let style = report
+        let mut style = report
             .styles
             .iter()
             .find(|s| s.name == *name)
             .or(report.styles.first())
             .cloned()
             .ok_or_else(|| CatalogError::Style(format!("{}: no UserStyle", path.display())))?;
+        let dir = config.base_dir.join(&config.server.styles_dir);
+        if let Some(problem) = crate::render::map::load_graphics(&mut style, &dir).into_iter().next() {
+            return Err(CatalogError::Style(format!("{}: {problem}", path.display())));
+        }
         styles.insert(name.clone(), Arc::new(style));
     }
     Ok(styles)
@@ -381,6 +387,7 @@ impl Catalog {
             tenants,
             sources: sources.into_values().collect(),
             styles: load_styles(config)?,
+            styles_dir: config.base_dir.join(&config.server.styles_dir),
             keys,
         })
     }

@@ -50,17 +50,11 @@
           </ogc:Filter>
           <PointSymbolizer>
             <Graphic>
-              <Mark>
-                <WellKnownName>square</WellKnownName>
-                <Fill>
-                  <CssParameter name="fill">#8e44ad</CssParameter>
-                </Fill>
-                <Stroke>
-                  <CssParameter name="stroke">#ffffff</CssParameter>
-                  <CssParameter name="stroke-width">1.2</CssParameter>
-                </Stroke>
-              </Mark>
-              <Size>8</Size>
+              <ExternalGraphic>
+                <OnlineResource xlink:type="simple" xlink:href="biblioteca.png"/>
+                <Format>image/png</Format>
+              </ExternalGraphic>
+              <Size>14</Size>
             </Graphic>
           </PointSymbolizer>
         </Rule>

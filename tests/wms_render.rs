@@ -42,6 +42,8 @@ const CENTRO: &str = "514200,5034200,515000,5034800";
 const SEMPIONE: &str = "513400,5035000,514300,5035675";
 /// A cluster of welfare services in the north-east of Milano, about 1:5,600 on 512×384.
 const WELFARE: &str = "519200,5042400,520000,5043000";
+/// Around two libraries (drawn with an external graphic) east of the centre, about 1:5,600.
+const BIBLIOTECHE: &str = "514600,5034700,515400,5035300";
 /// The north-west of the metropolitan area at about 1:210,000 on 512×512: comuni names.
 const NORD_OVEST: &str = "500000,5020000,530000,5050000";
 /// The whole metropolitan area at about 1:420,000 on 512×512.
@@ -57,7 +59,7 @@ const GOLDEN: &[(&str, &str, u32, u32, f64)] = &[
     ("strade", CENTRO, 512, 384, 0.05),
     ("edifici", CENTRO, 512, 384, 0.05),
     ("falde", CENTRO, 512, 384, 0.05),
-    ("servizi_pubblici", CENTRO, 512, 384, 0.001),
+    ("servizi_pubblici", BIBLIOTECHE, 512, 384, 0.002),
     ("servizi_sociali", WELFARE, 512, 384, 0.002),
 ];
 

@@ -586,6 +586,12 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
                         for item in report.unsupported {
                             c.warning(loc.clone(), format!("style '{style}': not rendered: {item}"));
                         }
+                        let dir = cfg.base_dir.join(&cfg.server.styles_dir);
+                        for mut s in report.styles {
+                            for problem in crate::render::map::load_graphics(&mut s, &dir) {
+                                c.error(loc.clone(), format!("style '{style}': {problem}"));
+                            }
+                        }
                     }
                 },
             }

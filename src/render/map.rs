@@ -175,6 +175,16 @@ impl Canvas {
     fn mark(&mut self, x: f64, y: f64, p: &PointSymbolizer) {
         let (cx, cy) = self.px(x, y);
         let size = (p.size * self.symbol_scale).max(1.0);
+        if let Some(image) = p.graphic.as_ref().and_then(|g| g.image.as_ref()) {
+            let k = size / image.height().max(1) as f32;
+            let transform = Transform::from_translate(-(image.width() as f32) / 2.0, -(image.height() as f32) / 2.0)
+                .post_scale(k, k)
+                .post_rotate(p.rotation)
+                .post_translate(cx, cy);
+            let paint = tiny_skia::PixmapPaint { quality: tiny_skia::FilterQuality::Bilinear, ..Default::default() };
+            self.pixmap.draw_pixmap(0, 0, image.as_ref().as_ref(), &paint, transform, None);
+            return;
+        }
         let r = size / 2.0;
         let mut pb = PathBuilder::new();
         match p.shape {
@@ -586,6 +596,42 @@ pub fn symbolizers_for<'s>(style: &'s Style, attributes: &[Attribute], values: &
     out
 }
 
+/// Largest external graphic file, bytes.
+const MAX_GRAPHIC_BYTES: u64 = 1 << 20;
+/// Largest external graphic side, pixels.
+const MAX_GRAPHIC_SIDE: u32 = 512;
+
+/// Loads the `ExternalGraphic` images a style names from `dir` (the styles folder; names were
+/// checked to be plain file names by the SLD parser). Returns one message per graphic that
+/// cannot be used; such symbolizers keep drawing their mark, or nothing.
+pub fn load_graphics(style: &mut Style, dir: &std::path::Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    for rule in style.feature_type_styles.iter_mut().flat_map(|f| f.rules.iter_mut()) {
+        for sym in &mut rule.symbolizers {
+            let Symbolizer::Point(p) = sym else { continue };
+            let Some(g) = &mut p.graphic else { continue };
+            let path = dir.join(&g.href);
+            let loaded = std::fs::metadata(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|m| if m.len() > MAX_GRAPHIC_BYTES { Err("larger than 1 MiB".to_string()) } else { Ok(()) })
+                .and_then(|_| std::fs::read(&path).map_err(|e| e.to_string()))
+                .and_then(|bytes| Pixmap::decode_png(&bytes).map_err(|e| e.to_string()))
+                .and_then(|img| {
+                    if img.width() > MAX_GRAPHIC_SIDE || img.height() > MAX_GRAPHIC_SIDE {
+                        Err(format!("larger than {MAX_GRAPHIC_SIDE}×{MAX_GRAPHIC_SIDE} pixels"))
+                    } else {
+                        Ok(img)
+                    }
+                });
+            match loaded {
+                Ok(img) => g.image = Some(std::sync::Arc::new(img)),
+                Err(e) => problems.push(format!("external graphic {}: {e}", g.href)),
+            }
+        }
+    }
+    problems
+}
+
 /// The attribute names a style reads, in its filters and labels (so the renderer selects only
 /// those).
 pub fn style_properties(style: &Style) -> Vec<String> {
@@ -700,6 +746,7 @@ pub fn default_style(geometry_type: &str) -> Style {
             rotation: 0.0,
             fill: Some(Fill { color: Color { r: 230, g: 120, b: 30, a: 255 } }),
             stroke: Some(stroke(Color { r: 255, g: 255, b: 255, a: 255 }, 1.0)),
+            graphic: None,
         }),
         "LineString" | "MultiLineString" => {
             Symbolizer::Line(LineSymbolizer { stroke: stroke(Color { r: 60, g: 110, b: 200, a: 255 }, 1.5) })
@@ -781,6 +828,44 @@ mod tests {
             &n,
             &[Value::Null]
         ));
+    }
+
+    #[test]
+    fn external_graphics_load_from_the_styles_folder_and_are_drawn() {
+        use super::super::style::{FeatureTypeStyle, Graphic};
+        let dir = tempfile::tempdir().unwrap();
+        let mut icon = Pixmap::new(8, 8).unwrap();
+        icon.fill(tiny_skia::Color::from_rgba8(200, 0, 0, 255));
+        std::fs::write(dir.path().join("icon.png"), icon.encode_png().unwrap()).unwrap();
+        let point = |href: &str| PointSymbolizer {
+            shape: MarkShape::Square,
+            size: 16.0,
+            rotation: 0.0,
+            fill: None,
+            stroke: None,
+            graphic: Some(Graphic { href: href.into(), image: None }),
+        };
+        let mut style = Style {
+            name: "t".into(),
+            title: None,
+            feature_type_styles: vec![FeatureTypeStyle {
+                rules: vec![Rule {
+                    symbolizers: vec![Symbolizer::Point(point("icon.png")), Symbolizer::Point(point("missing.png"))],
+                    ..Rule::default()
+                }],
+            }],
+        };
+        let problems = load_graphics(&mut style, dir.path());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("missing.png"));
+        let bbox = Bbox::new(0.0, 0.0, 100.0, 100.0).unwrap();
+        let mut canvas = Canvas::new(bbox, Crs::UTM32N, 100, 100, None, 90.7).unwrap();
+        let syms = symbolizers_for(&style, &[], &[], 1000.0);
+        canvas.draw(&Geometry::Point(geo::point!(x: 50.0, y: 50.0)), &syms, &[], &[]);
+        // Drawn 16 px high around the point, scaled from 8 px.
+        let red = |x, y| canvas.pixmap.pixel(x, y).unwrap().red();
+        assert!(red(50, 50) > 150 && red(44, 44) > 150 && red(56, 56) > 150);
+        assert_eq!(canvas.pixmap.pixel(30, 30).unwrap().alpha(), 0);
     }
 
     #[test]

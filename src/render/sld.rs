@@ -26,8 +26,8 @@ use quick_xml::name::{QName, ResolveResult};
 use quick_xml::{NsReader, XmlVersion};
 
 use super::style::{
-    Color, FeatureTypeStyle, Fill, LabelPlacement, LineCap, LineJoin, LineSymbolizer, MarkShape, PointSymbolizer, PolygonSymbolizer, Rule,
-    RuleFilter, Stroke, Style, Symbolizer, TextSymbolizer,
+    Color, FeatureTypeStyle, Fill, Graphic, LabelPlacement, LineCap, LineJoin, LineSymbolizer, MarkShape, PointSymbolizer,
+    PolygonSymbolizer, Rule, RuleFilter, Stroke, Style, Symbolizer, TextSymbolizer,
 };
 use crate::crs::Crs;
 use crate::filter::fes::{parse_filter, FesContext, FesError, FesVersion};
@@ -390,6 +390,20 @@ fn parse_color(s: &str) -> Option<Color> {
     Color::parse_hex(t)
 }
 
+/// The file name of an `ExternalGraphic` navigli can draw: a PNG named by a plain file name
+/// (resolved in the styles folder; no folders, no URLs).
+fn external_graphic(node: &Node) -> Option<String> {
+    let href = node.child("OnlineResource")?.attr("href")?.trim();
+    let format_ok = node.child("Format").is_none_or(|f| f.text.trim().eq_ignore_ascii_case("image/png"));
+    let plain = !href.is_empty()
+        && href.len() <= 128
+        && href.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !href.starts_with('.')
+        && href.to_ascii_lowercase().ends_with(".png");
+    let only_those = node.children.iter().all(|c| matches!(c.local.as_str(), "OnlineResource" | "Format"));
+    (format_ok && plain && only_those).then(|| href.to_string())
+}
+
 /// A property name as used in a label: `nome`, or `prefix:nome`.
 fn label_property(text: &str) -> Option<String> {
     let t = text.trim();
@@ -676,6 +690,7 @@ impl Interpreter {
     fn graphic(&mut self, node: &Node, path: &str) -> Option<PointSymbolizer> {
         let mut mark: Option<(MarkShape, Option<Fill>, Option<Stroke>)> = None;
         let mut external = false;
+        let mut graphic: Option<Graphic> = None;
         let mut size = DEFAULT_MARK_SIZE;
         let mut rotation = 0.0f32;
         let mut opacity = 1.0f32;
@@ -686,7 +701,10 @@ impl Interpreter {
                 "Mark" if mark.is_none() => mark = Some(self.mark(c, &cpath)),
                 "ExternalGraphic" => {
                     external = true;
-                    self.note(&cpath, c.line);
+                    match external_graphic(c) {
+                        Some(href) if graphic.is_none() && mark.is_none() => graphic = Some(Graphic { href, image: None }),
+                        _ => self.note(&cpath, c.line),
+                    }
                 }
                 "Opacity" => opacity = self.number(c, &cpath, 0.0, 1.0).map_or(1.0, |v| v as f32),
                 "Size" => size = self.number(c, &cpath, 0.0, MAX_PIXELS).map_or(DEFAULT_MARK_SIZE, |v| v as f32),
@@ -698,12 +716,13 @@ impl Interpreter {
         }
         let (shape, fill, stroke) = match mark {
             Some(m) => m,
+            None if graphic.is_some() => (MarkShape::Square, None, None),
             None if external => return None,
             None => (MarkShape::Square, Some(Fill { color: GREY }), Some(default_stroke())),
         };
         let fill = fill.map(|f| Fill { color: f.color.with_opacity(opacity) });
         let stroke = stroke.map(|s| Stroke { color: s.color.with_opacity(opacity), ..s });
-        Some(PointSymbolizer { shape, size, rotation, fill, stroke })
+        Some(PointSymbolizer { shape, size, rotation, fill, stroke, graphic })
     }
 
     fn mark(&mut self, node: &Node, path: &str) -> (MarkShape, Option<Fill>, Option<Stroke>) {
@@ -1004,6 +1023,7 @@ fn default_point() -> PointSymbolizer {
         rotation: 0.0,
         fill: Some(Fill { color: GREY }),
         stroke: Some(default_stroke()),
+        graphic: None,
     }
 }
 
@@ -1080,6 +1100,30 @@ mod tests {
         let all: Vec<&Rule> = rules(&report.styles[0]).collect();
         assert_eq!(all.len(), 1, "{all:?}");
         all[0]
+    }
+
+    #[test]
+    fn external_graphics_are_plain_png_names_in_the_styles_folder() {
+        let doc = |href: &str| {
+            format!(
+                r#"<StyledLayerDescriptor version="1.0.0" xmlns="http://www.opengis.net/sld" xmlns:xlink="http://www.w3.org/1999/xlink"><NamedLayer><Name>x</Name><UserStyle><FeatureTypeStyle><Rule><PointSymbolizer><Graphic><ExternalGraphic><OnlineResource xlink:type="simple" xlink:href="{href}"/><Format>image/png</Format></ExternalGraphic><Size>14</Size></Graphic></PointSymbolizer></Rule></FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>"#
+            )
+        };
+        let ok = parse_sld(&doc("biblioteca.png")).unwrap();
+        assert!(ok.unsupported.is_empty(), "{:?}", ok.unsupported);
+        match &ok.styles[0].feature_type_styles[0].rules[0].symbolizers[0] {
+            Symbolizer::Point(p) => {
+                assert_eq!(p.graphic.as_ref().map(|g| g.href.as_str()), Some("biblioteca.png"));
+                assert_eq!(p.size, 14.0);
+            }
+            other => panic!("{other:?}"),
+        }
+        for bad in ["../secret.png", "/etc/passwd", "http://127.0.0.1:1/x.png", "file:///x.png", "icon.svg", ".hidden.png"] {
+            let r = parse_sld(&doc(bad)).unwrap();
+            assert_eq!(r.unsupported.len(), 1, "{bad}: {:?}", r.unsupported);
+            assert!(r.unsupported[0].contains("ExternalGraphic"), "{bad}");
+            assert!(r.styles[0].feature_type_styles[0].rules[0].symbolizers.is_empty(), "{bad} is not drawn");
+        }
     }
 
     #[test]
@@ -1409,6 +1453,7 @@ mod tests {
                 rotation: 45.0,
                 fill: Some(Fill { color: color("#f39c12") }),
                 stroke: Some(Stroke { color: WHITE, ..default_stroke() }),
+                graphic: None,
             })]
         );
 
@@ -1487,6 +1532,7 @@ mod tests {
                     rotation: 0.0,
                     fill: Some(Fill { color: GREY.with_opacity(0.5) }),
                     stroke: Some(Stroke { color: BLACK.with_opacity(0.5), ..default_stroke() }),
+                    graphic: None,
                 }),
                 Symbolizer::Line(LineSymbolizer {
                     stroke: Stroke {

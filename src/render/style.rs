@@ -116,6 +116,16 @@ pub struct LineSymbolizer {
     pub stroke: Stroke,
 }
 
+/// An `ExternalGraphic`: a PNG file in the styles folder, named by the style (never a path or a
+/// URL), decoded once when the style is loaded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Graphic {
+    /// File name in the styles folder.
+    pub href: String,
+    /// The decoded image, once loaded (see [`crate::render::map::load_graphics`]).
+    pub image: Option<std::sync::Arc<tiny_skia::Pixmap>>,
+}
+
 /// Draws a mark at points (and at the centroid of other geometries).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PointSymbolizer {
@@ -129,6 +139,8 @@ pub struct PointSymbolizer {
     pub fill: Option<Fill>,
     /// Outline.
     pub stroke: Option<Stroke>,
+    /// An image drawn instead of the mark, `size` pixels high.
+    pub graphic: Option<Graphic>,
 }
 
 /// Where a label goes.

@@ -132,7 +132,10 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
                 let i = r.layers.iter().position(|l| l.as_deref() == Some(layer.name()) || l.as_deref() == Some(*name))?;
                 r.styles.get(i).cloned()
             });
-            if let Some(style) = given {
+            if let Some(mut style) = given {
+                if let Some(problem) = crate::render::map::load_graphics(&mut style, &ctx.catalog.styles_dir).into_iter().next() {
+                    return Err(invalid(ExceptionCode::InvalidParameterValue, "sld_body", format!("SLD_BODY: {problem}")));
+                }
                 layers.push((layer, Arc::new(style)));
                 continue;
             }
