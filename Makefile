@@ -25,3 +25,4 @@ check:
 # Side-by-side benchmarks against peers (not part of `make test`); results in bench/results/.
 bench:
 	bench/wfs-mapserver.sh
+	bench/wms-mapserver.sh

@@ -11,4 +11,5 @@ pub mod migrate;
 pub mod ogc;
 pub mod render;
 pub mod source;
+pub mod tiles;
 pub mod web;

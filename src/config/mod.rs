@@ -35,6 +35,20 @@ pub struct ServerConfig {
     pub workers: Option<usize>,
     /// Directory of the SLD files (`<style>.sld`), relative to the config file.
     pub styles_dir: PathBuf,
+    /// Vector tile grid size.
+    pub tile_extent: u32,
+    /// Vector tile clip buffer, tile units.
+    pub tile_buffer: u32,
+    /// Tile cache size, MiB of compressed tiles (0: no cache).
+    pub tile_cache_mb: u64,
+    /// Longest a cached tile lives, seconds (data changes evict sooner).
+    pub tile_cache_ttl_s: u64,
+    /// `Cache-Control: max-age` of tiles, seconds.
+    pub tile_max_age_s: u64,
+    /// Most features of one layer in one tile.
+    pub tile_max_features: u64,
+    /// Attribution shown by map clients (TileJSON).
+    pub attribution: String,
 }
 
 impl Default for ServerConfig {
@@ -47,6 +61,13 @@ impl Default for ServerConfig {
             request_timeout_s: 30,
             workers: None,
             styles_dir: "styles".into(),
+            tile_extent: 4096,
+            tile_buffer: 64,
+            tile_cache_mb: 256,
+            tile_cache_ttl_s: 3600,
+            tile_max_age_s: 60,
+            tile_max_features: 200_000,
+            attribution: "© Città Metropolitana di Milano".into(),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! bound parameter ([`Param`]). The same query yields the same SQL text, so PostgreSQL
 //! statements can be prepared once and cached.
 
+use geozero::ToWkb;
+
 use crate::filter::CompareOp;
 use crate::source::{AttributeType, Predicate, Relation, ResolvedQuery, SourceLayer, Value};
 
@@ -183,6 +185,31 @@ impl Writer<'_> {
                     }
                 }
             }
+            Predicate::Envelope(b) => {
+                let geom = quote_ident(&self.layer.geometry_column);
+                let (x0, y0, x1, y1) = (
+                    self.bind(Param::Float(b.min_x)),
+                    self.bind(Param::Float(b.min_y)),
+                    self.bind(Param::Float(b.max_x)),
+                    self.bind(Param::Float(b.max_y)),
+                );
+                match self.dialect.clone() {
+                    Dialect::Postgres { srid } => format!("({geom} && ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, {srid}))"),
+                    Dialect::Sqlite { rtree: Some(rt) } => {
+                        let id = quote_ident(&self.layer.id_column);
+                        format!(
+                            "({id} IN (SELECT id FROM {} WHERE minx <= {x1} AND maxx >= {x0} AND miny <= {y1} AND maxy >= {y0}))",
+                            quote_ident(&rt)
+                        )
+                    }
+                    Dialect::Sqlite { rtree: None } => {
+                        let w = self.bind(Param::Bytes(
+                            geo::Geometry::Polygon(b.to_polygon()).to_wkb(geozero::CoordDimensions::xy()).unwrap_or_default(),
+                        ));
+                        format!("(navigli_spatial({geom}, {w}, 0, 0.0) = 1)")
+                    }
+                }
+            }
             Predicate::TenantColumn(code) => {
                 let col = quote_ident(self.layer.tenant_column.as_deref().unwrap_or("cod_istat"));
                 format!("({col} = {})", self.bind(Param::Text(code.clone())))
@@ -306,6 +333,68 @@ pub fn select_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuer
     let limit = w.bind(Param::Int(q.limit.min(i64::MAX as u64) as i64));
     let offset = w.bind(Param::Int(q.offset.min(i64::MAX as u64) as i64));
     Statement { sql: format!("SELECT {select} FROM {from}{filter}{order} LIMIT {limit} OFFSET {offset}"), params: w.params }
+}
+
+/// How a PostGIS layer becomes one MVT layer (`ST_AsMVT`).
+#[derive(Clone, Debug)]
+pub struct MvtParams {
+    /// The MVT layer name.
+    pub name: String,
+    /// The tile square, EPSG:3857.
+    pub bbox: crate::crs::Bbox,
+    /// Grid size.
+    pub extent: u32,
+    /// Clip buffer, tile units.
+    pub buffer: u32,
+    /// Simplification tolerance, metres (0: none).
+    pub tolerance: f64,
+}
+
+/// The `ST_AsMVT` statement for a query (PostgreSQL only): the attributes under their own
+/// names, the id as the feature id, geometries moved to EPSG:3857, simplified by the given
+/// tolerance and clipped, quantised and oriented by `ST_AsMVTGeom`. Every value is bound.
+pub fn mvt_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery, p: &MvtParams) -> Statement {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let id = quote_ident(&layer.id_column);
+    let geom = quote_ident(&layer.geometry_column);
+    let mut cols = vec![format!("{id}::int8 AS \"navigli_fid\"")];
+    for &i in &q.columns {
+        let c = w.column(i);
+        cols.push(match w.kind(i) {
+            AttributeType::Int => format!("{c}::int8 AS {c}"),
+            AttributeType::Float => format!("{c}::float8 AS {c}"),
+            AttributeType::Text => format!("{c}::text AS {c}"),
+            AttributeType::Bool => format!("{c}::bool AS {c}"),
+            AttributeType::Date => format!("to_char({c}, 'YYYY-MM-DD') AS {c}"),
+        });
+    }
+    let srid = match dialect {
+        Dialect::Postgres { srid } => *srid,
+        Dialect::Sqlite { .. } => 0,
+    };
+    let moved = if srid == 3857 { geom.clone() } else { format!("ST_Transform({geom}, 3857)") };
+    let tolerance = w.bind(Param::Float(p.tolerance));
+    let simplified = format!("CASE WHEN {tolerance} > 0 THEN ST_Simplify({moved}, {tolerance}, true) ELSE {moved} END");
+    let (x0, y0, x1, y1) = (
+        w.bind(Param::Float(p.bbox.min_x)),
+        w.bind(Param::Float(p.bbox.min_y)),
+        w.bind(Param::Float(p.bbox.max_x)),
+        w.bind(Param::Float(p.bbox.max_y)),
+    );
+    let extent = w.bind(Param::Int(i64::from(p.extent)));
+    let buffer = w.bind(Param::Int(i64::from(p.buffer)));
+    cols.push(format!(
+        "ST_AsMVTGeom({simplified}, ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 3857), {extent}::int4, {buffer}::int4, true) AS \"navigli_geom\""
+    ));
+    let from = from_clause(layer);
+    let filter = w.where_clause(q);
+    let limit = w.bind(Param::Int(q.limit.min(i64::MAX as u64) as i64));
+    let name = w.bind(Param::Text(p.name.clone()));
+    let sql = format!(
+        "SELECT ST_AsMVT(t.*, {name}, {extent}::int4, 'navigli_geom', 'navigli_fid') FROM (SELECT {} FROM {from}{filter} LIMIT {limit}) AS t WHERE t.\"navigli_geom\" IS NOT NULL",
+        cols.join(", ")
+    );
+    Statement { sql, params: w.params }
 }
 
 /// The COUNT for a feature query (offset and limit ignored).

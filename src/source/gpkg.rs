@@ -235,6 +235,11 @@ fn read_value(kind: AttributeType, v: ValueRef<'_>) -> Value {
 
 #[async_trait::async_trait]
 impl FeatureSource for GpkgSource {
+    fn watch(&self, sink: super::ChangeSink) {
+        let (id, path) = (self.id.clone(), self.path.clone());
+        std::thread::Builder::new().name(format!("navigli-watch-{id}")).spawn(move || poll_changes(&id, &path, &sink)).ok();
+    }
+
     fn id(&self) -> &str {
         &self.id
     }
@@ -379,6 +384,48 @@ impl FeatureSource for GpkgSource {
             conn.prepare(&statement.sql).map(|_| ()).map_err(|e| SourceError::Schema { layer: name, message: e.to_string() })
         })
         .await
+    }
+}
+
+/// How often a GeoPackage is checked for changes made by other writers.
+const POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `gpkg_contents.last_change` of every table.
+fn last_changes(conn: &Connection) -> rusqlite::Result<HashMap<String, String>> {
+    let mut stmt = conn.prepare("SELECT table_name, last_change FROM gpkg_contents")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default())))?;
+    rows.collect()
+}
+
+/// Polls a GeoPackage for commits by other connections (`PRAGMA data_version`) and reports the
+/// tables whose `gpkg_contents.last_change` moved, or everything when none did (a writer that
+/// does not maintain it).
+fn poll_changes(id: &str, path: &Path, sink: &super::ChangeSink) {
+    let Ok(conn) = open_connection(path) else {
+        tracing::warn!("source {id}: cannot watch {} for changes", path.display());
+        return;
+    };
+    let version = |c: &Connection| c.query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0));
+    let (Ok(mut seen), Ok(mut changes)) = (version(&conn), last_changes(&conn)) else { return };
+    while !sink.is_closed() {
+        std::thread::sleep(POLL_INTERVAL);
+        let Ok(now) = version(&conn) else { continue };
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let Ok(latest) = last_changes(&conn) else { continue };
+        let moved: Vec<String> = latest.iter().filter(|(t, c)| changes.get(*t) != Some(c)).map(|(t, _)| t.clone()).collect();
+        changes = latest;
+        tracing::info!("source {id}: data changed ({})", if moved.is_empty() { "unknown tables".to_string() } else { moved.join(", ") });
+        let sent = if moved.is_empty() {
+            sink.send(super::Change::All { source: id.to_string() }).is_ok()
+        } else {
+            moved.into_iter().all(|table| sink.send(super::Change::Table { source: id.to_string(), table, bbox: None }).is_ok())
+        };
+        if !sent {
+            return;
+        }
     }
 }
 

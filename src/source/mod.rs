@@ -152,6 +152,8 @@ pub struct SortKey {
 pub struct FeatureQuery {
     /// Only features intersecting this box (in `bbox_crs`).
     pub bbox: Option<(Bbox, Crs)>,
+    /// Only features whose bounding box meets this box (in its CRS): an index-only test.
+    pub envelope: Option<(Bbox, Crs)>,
     /// Attribute and spatial filter.
     pub filter: Option<Filter>,
     /// Sort keys (the id is always the last tie-breaker, so paging is stable).
@@ -237,6 +239,30 @@ pub enum SourceError {
     },
 }
 
+/// A data change seen by a source: a table and, when known, the changed box.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Rows of `table` changed within `bbox` (in the CRS with `srid`); `bbox` is `None` when
+    /// the extent is unknown (e.g. a truncation).
+    Table {
+        /// Source id.
+        source: String,
+        /// Table name, as in the configuration (`schema.table` or `table`).
+        table: String,
+        /// The changed box.
+        bbox: Option<(Bbox, i32)>,
+    },
+    /// Changes may have been missed (the listener reconnected): everything of the source is
+    /// suspect.
+    All {
+        /// Source id.
+        source: String,
+    },
+}
+
+/// Where sources report changes.
+pub type ChangeSink = tokio::sync::mpsc::UnboundedSender<Change>;
+
 /// A source of features: one GeoPackage file or one PostGIS database.
 ///
 /// Object safe; every method takes a validated [`ResolvedQuery`] so backends only translate.
@@ -256,6 +282,22 @@ pub trait FeatureSource: Send + Sync + fmt::Debug {
     async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError>;
     /// Checks that the layer's table and columns exist with usable types.
     async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError>;
+    /// One MVT layer (a one-layer tile; empty when no feature remains) for a query whose
+    /// geometries come in EPSG:3857. The default reads the features and encodes them with
+    /// [`crate::tiles::mvt`]; PostGIS overrides it with `ST_AsMVT`.
+    async fn mvt(
+        &self,
+        layer: Arc<SourceLayer>,
+        query: ResolvedQuery,
+        params: &crate::filter::sql::MvtParams,
+    ) -> Result<Vec<u8>, SourceError> {
+        crate::tiles::mvt::encode_layer(self.query(layer.clone(), query.clone()).await?, &layer, &query, params).await
+    }
+
+    /// Starts reporting data changes to `sink` (until it is closed); the default reports none.
+    fn watch(&self, sink: ChangeSink) {
+        let _ = sink;
+    }
 }
 
 /// Reprojects WKB from `from` to `to` (no-op when equal).

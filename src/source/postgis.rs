@@ -24,6 +24,7 @@ use crate::filter::sql::{count_statement, from_clause, quote_ident, select_state
 pub struct PostgisSource {
     id: String,
     pool: Pool,
+    url: String,
 }
 
 /// Connection settings of a PostGIS source.
@@ -55,7 +56,7 @@ impl PostgisSource {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| unavailable(e.to_string()))?;
-        Ok(PostgisSource { id: id.to_string(), pool })
+        Ok(PostgisSource { id: id.to_string(), pool, url: options.url.clone() })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, SourceError> {
@@ -190,6 +191,28 @@ impl FeatureSource for PostgisSource {
         })
     }
 
+    fn watch(&self, sink: super::ChangeSink) {
+        tokio::spawn(listen(self.id.clone(), self.url.clone(), sink));
+    }
+
+    async fn mvt(
+        &self,
+        layer: Arc<SourceLayer>,
+        query: ResolvedQuery,
+        params: &crate::filter::sql::MvtParams,
+    ) -> Result<Vec<u8>, SourceError> {
+        let statement = crate::filter::sql::mvt_statement(&Self::dialect(&layer), &layer, &query, params);
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+        let row = client
+            .query_one(&stmt, &params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect::<Vec<_>>())
+            .await
+            .map_err(|e| self.pg_err(e))?;
+        let bytes: Option<Vec<u8>> = row.try_get(0).map_err(|e| self.pg_err(e))?;
+        Ok(bytes.unwrap_or_default())
+    }
+
     async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError> {
         let q = ResolvedQuery::probe(&layer);
         let statement = select_statement(&Self::dialect(&layer), &layer, &q);
@@ -199,5 +222,76 @@ impl FeatureSource for PostgisSource {
             .await
             .map(|_| ())
             .map_err(|e| SourceError::Schema { layer: layer.name.clone(), message: e.to_string() })
+    }
+}
+
+/// The channel the change triggers of `migrations/` notify.
+pub const CHANGE_CHANNEL: &str = "navigli_changes";
+
+/// Parses a change notification: `{"table": "edifici", "schema": "public", "srid": 32632,
+/// "bbox": [minx, miny, maxx, maxy] | null}`.
+pub fn parse_change(source: &str, payload: &str) -> Option<super::Change> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let table = v.get("table")?.as_str()?.to_string();
+    let schema = v.get("schema").and_then(|s| s.as_str()).unwrap_or("public");
+    let table = if schema == "public" { table } else { format!("{schema}.{table}") };
+    let bbox = match (v.get("bbox").and_then(|b| b.as_array()), v.get("srid").and_then(|s| s.as_i64())) {
+        (Some(b), Some(srid)) if b.len() == 4 => {
+            let n: Vec<f64> = b.iter().filter_map(|x| x.as_f64()).collect();
+            (n.len() == 4).then(|| Bbox::new(n[0], n[1], n[2], n[3])).flatten().map(|b| (b, srid as i32))
+        }
+        _ => None,
+    };
+    Some(super::Change::Table { source: source.to_string(), table, bbox })
+}
+
+/// Listens for change notifications on a dedicated connection, reconnecting with a back-off;
+/// after each (re)connection everything of the source is reported as suspect, since
+/// notifications sent meanwhile were missed.
+async fn listen(id: String, url: String, sink: super::ChangeSink) {
+    let mut delay = Duration::from_millis(500);
+    let mut first = true;
+    while !sink.is_closed() {
+        match tokio_postgres::connect(&url, NoTls).await {
+            Ok((client, mut connection)) => {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    loop {
+                        match futures_util::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                            Some(Ok(tokio_postgres::AsyncMessage::Notification(n))) => {
+                                if tx.send(n.payload().to_string()).is_err() {
+                                    break;
+                                }
+                            }
+                            Some(Ok(_)) => {}
+                            Some(Err(_)) | None => break,
+                        }
+                    }
+                });
+                if client.batch_execute(&format!("LISTEN {CHANGE_CHANNEL}")).await.is_ok() {
+                    tracing::info!("source {id}: listening for data changes");
+                    delay = Duration::from_millis(500);
+                    if !first {
+                        let _ = sink.send(super::Change::All { source: id.clone() });
+                    }
+                    first = false;
+                    while let Some(payload) = rx.recv().await {
+                        match parse_change(&id, &payload) {
+                            Some(change) => {
+                                if sink.send(change).is_err() {
+                                    return;
+                                }
+                            }
+                            None => tracing::warn!("source {id}: unreadable change notification"),
+                        }
+                    }
+                }
+                driver.abort();
+                tracing::warn!("source {id}: change listener disconnected");
+            }
+            Err(e) => tracing::debug!("source {id}: change listener cannot connect: {e}"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(10));
     }
 }

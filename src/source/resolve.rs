@@ -6,7 +6,7 @@
 use geozero::{CoordDimensions, ToWkb};
 
 use super::{AttributeType, FeatureQuery, SourceLayer, Value};
-use crate::crs::{transform_geometry, Bbox, Crs, TransformError};
+use crate::crs::{transform_bbox, transform_geometry, Bbox, Crs, TransformError};
 use crate::filter::{CompareOp, Filter, SpatialOp, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_VALUES};
 
 /// Most sort keys a query may have.
@@ -145,6 +145,9 @@ pub enum Predicate {
         /// if its bbox meets this one (used for index pre-filtering).
         envelope: Bbox,
     },
+    /// The feature's bounding box meets this box (native CRS): an index-only test, for vector
+    /// tiles whose encoder clips anything outside.
+    Envelope(Bbox),
 }
 
 /// A query checked against its layer, ready for a backend.
@@ -203,6 +206,9 @@ impl FeatureQuery {
         let mut conjuncts = Vec::new();
         if let Some((bbox, crs)) = &self.bbox {
             conjuncts.push(bbox_predicate(layer, bbox, *crs)?);
+        }
+        if let Some((bbox, crs)) = &self.envelope {
+            conjuncts.push(Predicate::Envelope(transform_bbox(*crs, layer.crs, bbox)?));
         }
         if let Some(filter) = &self.filter {
             let (nodes, depth) = filter.size_and_depth();

@@ -5,6 +5,7 @@
 
 pub mod error;
 mod landing;
+pub mod tiles;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,6 +23,8 @@ pub use error::ServiceError;
 pub struct AppState {
     /// The runtime catalog.
     pub catalog: Arc<Catalog>,
+    /// Vector tiles and their cache.
+    pub tiles: Arc<crate::tiles::TileService>,
 }
 
 impl AppState {
@@ -65,6 +68,9 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/ready", web::get().to(ready))
             .route("/{tenant}", web::get().to(landing::tenant_page))
             .route("/{tenant}/", web::get().to(landing::tenant_page))
+            .route("/{tenant}/tiles", web::get().to(tiles::index))
+            .route("/{tenant}/tiles/{file}", web::get().to(tiles::tilejson))
+            .route("/{tenant}/tiles/{source}/{z}/{x}/{file}", web::get().to(tiles::tile))
             .route("/{tenant}/{service:(wms|wfs|ows)}", web::get().to(ows_get))
             .route("/{tenant}/{service:(wms|wfs|ows)}", web::post().to(ows_post))
             .route("/{tenant}/{service:(wfs|ows)}/schema/{version}/{types}", web::get().to(wfs_schema))
@@ -212,7 +218,9 @@ async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>,
 
 /// Starts the HTTP server and runs until SIGINT/SIGTERM (graceful: in-flight requests finish).
 pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
-    let state = AppState { catalog: catalog.clone() };
+    let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
+    crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
+    let state = AppState { catalog: catalog.clone(), tiles };
     let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));
     let server = HttpServer::new(move || {

@@ -92,6 +92,8 @@ pub fn demo_postgis() -> Option<&'static str> {
             rt.block_on(async {
                 let client = navigli::migrate::connect(&loader_url).await.expect("connect to the test database");
                 client.execute("SELECT pg_advisory_lock(715146)", &[]).await.expect("lock");
+                // Migrations are idempotent: a database loaded by an older build gets the new ones.
+                navigli::migrate::run(&loader_url).await.expect("migrate the test database");
                 client.batch_execute("CREATE TABLE IF NOT EXISTS navigli_test_fixture (fingerprint text)").await.expect("marker table");
                 let fp = fingerprint();
                 let done = client.query_opt("SELECT 1 FROM navigli_test_fixture WHERE fingerprint = $1", &[&fp]).await.expect("marker");

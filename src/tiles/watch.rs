@@ -1,0 +1,64 @@
+//! Keeps the tile cache true to the data: every source reports its changes (PostGIS through
+//! the `NOTIFY` triggers of `migrations/`, GeoPackage by polling its `data_version`), and the
+//! tiles of the layers on a changed table are evicted — only those meeting the changed box when
+//! it is known, at every zoom and for every tenant.
+
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::crs::{transform_bbox, Bbox, Crs};
+use crate::source::{Change, Relation};
+
+use super::TileService;
+
+/// The layers a change touches, and the changed box in EPSG:3857 when known.
+pub fn affected(catalog: &Catalog, change: &Change) -> (Vec<String>, Option<Bbox>) {
+    match change {
+        Change::All { source } => {
+            (catalog.layers.iter().filter(|l| l.config.source == *source).map(|l| l.name().to_string()).collect(), None)
+        }
+        Change::Table { source, table, bbox } => {
+            let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
+            let layers: Vec<String> = catalog
+                .layers
+                .iter()
+                .filter(|l| l.config.source == *source)
+                .filter(|l| match &l.schema.relation {
+                    Relation::Table(t) => t == table || bare(t) == bare(table) && (!t.contains('.') || !table.contains('.')),
+                    // A layer defined by SQL may read any table: evict it on every change.
+                    Relation::Sql(_) => true,
+                })
+                .map(|l| l.name().to_string())
+                .collect();
+            let area = bbox.and_then(|(b, srid)| {
+                let crs = Crs::from_srid(u32::try_from(srid).ok()?)?;
+                transform_bbox(crs, Crs::WEB_MERCATOR, &b).ok()
+            });
+            // A box we cannot place evicts the layers everywhere.
+            (layers, area)
+        }
+    }
+}
+
+/// Starts the sources' change feeds and the task that evicts tiles; runs until the service is
+/// dropped.
+pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for source in &catalog.sources {
+        source.watch(tx.clone());
+    }
+    drop(tx);
+    let weak = Arc::downgrade(&tiles);
+    drop(tiles);
+    tokio::spawn(async move {
+        while let Some(change) = rx.recv().await {
+            let Some(tiles) = weak.upgrade() else { break };
+            let (layers, bbox) = affected(&catalog, &change);
+            if layers.is_empty() {
+                continue;
+            }
+            tracing::info!(target: "navigli::tiles", ?layers, ?bbox, "data changed: evicting tiles");
+            tiles.invalidate(layers, bbox);
+        }
+    });
+}

@@ -1,0 +1,167 @@
+//! Vector tile endpoints: `/{tenant}/tiles` (index), `/{tenant}/tiles/{source}.json`
+//! (TileJSON 3.0.0) and `/{tenant}/tiles/{source}/{z}/{x}/{y}.mvt|.pbf`. Thin: parsing and
+//! HTTP caching here, rendering and the cache in [`crate::tiles`].
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::error::ServiceError;
+use super::AppState;
+use crate::catalog::{Caller, Layer, Tenant};
+use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::source::AttributeType;
+use crate::tiles::{resolve_source, zoom_range, TileError};
+
+/// Media type of Mapbox Vector Tiles.
+pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+fn not_found(message: impl Into<String>) -> ServiceError {
+    ServiceError::new(OgcException::new(ExceptionCode::InvalidParameterValue, message).with_status(404), ReportFormat::Json)
+}
+
+fn tile_error(e: TileError) -> ServiceError {
+    match e {
+        TileError::NotFound(m) => not_found(m),
+        TileError::Query(m) => ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, m), ReportFormat::Json),
+        TileError::Source(s) => ServiceError::new(OgcException::from(s), ReportFormat::Json),
+    }
+}
+
+fn tenant_key(tenant: &Tenant) -> &str {
+    tenant.slug.as_deref().unwrap_or(&tenant.id)
+}
+
+/// `GET /{tenant}/tiles/{source}/{z}/{x}/{y}.mvt` (or `.pbf`).
+pub async fn tile(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, u8, u32, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ServiceError> {
+    let (tenant_key, source, z, x, file) = path.into_inner();
+    let y: u32 = file
+        .strip_suffix(".mvt")
+        .or_else(|| file.strip_suffix(".pbf"))
+        .and_then(|y| y.parse().ok())
+        .ok_or_else(|| not_found("tiles are /{z}/{x}/{y}.mvt or .pbf"))?;
+    let tenant = state.tenant(&tenant_key, ReportFormat::Json)?;
+    let caller = Caller::Anonymous;
+    let layers = resolve_source(&state.catalog, tenant, &caller, &source).map_err(tile_error)?;
+    let (tile, hit) = state.tiles.tile(tenant, &layers, z, x, y).await.map_err(tile_error)?;
+    let max_age = state.catalog.server.tile_max_age_s;
+    let response = |status| {
+        let mut r = HttpResponse::build(status);
+        r.insert_header((header::ETAG, tile.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .insert_header(("X-Tile-Cache", if hit { "hit" } else { "miss" }));
+        r
+    };
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tile.etag || t.trim() == "*"));
+    if matches {
+        return Ok(response(actix_web::http::StatusCode::NOT_MODIFIED).finish());
+    }
+    if tile.is_empty() {
+        return Ok(response(actix_web::http::StatusCode::NO_CONTENT).finish());
+    }
+    let gzip_ok = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(',').any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q_zero = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+        })
+    });
+    let mut r = response(actix_web::http::StatusCode::OK);
+    r.content_type(MVT_MEDIA_TYPE);
+    Ok(if gzip_ok {
+        r.insert_header((header::CONTENT_ENCODING, "gzip")).body(tile.gzip.clone())
+    } else {
+        r.insert_header((header::CONTENT_ENCODING, "identity")).body(tile.plain())
+    })
+}
+
+fn field_type(kind: AttributeType) -> &'static str {
+    match kind {
+        AttributeType::Int | AttributeType::Float => "Number",
+        AttributeType::Bool => "Boolean",
+        AttributeType::Text | AttributeType::Date => "String",
+    }
+}
+
+fn vector_layer(layer: &Layer) -> serde_json::Value {
+    let fields: serde_json::Map<String, serde_json::Value> =
+        layer.schema.attributes.iter().map(|a| (a.name.clone(), field_type(a.kind).into())).collect();
+    json!({
+        "id": layer.name(),
+        "description": layer.config.title,
+        "minzoom": layer.config.min_zoom,
+        "maxzoom": layer.config.max_zoom.min(crate::tiles::MAX_ZOOM),
+        "fields": fields,
+    })
+}
+
+/// `GET /{tenant}/tiles/{source}.json`: TileJSON 3.0.0.
+pub async fn tilejson(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ServiceError> {
+    let (tenant_key_param, file) = path.into_inner();
+    let source = file.strip_suffix(".json").ok_or_else(|| not_found("TileJSON is /{tenant}/tiles/{source}.json"))?;
+    let tenant = state.tenant(&tenant_key_param, ReportFormat::Json)?;
+    let caller = Caller::Anonymous;
+    let layers = resolve_source(&state.catalog, tenant, &caller, source).map_err(tile_error)?;
+    let (minzoom, maxzoom) = zoom_range(&layers);
+    let b = tenant.extent_lonlat;
+    let base = state.catalog.server.base_url();
+    let url = format!("{base}/{}/tiles/{source}/{{z}}/{{x}}/{{y}}.mvt", tenant_key(tenant));
+    let center_zoom = (minzoom + 2).clamp(minzoom, maxzoom);
+    let body = json!({
+        "tilejson": "3.0.0",
+        "name": source,
+        "description": format!("{} — {}", tenant.title, layers.iter().map(|l| l.config.title.as_str()).collect::<Vec<_>>().join(", ")),
+        "version": env!("CARGO_PKG_VERSION"),
+        "attribution": state.catalog.server.attribution,
+        "scheme": "xyz",
+        "tiles": [url],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": [b.min_x, b.min_y, b.max_x, b.max_y],
+        "center": [(b.min_x + b.max_x) / 2.0, (b.min_y + b.max_y) / 2.0, center_zoom],
+        "vector_layers": layers.iter().map(|l| vector_layer(l)).collect::<Vec<_>>(),
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", state.catalog.server.tile_max_age_s)))
+        .body(body.to_string()))
+}
+
+/// `GET /{tenant}/tiles`: the tile sources of a tenant (every layer and group it offers).
+pub async fn index(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ServiceError> {
+    let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
+    let caller = Caller::Anonymous;
+    let base = format!("{}/{}/tiles", state.catalog.server.base_url(), tenant_key(tenant));
+    let mut sources = Vec::new();
+    for group in &state.catalog.groups {
+        let members: Vec<_> = state.catalog.visible_layers(tenant, &caller).filter(|l| l.config.group == group.name).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let (minzoom, maxzoom) = zoom_range(&members);
+        sources.push(json!({
+            "id": group.name, "kind": "group", "title": group.title, "minzoom": minzoom, "maxzoom": maxzoom,
+            "layers": members.iter().map(|l| l.name()).collect::<Vec<_>>(),
+            "tilejson": format!("{base}/{}.json", group.name),
+        }));
+        for l in members {
+            sources.push(json!({
+                "id": l.name(), "kind": "layer", "title": l.config.title, "minzoom": l.config.min_zoom,
+                "maxzoom": l.config.max_zoom.min(crate::tiles::MAX_ZOOM), "tilejson": format!("{base}/{}.json", l.name()),
+            }));
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(json!({ "tenant": tenant.id, "title": tenant.title, "tiles": sources }).to_string()))
+}
