@@ -54,6 +54,8 @@ pub async fn tile(
         r.insert_header((header::ETAG, tile.etag.clone()))
             .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
             .insert_header((header::VARY, "Accept-Encoding"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .insert_header((header::ACCESS_CONTROL_EXPOSE_HEADERS, "ETag, X-Tile-Cache"))
             .insert_header(("X-Tile-Cache", if hit { "hit" } else { "miss" }));
         r
     };
@@ -134,6 +136,7 @@ pub async fn tilejson(state: web::Data<AppState>, path: web::Path<(String, Strin
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", state.catalog.server.tile_max_age_s)))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .body(body.to_string()))
 }
 
