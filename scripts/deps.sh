@@ -3,13 +3,16 @@
 #   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate)
 #   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml,
 #                           QGIS 3.22's Python bindings (python3-qgis, ~930 MB, for tests/qgis.rs),
-#                           and OWSLib (the Python WFS client the end-to-end tests drive) in a
-#                           venv at target/pyvenv
+#                           OWSLib (the Python WFS client the end-to-end tests drive) in a
+#                           venv at target/pyvenv, Chromium, and the npm packages maplibre-gl
+#                           and playwright-core in target/npm (for tests/maplibre.rs)
 set -euo pipefail
 mode="${1:-build}"
 want=(cmake g++ sqlite3)
 if [ "$mode" = "test" ]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml python3-venv python3-qgis)
+  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml python3-venv python3-qgis chromium)
+  # Node.js and npm may come from elsewhere than Debian (e.g. NodeSource): only when absent.
+  command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 fi
 missing=()
 for p in "${want[@]}"; do
@@ -28,5 +31,11 @@ if [ "$mode" = "test" ]; then
     echo "installing OWSLib into $venv"
     /usr/bin/python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check owslib lxml
+  fi
+  npm_dir="$(cd "$(dirname "$0")/.." && pwd)/target/npm"
+  if [ ! -f "$npm_dir/node_modules/maplibre-gl/package.json" ] || [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
+    echo "installing maplibre-gl and playwright-core into $npm_dir"
+    mkdir -p "$npm_dir"
+    npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error maplibre-gl playwright-core
   fi
 fi

@@ -1,4 +1,4 @@
-//! The `navigli` command: `serve`, `demo`, `migrate`, `check`.
+//! The `navigli` command: `serve`, `demo`, `migrate`, `check`, `seed`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +62,24 @@ enum Command {
         #[arg(long, default_value = "layers.toml")]
         config: PathBuf,
     },
+    /// Warm a running server's tile cache: every tile of a source over a tenant's extent.
+    Seed {
+        /// The server, `http://host:port`.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// Tenant: `cmm`, an ISTAT code or a comune's slug.
+        #[arg(long, default_value = "cmm")]
+        tenant: String,
+        /// Tile source: a layer, a group or a comma list.
+        #[arg(long)]
+        source: String,
+        /// Zooms, `a-b` (clipped to the source's range).
+        #[arg(long)]
+        zooms: String,
+        /// Requests in flight.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
 }
 
 fn init_logging() {
@@ -114,6 +132,37 @@ fn main() -> ExitCode {
             }
             None => ExitCode::FAILURE,
         },
+        Command::Seed { url, tenant, source, zooms, concurrency } => {
+            let zooms = match navigli::tiles::seed::parse_zooms(&zooms) {
+                Ok(z) => z,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let plan = navigli::tiles::seed::SeedPlan { base_url: url, tenant, source, zooms, concurrency };
+            match runtime.block_on(navigli::tiles::seed::seed(&plan)) {
+                Ok(r) => {
+                    println!(
+                        "seeded {} tiles: {} with features ({} KiB gzip), {} empty, {} failed",
+                        r.requested,
+                        r.tiles,
+                        r.bytes / 1024,
+                        r.empty,
+                        r.failed
+                    );
+                    if r.failed == 0 {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("seed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Migrate { database_url } => match runtime.block_on(navigli::migrate::run(&database_url)) {
             Ok(applied) => {
                 println!("migrations applied: {}", if applied.is_empty() { "none (up to date)".to_string() } else { applied.join(", ") });

@@ -5,6 +5,7 @@
 //! the tiles they touch ([`watch`]), a TTL bounds everything else.
 
 pub mod mvt;
+pub mod seed;
 pub mod watch;
 
 use std::sync::Arc;
