@@ -131,7 +131,8 @@ run_oha() { # $1 = url file, prints "req/s p99_ms success"
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = d["summary"]
-print(f"{s[\"requestsPerSec\"]:.1f} {d[\"latencyPercentiles\"][\"p99\"] * 1000:.1f} {s[\"successRate\"] * 100:.1f}")' "$W/oha.json"
+rps, p99, ok = s["requestsPerSec"], d["latencyPercentiles"]["p99"] * 1000, s["successRate"] * 100
+print(f"{rps:.1f} {p99:.1f} {ok:.1f}")' "$W/oha.json"
 }
 warm() { oha --no-tui --output-format quiet -c "$CONCURRENCY" -n "$N_TILES" -H "Accept-Encoding: gzip" --urls-from-file "$1" >/dev/null; }
 
