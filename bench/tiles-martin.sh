@@ -155,7 +155,7 @@ UPDATE bench_tiles SET env = ST_MakeEnvelope(minx, miny, maxx, maxy, 3857),
 SQL
 cat > "$W/raw.sql" <<SQL
 \set i random(1, $N_TILES)
-SELECT length(ST_AsMVT(t.*, 'edifici', 4096, 'navigli_geom', 'navigli_fid')) FROM bench_tiles b, LATERAL (
+SELECT ST_AsMVT(t.*, 'edifici', 4096, 'navigli_geom', 'navigli_fid') FROM bench_tiles b, LATERAL (
   SELECT e.fid::int8 AS navigli_fid, e.cod_istat::text AS cod_istat, e."EDIFC_USO"::text AS "EDIFC_USO", e."EDIFC_STAT"::text AS "EDIFC_STAT",
          e."EDIFC_TY"::text AS "EDIFC_TY", e."UN_VOL_AV"::float8 AS "UN_VOL_AV", e.piani::int8 AS piani, e.anno_costr::int8 AS anno_costr,
          to_char(e.data_rilievo, 'YYYY-MM-DD') AS data_rilievo,

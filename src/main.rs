@@ -107,7 +107,19 @@ fn load_config(path: &std::path::Path) -> Option<config::Config> {
     }
 }
 
+/// Keeps large buffers (map images, tiles) in the heap instead of fresh `mmap`s: the same sizes
+/// come back with every request, and each fresh mapping costs a page fault per 4 KiB.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc allocator thresholds; called once, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

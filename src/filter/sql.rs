@@ -310,6 +310,9 @@ impl Writer<'_> {
     }
 
     fn order_by(&self, q: &ResolvedQuery) -> String {
+        if q.unordered {
+            return String::new();
+        }
         let mut keys: Vec<String> = q
             .sort
             .iter()

@@ -394,14 +394,7 @@ impl Canvas {
         let err = |e: &dyn std::fmt::Display| RenderError::Encode(e.to_string());
         match format {
             ImageFormat::Jpeg => {
-                let rgb: Vec<u8> = rgba
-                    .chunks_exact(4)
-                    .flat_map(|p| {
-                        let a = u32::from(p[3]);
-                        let over = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
-                        [over(p[0]), over(p[1]), over(p[2])]
-                    })
-                    .collect();
+                let rgb = rgb_over_white(&rgba);
                 let mut out = Vec::new();
                 let (w16, h16) = (u16::try_from(w).map_err(|e| err(&e))?, u16::try_from(h).map_err(|e| err(&e))?);
                 jpeg_encoder::Encoder::new(&mut out, 85).encode(&rgb, w16, h16, jpeg_encoder::ColorType::Rgb).map_err(|e| err(&e))?;
@@ -410,7 +403,7 @@ impl Canvas {
             ImageFormat::Png => {
                 let opaque = rgba.chunks_exact(4).all(|p| p[3] == 255);
                 if opaque {
-                    let rgb: Vec<u8> = rgba.chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
+                    let rgb = rgb_over_white(&rgba);
                     write_png(w, h, png::ColorType::Rgb, &rgb, None).map_err(|e| err(&e))
                 } else {
                     write_png(w, h, png::ColorType::Rgba, &rgba, None).map_err(|e| err(&e))
@@ -474,16 +467,36 @@ impl Canvas {
 
 /// Premultiplied RGBA (tiny-skia) to straight RGBA.
 fn demultiply(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    for p in data.chunks_exact(4) {
+    let mut out = vec![0u8; data.len()];
+    for (o, p) in out.chunks_exact_mut(4).zip(data.chunks_exact(4)) {
         match p[3] {
-            255 => out.extend_from_slice(p),
-            0 => out.extend_from_slice(&[0, 0, 0, 0]),
+            255 => o.copy_from_slice(p),
+            0 => {}
             a => {
                 let a16 = u16::from(a);
                 let un = |c: u8| ((u16::from(c) * 255 + a16 / 2) / a16).min(255) as u8;
-                out.extend_from_slice(&[un(p[0]), un(p[1]), un(p[2]), a]);
+                o[0] = un(p[0]);
+                o[1] = un(p[1]);
+                o[2] = un(p[2]);
+                o[3] = a;
             }
+        }
+    }
+    out
+}
+
+/// Straight RGBA to RGB, compositing over white with the pixel's alpha.
+fn rgb_over_white(rgba: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; rgba.len() / 4 * 3];
+    for (o, p) in out.chunks_exact_mut(3).zip(rgba.chunks_exact(4)) {
+        let a = u32::from(p[3]);
+        if a == 255 {
+            o.copy_from_slice(&p[..3]);
+        } else {
+            let over = |c: u8| ((u32::from(c) * a + 255 * (255 - a) + 127) / 255) as u8;
+            o[0] = over(p[0]);
+            o[1] = over(p[1]);
+            o[2] = over(p[2]);
         }
     }
     out

@@ -291,14 +291,26 @@ impl Labeler {
                 taken.take(b);
             }
             placed_texts.entry(c.text.clone()).or_default().push(centre);
-            draw_text_path(pixmap, &path, &c.style);
+            match path {
+                Shape::Path(path) => draw_text_path(pixmap, &path, &c.style),
+                Shape::Horizontal { left, baseline } => draw_horizontal(pixmap, &face, &c.text, &c.style, left, baseline),
+            }
             drawn += 1;
         }
         drawn
     }
 }
 
-type Placement = (Path, Vec<Boxed>, (f32, f32));
+/// What to draw for a placed label: a horizontal label (drawn from the sprite cache) or the
+/// outline of a label following a line.
+enum Shape {
+    /// Horizontal text with its baseline starting at (left, baseline).
+    Horizontal { left: f32, baseline: f32 },
+    /// Glyph outlines along a line.
+    Path(Path),
+}
+
+type Placement = (Shape, Vec<Boxed>, (f32, f32));
 
 fn place_point(face: &Face, text: &str, at: (f32, f32), anchor: [f32; 2], displacement: [f32; 2], halo: f32) -> Option<Placement> {
     let width = face.width(text);
@@ -308,10 +320,63 @@ fn place_point(face: &Face, text: &str, at: (f32, f32), anchor: [f32; 2], displa
     let left = at.0 - anchor[0] * width + displacement[0];
     let bottom = at.1 + anchor[1] * height - displacement[1];
     let baseline = bottom + descent;
-    let path = face.path(text, left, baseline)?;
     let pad = PADDING + halo;
     let b = Boxed { x0: left - pad, y0: bottom - height - pad, x1: left + width + pad, y1: bottom + pad };
-    Some((path, vec![b], (left + width / 2.0, bottom - height / 2.0)))
+    Some((Shape::Horizontal { left, baseline }, vec![b], (left + width / 2.0, bottom - height / 2.0)))
+}
+
+/// A rendered horizontal label's identity.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct SpriteKey {
+    text: String,
+    size: u32,
+    bold: bool,
+    color: [u8; 4],
+    halo: Option<(u32, [u8; 4])>,
+}
+
+/// Most sprites kept (the cache is emptied when full).
+const MAX_SPRITES: usize = 8192;
+
+/// Horizontal labels rendered once (text and halo, antialiased) and reused: the same names
+/// come back on every map of an area.
+static SPRITES: LazyLock<std::sync::Mutex<HashMap<SpriteKey, std::sync::Arc<Pixmap>>>> = LazyLock::new(Default::default);
+
+/// The sprite of a horizontal label and the offset of its baseline origin within it.
+fn sprite(face: &Face, text: &str, style: &TextStyle) -> Option<(std::sync::Arc<Pixmap>, f32)> {
+    let rgba = |c: Color| [c.r, c.g, c.b, c.a];
+    let key = SpriteKey {
+        text: text.to_string(),
+        size: style.size.to_bits(),
+        bold: style.bold,
+        color: rgba(style.color),
+        halo: style.halo.map(|(r, c)| (r.to_bits(), rgba(c))),
+    };
+    let margin = style.halo.map_or(0.0, |(r, _)| r).ceil() + 1.0;
+    if let Some(s) = SPRITES.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Some((s, margin));
+    }
+    let width = face.width(text);
+    let height = face.ascent() - face.descent();
+    let mut pixmap = Pixmap::new((width + 2.0 * margin).ceil() as u32 + 1, (height + 2.0 * margin).ceil() as u32 + 1)?;
+    let path = face.path(text, margin, margin + face.ascent())?;
+    draw_text_path(&mut pixmap, &path, style);
+    let pixmap = std::sync::Arc::new(pixmap);
+    if let Ok(mut m) = SPRITES.lock() {
+        if m.len() >= MAX_SPRITES {
+            m.clear();
+        }
+        m.insert(key, pixmap.clone());
+    }
+    Some((pixmap, margin))
+}
+
+/// Draws a horizontal label from the sprite cache, at whole pixels.
+fn draw_horizontal(pixmap: &mut Pixmap, face: &Face, text: &str, style: &TextStyle, left: f32, baseline: f32) {
+    let Some((s, margin)) = sprite(face, text, style) else { return };
+    let x = (left - margin).round() as i32;
+    let y = (baseline - face.ascent() - margin).round() as i32;
+    pixmap.draw_pixmap(x, y, s.as_ref().as_ref(), &tiny_skia::PixmapPaint::default(), Transform::identity(), None);
 }
 
 /// Clips a pixel polyline to the image and keeps its longest visible run.
@@ -437,7 +502,7 @@ fn place_line(face: &Face, text: &str, line: &[(f32, f32)], halo: f32, size: (f3
         }
         let centre = at_distance(&line, &cum, start + width / 2.0).0;
         if let Some(path) = pb.finish() {
-            return Some((path, boxes, centre));
+            return Some((Shape::Path(path), boxes, centre));
         }
     }
     None

@@ -170,6 +170,8 @@ pub struct FeatureQuery {
     pub tenant: Option<TenantScope>,
     /// Leave geometries out of the result.
     pub skip_geometry: bool,
+    /// Rows in any order (no ORDER BY on the id): for maps, where paging is not needed.
+    pub unordered: bool,
 }
 
 /// One result row.

@@ -169,6 +169,8 @@ pub struct ResolvedQuery {
     pub output_crs: Crs,
     /// Return geometries.
     pub with_geometry: bool,
+    /// No ORDER BY on the id (only when there are no sort keys).
+    pub unordered: bool,
 }
 
 impl ResolvedQuery {
@@ -184,6 +186,7 @@ impl ResolvedQuery {
             native_crs: layer.crs,
             output_crs: layer.crs,
             with_geometry: true,
+            unordered: false,
         }
     }
 }
@@ -242,6 +245,7 @@ impl FeatureQuery {
             native_crs: layer.crs,
             output_crs: self.output_crs.unwrap_or(layer.crs),
             with_geometry: !self.skip_geometry,
+            unordered: self.unordered && self.sort.is_empty(),
         })
     }
 }

@@ -31,8 +31,10 @@ pub const MAX_SIZE: u32 = 4096;
 pub const MAX_LAYERS: usize = 16;
 /// Most features drawn per layer in one map.
 const MAX_DRAWN: u64 = 500_000;
-/// Rows in flight between a source and the drawing thread.
-const DRAW_QUEUE: usize = 512;
+/// Batches in flight between a source and the drawing thread.
+const DRAW_QUEUE: usize = 8;
+/// Rows per batch.
+const DRAW_BATCH: usize = 256;
 
 fn invalid(code: ExceptionCode, locator: &str, text: impl Into<String>) -> OgcException {
     OgcException::new(code, text).at(locator)
@@ -318,8 +320,10 @@ async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<
         if c.min_scale.is_some_and(|m| scale < m) || c.max_scale.is_some_and(|m| scale >= m) {
             continue;
         }
+        // The renderer clips: an index-only box test is enough, and rows may come in any order.
         let query = FeatureQuery {
-            bbox: Some((req.bbox, req.crs)),
+            envelope: Some((req.bbox, req.crs)),
+            unordered: true,
             properties: Some(style_properties(style)),
             output_crs: Some(req.crs),
             tenant: ctx.tenant.scope(),
@@ -338,33 +342,41 @@ async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<
         draw_layers.push(DrawLayer { style: style.clone(), attributes });
         plans.push((*layer, resolved));
     }
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, crate::source::Feature)>(DRAW_QUEUE);
+    // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Vec<crate::source::Feature>)>(DRAW_QUEUE);
     let drawing = tokio::task::spawn_blocking(move || {
         let mut canvas = canvas;
         let mut current = 0;
-        while let Some((i, row)) = rx.blocking_recv() {
+        while let Some((i, batch)) = rx.blocking_recv() {
             while current < i {
                 canvas.next_layer();
                 current += 1;
             }
-            let Some(wkb) = &row.wkb else { continue };
-            let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
             let layer = &draw_layers[i];
-            let symbolizers = symbolizers_for(&layer.style, &layer.attributes, &row.values, scale);
-            if !symbolizers.is_empty() {
+            for row in &batch {
+                let Some(wkb) = &row.wkb else { continue };
+                let symbolizers = symbolizers_for(&layer.style, &layer.attributes, &row.values, scale);
+                if symbolizers.is_empty() {
+                    continue;
+                }
+                let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
                 canvas.draw(&geometry, &symbolizers, &layer.attributes, &row.values);
             }
         }
         canvas.finish();
         canvas.encode(format)
     });
-    for (i, (layer, resolved)) in plans.into_iter().enumerate() {
+    'layers: for (i, (layer, resolved)) in plans.into_iter().enumerate() {
         let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
+        let mut batch = Vec::with_capacity(DRAW_BATCH);
         while let Some(row) = rows.next().await {
-            let row = row.map_err(OgcException::from)?;
-            if tx.send((i, row)).await.is_err() {
-                break;
+            batch.push(row.map_err(OgcException::from)?);
+            if batch.len() == DRAW_BATCH && tx.send((i, std::mem::replace(&mut batch, Vec::with_capacity(DRAW_BATCH)))).await.is_err() {
+                break 'layers;
             }
+        }
+        if !batch.is_empty() && tx.send((i, batch)).await.is_err() {
+            break;
         }
     }
     drop(tx);
