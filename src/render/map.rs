@@ -75,6 +75,31 @@ pub struct Canvas {
     labels: Labeler,
     /// The layer being drawn (orders labels).
     layer: usize,
+    /// Geometry waiting to be drawn, grouped by feature type style and symbolizer.
+    batches: Vec<Batch>,
+    /// One image per feature type style after the first, composited over the map in order at
+    /// the end of each layer (each feature type style is a pass over all of a layer's features).
+    passes: Vec<Option<Pixmap>>,
+}
+
+/// Most path segments gathered in one batch before it is drawn.
+const MAX_BATCH_SEGMENTS: usize = 20_000;
+
+/// What a batch holds.
+enum BatchShape {
+    /// Rings (exteriors clockwise on screen, holes counter-clockwise) or lines, one path.
+    Path(PathBuilder),
+    /// Mark positions, pixels.
+    Marks(Vec<(f32, f32)>),
+}
+
+/// Features drawn with the same symbolizer of the same feature type style, drawn together.
+struct Batch {
+    fts: usize,
+    key: usize,
+    symbolizer: Symbolizer,
+    shape: BatchShape,
+    segments: usize,
 }
 
 fn sk_color(c: Color) -> tiny_skia::Color {
@@ -94,7 +119,7 @@ impl Canvas {
             pixmap.fill(sk_color(bg));
         }
         let symbol_scale = (dpi / 90.7).clamp(0.1, 10.0) as f32;
-        Ok(Canvas { pixmap, bbox, crs, symbol_scale, labels: Labeler::default(), layer: 0 })
+        Ok(Canvas { pixmap, bbox, crs, symbol_scale, labels: Labeler::default(), layer: 0, batches: Vec::new(), passes: Vec::new() })
     }
 
     /// The OGC scale denominator of this map (0.28 mm pixels).
@@ -113,135 +138,122 @@ impl Canvas {
         (px as f32, py as f32)
     }
 
-    fn add_ring(&self, pb: &mut PathBuilder, ring: &LineString<f64>, close: bool) {
-        let mut first = true;
-        for c in &ring.0 {
-            let (x, y) = self.px(c.x, c.y);
-            if first {
-                pb.move_to(x, y);
-                first = false;
-            } else {
-                pb.line_to(x, y);
-            }
-        }
-        if close && !first {
-            pb.close();
-        }
-    }
-
-    fn polygons_path(&self, polygons: &[&Polygon<f64>]) -> Option<tiny_skia::Path> {
-        let mut pb = PathBuilder::new();
-        for p in polygons {
-            self.add_ring(&mut pb, p.exterior(), true);
-            for hole in p.interiors() {
-                self.add_ring(&mut pb, hole, true);
-            }
-        }
-        pb.finish()
-    }
-
-    fn lines_path(&self, lines: &[&LineString<f64>]) -> Option<tiny_skia::Path> {
-        let mut pb = PathBuilder::new();
-        for l in lines {
-            self.add_ring(&mut pb, l, false);
-        }
-        pb.finish()
-    }
-
-    fn sk_stroke(&self, s: &Stroke) -> SkStroke {
-        let k = self.symbol_scale;
-        SkStroke {
-            width: (s.width * k).max(0.1),
-            line_cap: match s.cap {
-                LineCap::Butt => SkCap::Butt,
-                LineCap::Round => SkCap::Round,
-                LineCap::Square => SkCap::Square,
-            },
-            line_join: match s.join {
-                LineJoin::Miter => SkJoin::Miter,
-                LineJoin::Round => SkJoin::Round,
-                LineJoin::Bevel => SkJoin::Bevel,
-            },
-            dash: s.dash.as_ref().and_then(|d| StrokeDash::new(d.iter().map(|v| v * k).collect(), 0.0)),
-            ..SkStroke::default()
-        }
-    }
-
-    fn stroke_path(&mut self, path: &tiny_skia::Path, s: &Stroke) {
-        let stroke = self.sk_stroke(s);
-        self.pixmap.stroke_path(path, &paint(s.color), &stroke, Transform::identity(), None);
-    }
-
-    fn mark(&mut self, x: f64, y: f64, p: &PointSymbolizer) {
-        let (cx, cy) = self.px(x, y);
-        let size = (p.size * self.symbol_scale).max(1.0);
-        if let Some(image) = p.graphic.as_ref().and_then(|g| g.image.as_ref()) {
-            let k = size / image.height().max(1) as f32;
-            let transform = Transform::from_translate(-(image.width() as f32) / 2.0, -(image.height() as f32) / 2.0)
-                .post_scale(k, k)
-                .post_rotate(p.rotation)
-                .post_translate(cx, cy);
-            let paint = tiny_skia::PixmapPaint { quality: tiny_skia::FilterQuality::Bilinear, ..Default::default() };
-            self.pixmap.draw_pixmap(0, 0, image.as_ref().as_ref(), &paint, transform, None);
-            return;
-        }
-        let r = size / 2.0;
-        let mut pb = PathBuilder::new();
-        match p.shape {
-            MarkShape::Circle => pb.push_circle(0.0, 0.0, r),
-            MarkShape::Square => {
-                if let Some(rect) = tiny_skia::Rect::from_xywh(-r, -r, size, size) {
-                    pb.push_rect(rect);
-                }
-            }
-            MarkShape::Triangle => {
-                pb.move_to(0.0, -r);
-                pb.line_to(r * 0.866, r * 0.5);
-                pb.line_to(-r * 0.866, r * 0.5);
-                pb.close();
-            }
-            MarkShape::Star => {
-                for i in 0..10 {
-                    let radius = if i % 2 == 0 { r } else { r * 0.4 };
-                    let a = std::f32::consts::PI * (i as f32) / 5.0 - std::f32::consts::FRAC_PI_2;
-                    let (px, py) = (radius * a.cos(), radius * a.sin());
-                    if i == 0 {
-                        pb.move_to(px, py);
-                    } else {
-                        pb.line_to(px, py);
-                    }
-                }
-                pb.close();
-            }
-            MarkShape::Cross | MarkShape::X => {
-                let t = (size / 6.0).max(1.0);
-                for (x0, y0, w, h) in [(-r, -t / 2.0, size, t), (-t / 2.0, -r, t, size)] {
-                    if let Some(rect) = tiny_skia::Rect::from_xywh(x0, y0, w, h) {
-                        pb.push_rect(rect);
-                    }
-                }
-            }
-        }
-        let Some(path) = pb.finish() else { return };
-        let rotation = p.rotation + if p.shape == MarkShape::X { 45.0 } else { 0.0 };
-        let transform = Transform::from_rotate(rotation).post_translate(cx, cy);
-        if let Some(fill) = p.fill {
-            self.pixmap.fill_path(&path, &paint(fill.color), FillRule::Winding, transform, None);
-        }
-        if let Some(s) = &p.stroke {
-            let stroke = self.sk_stroke(s);
-            self.pixmap.stroke_path(&path, &paint(s.color), &stroke, transform, None);
-        }
-    }
-
     /// Starts the next layer: its labels rank after those of the layers before.
     pub fn next_layer(&mut self) {
+        self.end_layer();
         self.layer += 1;
     }
 
-    /// Places and draws the labels gathered so far, on top of everything drawn.
+    /// Draws what is batched, feature type style by feature type style. A style whose early
+    /// batches had to be drawn before the end of the layer (they grew too large) has its own
+    /// pass image: its remaining batches go there and the pass is composited over the map in
+    /// its turn. Otherwise batches are drawn straight onto the map, in style order.
+    fn end_layer(&mut self) {
+        let mut batches = std::mem::take(&mut self.batches);
+        batches.sort_by_key(|b| b.fts);
+        let last = batches.last().map_or(0, |b| b.fts).max(self.passes.len());
+        let mut batches = batches.into_iter().peekable();
+        for fts in 0..=last {
+            while let Some(b) = batches.next_if(|b| b.fts == fts) {
+                self.draw_batch(b);
+            }
+            if fts >= 1 {
+                if let Some(pass) = self.passes.get_mut(fts - 1).and_then(Option::take) {
+                    self.pixmap.draw_pixmap(0, 0, pass.as_ref(), &tiny_skia::PixmapPaint::default(), Transform::identity(), None);
+                }
+            }
+        }
+        self.passes.clear();
+    }
+
+    /// Draws everything pending, then places and draws the labels gathered so far on top.
     pub fn finish(&mut self) -> usize {
+        self.end_layer();
         self.labels.draw(&mut self.pixmap)
+    }
+
+    /// The image a feature type style draws on: its pass image when it has one, else the map.
+    fn target(&mut self, fts: usize) -> &mut Pixmap {
+        match self.passes.get_mut(fts.wrapping_sub(1)).and_then(Option::as_mut) {
+            Some(pass) => pass,
+            None => &mut self.pixmap,
+        }
+    }
+
+    /// Gives a later feature type style its own pass image (before drawing part of it early).
+    fn open_pass(&mut self, fts: usize) {
+        if fts == 0 {
+            return;
+        }
+        if self.passes.len() < fts {
+            self.passes.resize_with(fts, || None);
+        }
+        if self.passes[fts - 1].is_none() {
+            self.passes[fts - 1] = Pixmap::new(self.pixmap.width(), self.pixmap.height());
+        }
+    }
+
+    /// Draws every pending batch, in the order they were started.
+    fn flush_batches(&mut self) {
+        for batch in std::mem::take(&mut self.batches) {
+            self.draw_batch(batch);
+        }
+    }
+
+    fn draw_batch(&mut self, batch: Batch) {
+        let k = self.symbol_scale;
+        match (batch.shape, &batch.symbolizer) {
+            (BatchShape::Path(pb), Symbolizer::Polygon(p)) => {
+                let Some(path) = pb.finish() else { return };
+                let stroke = p.stroke.as_ref().map(|s| (sk_stroke(s, k), paint(s.color)));
+                let target = self.target(batch.fts);
+                if let Some(fill) = p.fill {
+                    target.fill_path(&path, &paint(fill.color), FillRule::Winding, Transform::identity(), None);
+                }
+                if let Some((stroke, paint)) = stroke {
+                    target.stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+                }
+            }
+            (BatchShape::Path(pb), Symbolizer::Line(l)) => {
+                let Some(path) = pb.finish() else { return };
+                let (stroke, paint) = (sk_stroke(&l.stroke, k), paint(l.stroke.color));
+                self.target(batch.fts).stroke_path(&path, &paint, &stroke, Transform::identity(), None);
+            }
+            (BatchShape::Marks(points), Symbolizer::Point(p)) => {
+                let target = self.target(batch.fts);
+                for (x, y) in points {
+                    mark(target, x, y, p, k);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The batch for a symbolizer of a feature type style, started if needed.
+    fn batch(&mut self, fts: usize, symbolizer: &Symbolizer) -> &mut Batch {
+        let key = symbolizer as *const Symbolizer as usize;
+        let i = match self.batches.iter().position(|b| b.fts == fts && b.key == key) {
+            Some(i) => i,
+            None => {
+                let shape = match symbolizer {
+                    Symbolizer::Point(_) => BatchShape::Marks(Vec::new()),
+                    _ => BatchShape::Path(PathBuilder::new()),
+                };
+                self.batches.push(Batch { fts, key, symbolizer: symbolizer.clone(), shape, segments: 0 });
+                self.batches.len() - 1
+            }
+        };
+        &mut self.batches[i]
+    }
+
+    /// Draws a batch now if it has grown large.
+    fn maybe_flush(&mut self, fts: usize, symbolizer: &Symbolizer) {
+        let key = symbolizer as *const Symbolizer as usize;
+        if let Some(i) = self.batches.iter().position(|b| b.fts == fts && b.key == key && b.segments > MAX_BATCH_SEGMENTS) {
+            let batch = self.batches.remove(i);
+            self.open_pass(fts);
+            self.draw_batch(batch);
+        }
     }
 
     fn text_style(&self, t: &TextSymbolizer) -> TextStyle {
@@ -298,38 +310,70 @@ impl Canvas {
     /// symbolizers read their label from `attributes`/`values` and are placed by
     /// [`Canvas::finish`].
     pub fn draw(&mut self, geometry: &Geometry<f64>, symbolizers: &[&Symbolizer], attributes: &[Attribute], values: &[Value]) {
+        let styled: Vec<(usize, &Symbolizer)> = symbolizers.iter().map(|s| (0, *s)).collect();
+        self.draw_styled(geometry, &styled, attributes, values);
+        self.flush_batches();
+    }
+
+    /// Adds one geometry (in the canvas CRS) to the map with the symbolizers of each feature
+    /// type style (`(index, symbolizer)`, as [`styled_symbolizers`] gives them). Geometry is
+    /// batched per feature type style and symbolizer and drawn by [`Canvas::next_layer`] or
+    /// [`Canvas::finish`]; each feature type style is a pass drawn over the previous ones.
+    pub fn draw_styled(
+        &mut self,
+        geometry: &Geometry<f64>,
+        symbolizers: &[(usize, &Symbolizer)],
+        attributes: &[Attribute],
+        values: &[Value],
+    ) {
         let mut polygons: Vec<&Polygon<f64>> = Vec::new();
         let mut lines: Vec<&LineString<f64>> = Vec::new();
         let mut points: Vec<(f64, f64)> = Vec::new();
         collect(geometry, &mut polygons, &mut lines, &mut points);
-        for sym in symbolizers {
+        for &(fts, sym) in symbolizers {
             match sym {
-                Symbolizer::Polygon(p) => {
+                Symbolizer::Polygon(_) => {
                     if polygons.is_empty() {
                         continue;
                     }
-                    let Some(path) = self.polygons_path(&polygons) else { continue };
-                    if let Some(fill) = p.fill {
-                        self.pixmap.fill_path(&path, &paint(fill.color), FillRule::EvenOdd, Transform::identity(), None);
-                    }
-                    if let Some(s) = &p.stroke {
-                        self.stroke_path(&path, s);
-                    }
-                }
-                Symbolizer::Line(l) => {
-                    let path = if lines.is_empty() { self.polygons_path(&polygons) } else { self.lines_path(&lines) };
-                    if let Some(path) = path {
-                        self.stroke_path(&path, &l.stroke);
-                    }
-                }
-                Symbolizer::Point(p) => {
-                    if !points.is_empty() {
-                        for &(x, y) in &points {
-                            self.mark(x, y, p);
+                    let rings = self.pixel_rings(&polygons);
+                    let batch = self.batch(fts, sym);
+                    if let BatchShape::Path(pb) = &mut batch.shape {
+                        for (ring, exterior) in &rings {
+                            batch.segments += add_oriented_ring(pb, ring, *exterior);
                         }
-                    } else if let Some(c) = geometry.interior_point() {
-                        self.mark(c.x(), c.y(), p);
                     }
+                    self.maybe_flush(fts, sym);
+                }
+                Symbolizer::Line(_) => {
+                    let parts: Vec<(Vec<(f32, f32)>, bool)> = if lines.is_empty() {
+                        self.pixel_rings(&polygons)
+                    } else {
+                        lines.iter().map(|l| (l.0.iter().map(|c| self.px(c.x, c.y)).collect(), false)).collect()
+                    };
+                    let closed = lines.is_empty();
+                    let batch = self.batch(fts, sym);
+                    if let BatchShape::Path(pb) = &mut batch.shape {
+                        for (part, _) in &parts {
+                            batch.segments += add_polyline(pb, part, closed);
+                        }
+                    }
+                    self.maybe_flush(fts, sym);
+                }
+                Symbolizer::Point(_) => {
+                    let at: Vec<(f32, f32)> = if !points.is_empty() {
+                        points.iter().map(|&(x, y)| self.px(x, y)).collect()
+                    } else if let Some(c) = geometry.interior_point() {
+                        vec![self.px(c.x(), c.y())]
+                    } else {
+                        continue;
+                    };
+                    let batch = self.batch(fts, sym);
+                    if let BatchShape::Marks(m) = &mut batch.shape {
+                        batch.segments += at.len();
+                        m.extend(at);
+                    }
+                    self.maybe_flush(fts, sym);
                 }
                 Symbolizer::Text(t) => {
                     let text = match value_of(attributes, values, &t.property) {
@@ -341,6 +385,18 @@ impl Canvas {
                 }
             }
         }
+    }
+
+    /// The rings of polygons in pixels, each with whether it is an exterior.
+    fn pixel_rings(&self, polygons: &[&Polygon<f64>]) -> Vec<(Vec<(f32, f32)>, bool)> {
+        let mut out = Vec::new();
+        for p in polygons {
+            out.push((p.exterior().0.iter().map(|c| self.px(c.x, c.y)).collect(), true));
+            for hole in p.interiors() {
+                out.push((hole.0.iter().map(|c| self.px(c.x, c.y)).collect(), false));
+            }
+        }
+        out
     }
 
     /// A legend: one `size`-pixel square sample per rule, stacked top to bottom, each with the
@@ -515,6 +571,8 @@ fn write_png(
         encoder.set_color(color);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Fast);
+        // One filter for every row: nearly as small as choosing per row, much faster.
+        encoder.set_filter(png::Filter::Up);
         if let Some((rgb, trns)) = palette {
             encoder.set_palette(rgb);
             if !trns.is_empty() {
@@ -564,6 +622,119 @@ fn quantize(rgba: &[u8]) -> (Vec<[u8; 4]>, Vec<u8>) {
     (palette, indices)
 }
 
+/// A tiny-skia stroke for a style stroke at a symbol scale.
+fn sk_stroke(s: &Stroke, k: f32) -> SkStroke {
+    SkStroke {
+        width: (s.width * k).max(0.1),
+        line_cap: match s.cap {
+            LineCap::Butt => SkCap::Butt,
+            LineCap::Round => SkCap::Round,
+            LineCap::Square => SkCap::Square,
+        },
+        line_join: match s.join {
+            LineJoin::Miter => SkJoin::Miter,
+            LineJoin::Round => SkJoin::Round,
+            LineJoin::Bevel => SkJoin::Bevel,
+        },
+        dash: s.dash.as_ref().and_then(|d| StrokeDash::new(d.iter().map(|v| v * k).collect(), 0.0)),
+        ..SkStroke::default()
+    }
+}
+
+/// Adds a closed ring, clockwise on screen when `exterior`, counter-clockwise otherwise, so
+/// that many polygons fill correctly together with the non-zero rule. Returns its segments.
+fn add_oriented_ring(pb: &mut PathBuilder, ring: &[(f32, f32)], exterior: bool) -> usize {
+    if ring.len() < 3 {
+        return 0;
+    }
+    let area2: f64 = ring.windows(2).map(|w| f64::from(w[0].0) * f64::from(w[1].1) - f64::from(w[1].0) * f64::from(w[0].1)).sum();
+    // Screen y points down: a positive shoelace sum is clockwise on screen.
+    let forward = (area2 >= 0.0) == exterior;
+    let mut points: Box<dyn Iterator<Item = &(f32, f32)>> = if forward { Box::new(ring.iter()) } else { Box::new(ring.iter().rev()) };
+    if let Some(&(x, y)) = points.next() {
+        pb.move_to(x, y);
+    }
+    for &(x, y) in points {
+        pb.line_to(x, y);
+    }
+    pb.close();
+    ring.len()
+}
+
+/// Adds a polyline (closed when `closed`). Returns its segments.
+fn add_polyline(pb: &mut PathBuilder, line: &[(f32, f32)], closed: bool) -> usize {
+    let Some(&(x, y)) = line.first() else { return 0 };
+    pb.move_to(x, y);
+    for &(x, y) in &line[1..] {
+        pb.line_to(x, y);
+    }
+    if closed {
+        pb.close();
+    }
+    line.len()
+}
+
+fn mark(pixmap: &mut Pixmap, cx: f32, cy: f32, p: &PointSymbolizer, symbol_scale: f32) {
+    let size = (p.size * symbol_scale).max(1.0);
+    if let Some(image) = p.graphic.as_ref().and_then(|g| g.image.as_ref()) {
+        let k = size / image.height().max(1) as f32;
+        let transform = Transform::from_translate(-(image.width() as f32) / 2.0, -(image.height() as f32) / 2.0)
+            .post_scale(k, k)
+            .post_rotate(p.rotation)
+            .post_translate(cx, cy);
+        let paint = tiny_skia::PixmapPaint { quality: tiny_skia::FilterQuality::Bilinear, ..Default::default() };
+        pixmap.draw_pixmap(0, 0, image.as_ref().as_ref(), &paint, transform, None);
+        return;
+    }
+    let r = size / 2.0;
+    let mut pb = PathBuilder::new();
+    match p.shape {
+        MarkShape::Circle => pb.push_circle(0.0, 0.0, r),
+        MarkShape::Square => {
+            if let Some(rect) = tiny_skia::Rect::from_xywh(-r, -r, size, size) {
+                pb.push_rect(rect);
+            }
+        }
+        MarkShape::Triangle => {
+            pb.move_to(0.0, -r);
+            pb.line_to(r * 0.866, r * 0.5);
+            pb.line_to(-r * 0.866, r * 0.5);
+            pb.close();
+        }
+        MarkShape::Star => {
+            for i in 0..10 {
+                let radius = if i % 2 == 0 { r } else { r * 0.4 };
+                let a = std::f32::consts::PI * (i as f32) / 5.0 - std::f32::consts::FRAC_PI_2;
+                let (px, py) = (radius * a.cos(), radius * a.sin());
+                if i == 0 {
+                    pb.move_to(px, py);
+                } else {
+                    pb.line_to(px, py);
+                }
+            }
+            pb.close();
+        }
+        MarkShape::Cross | MarkShape::X => {
+            let t = (size / 6.0).max(1.0);
+            for (x0, y0, w, h) in [(-r, -t / 2.0, size, t), (-t / 2.0, -r, t, size)] {
+                if let Some(rect) = tiny_skia::Rect::from_xywh(x0, y0, w, h) {
+                    pb.push_rect(rect);
+                }
+            }
+        }
+    }
+    let Some(path) = pb.finish() else { return };
+    let rotation = p.rotation + if p.shape == MarkShape::X { 45.0 } else { 0.0 };
+    let transform = Transform::from_rotate(rotation).post_translate(cx, cy);
+    if let Some(fill) = p.fill {
+        pixmap.fill_path(&path, &paint(fill.color), FillRule::Winding, transform, None);
+    }
+    if let Some(s) = &p.stroke {
+        let stroke = sk_stroke(s, symbol_scale);
+        pixmap.stroke_path(&path, &paint(s.color), &stroke, transform, None);
+    }
+}
+
 fn collect<'a>(
     g: &'a Geometry<f64>,
     polygons: &mut Vec<&'a Polygon<f64>>,
@@ -585,11 +756,15 @@ fn collect<'a>(
 /// The symbolizers that apply to a feature at `scale`, in drawing order: per feature type
 /// style, the matching rules' symbolizers, or the else-rules' when none matched.
 pub fn symbolizers_for<'s>(style: &'s Style, attributes: &[Attribute], values: &[Value], scale: f64) -> Vec<&'s Symbolizer> {
+    styled_symbolizers(style, attributes, values, scale).into_iter().map(|(_, s)| s).collect()
+}
+
+/// As [`symbolizers_for`], each with the index of its feature type style (its pass).
+pub fn styled_symbolizers<'s>(style: &'s Style, attributes: &[Attribute], values: &[Value], scale: f64) -> Vec<(usize, &'s Symbolizer)> {
     let mut out = Vec::new();
-    for fts in &style.feature_type_styles {
-        let in_scale: Vec<&Rule> = fts.rules.iter().filter(|r| r.in_scale(scale)).collect();
+    for (i, fts) in style.feature_type_styles.iter().enumerate() {
         let mut matched = false;
-        for rule in &in_scale {
+        for rule in fts.rules.iter().filter(|r| r.in_scale(scale)) {
             let applies = match &rule.filter {
                 RuleFilter::All => true,
                 RuleFilter::Filter(f) => evaluate(f, attributes, values),
@@ -597,12 +772,12 @@ pub fn symbolizers_for<'s>(style: &'s Style, attributes: &[Attribute], values: &
             };
             if applies {
                 matched = true;
-                out.extend(rule.symbolizers.iter());
+                out.extend(rule.symbolizers.iter().map(|s| (i, s)));
             }
         }
         if !matched {
-            for rule in in_scale.iter().filter(|r| r.filter == RuleFilter::Else) {
-                out.extend(rule.symbolizers.iter());
+            for rule in fts.rules.iter().filter(|r| r.in_scale(scale) && r.filter == RuleFilter::Else) {
+                out.extend(rule.symbolizers.iter().map(|s| (i, s)));
             }
         }
     }
@@ -879,6 +1054,40 @@ mod tests {
         let red = |x, y| canvas.pixmap.pixel(x, y).unwrap().red();
         assert!(red(50, 50) > 150 && red(44, 44) > 150 && red(56, 56) > 150);
         assert_eq!(canvas.pixmap.pixel(30, 30).unwrap().alpha(), 0);
+    }
+
+    #[test]
+    fn each_feature_type_style_is_a_pass_over_all_features() {
+        use super::super::style::{FeatureTypeStyle, LineSymbolizer};
+        // Road casings (black, wide) in the first style, fills (white, narrower) in the second:
+        // where two roads cross, the fill of both must be on top of both casings.
+        let line = |c: &str, w: f32| {
+            Symbolizer::Line(LineSymbolizer {
+                stroke: Stroke { color: Color::parse_hex(c).unwrap(), width: w, dash: None, cap: LineCap::Butt, join: LineJoin::Miter },
+            })
+        };
+        let style = Style {
+            name: "roads".into(),
+            title: None,
+            feature_type_styles: vec![
+                FeatureTypeStyle { rules: vec![Rule { symbolizers: vec![line("#000000", 9.0)], ..Rule::default() }] },
+                FeatureTypeStyle { rules: vec![Rule { symbolizers: vec![line("#ffffff", 5.0)], ..Rule::default() }] },
+            ],
+        };
+        let bbox = Bbox::new(0.0, 0.0, 100.0, 100.0).unwrap();
+        let mut canvas = Canvas::new(bbox, Crs::UTM32N, 100, 100, Some(Color { r: 128, g: 128, b: 128, a: 255 }), 90.7).unwrap();
+        let horizontal = Geometry::LineString(LineString::from(vec![(0.0, 50.0), (100.0, 50.0)]));
+        let vertical = Geometry::LineString(LineString::from(vec![(50.0, 0.0), (50.0, 100.0)]));
+        for g in [&horizontal, &vertical] {
+            canvas.draw_styled(g, &styled_symbolizers(&style, &[], &[], 1000.0), &[], &[]);
+        }
+        canvas.finish();
+        let at = |x, y| canvas.pixmap.pixel(x, y).unwrap();
+        assert_eq!(at(50, 50).red(), 255, "the crossing is white: fills over every casing");
+        assert_eq!(at(53, 50).red(), 255, "the horizontal road's fill is not cut by the vertical casing");
+        assert_eq!(at(50, 46).red(), 255);
+        assert_eq!(at(20, 46).red(), 0, "casing beside the fill");
+        assert_eq!(at(20, 30).red(), 128, "background away from the roads");
     }
 
     #[test]

@@ -292,7 +292,7 @@ impl Labeler {
             }
             placed_texts.entry(c.text.clone()).or_default().push(centre);
             match path {
-                Shape::Path(path) => draw_text_path(pixmap, &path, &c.style),
+                Shape::Glyphs(glyphs) => draw_glyphs(pixmap, &face, &glyphs, &c.style),
                 Shape::Horizontal { left, baseline } => draw_horizontal(pixmap, &face, &c.text, &c.style, left, baseline),
             }
             drawn += 1;
@@ -306,8 +306,8 @@ impl Labeler {
 enum Shape {
     /// Horizontal text with its baseline starting at (left, baseline).
     Horizontal { left: f32, baseline: f32 },
-    /// Glyph outlines along a line.
-    Path(Path),
+    /// Glyphs along a line: id, centre (pixels), angle (radians), advance.
+    Glyphs(Vec<(GlyphId, (f32, f32), f32, f32)>),
 }
 
 type Placement = (Shape, Vec<Boxed>, (f32, f32));
@@ -465,11 +465,10 @@ fn place_line(face: &Face, text: &str, line: &[(f32, f32)], halo: f32, size: (f3
     }
     let (ascent, descent) = (face.ascent(), face.descent());
     let height = ascent - descent;
-    let shift = (ascent + descent) / 2.0;
     let slack = length - width;
     // The middle first, then halfway to either end.
     for start in [slack / 2.0, slack / 4.0, slack * 3.0 / 4.0] {
-        let mut pb = PathBuilder::new();
+        let mut placed = Vec::with_capacity(glyphs.len());
         let mut boxes = Vec::with_capacity(glyphs.len());
         let mut pen = start;
         let mut last_angle: Option<f32> = None;
@@ -487,13 +486,7 @@ fn place_line(face: &Face, text: &str, line: &[(f32, f32)], halo: f32, size: (f3
                 }
             }
             last_angle = Some(angle);
-            let (sin, cos) = angle.sin_cos();
-            let s = face.scale;
-            let half = advance / 2.0;
-            face.add_glyph(&mut pb, id, |ux, uy| {
-                let (lx, ly) = (ux * s - half, -uy * s + shift);
-                (mid.0 + lx * cos - ly * sin, mid.1 + lx * sin + ly * cos)
-            });
+            placed.push((id, mid, angle, advance));
             boxes.push(Boxed::around(mid.0, mid.1, advance.max(height) / 2.0 + PADDING + halo));
             pen += advance;
         }
@@ -501,11 +494,87 @@ fn place_line(face: &Face, text: &str, line: &[(f32, f32)], halo: f32, size: (f3
             continue;
         }
         let centre = at_distance(&line, &cum, start + width / 2.0).0;
-        if let Some(path) = pb.finish() {
-            return Some((Shape::Path(path), boxes, centre));
-        }
+        return Some((Shape::Glyphs(placed), boxes, centre));
     }
     None
+}
+
+/// A rendered glyph's identity: glyph, face, size and either the text colour or the halo.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct GlyphKey {
+    glyph: u16,
+    size: u32,
+    bold: bool,
+    color: [u8; 4],
+    halo: Option<u32>,
+}
+
+/// Glyphs (and their halos) rendered once, upright, and drawn rotated along lines.
+static GLYPHS: LazyLock<std::sync::Mutex<HashMap<GlyphKey, std::sync::Arc<Pixmap>>>> = LazyLock::new(Default::default);
+
+/// The sprite of one glyph (or of its halo when `halo` is set) with its margin: the glyph's
+/// origin on the baseline is at (margin, margin + ascent) in the sprite.
+fn glyph_sprite(face: &Face, id: GlyphId, style: &TextStyle, halo: Option<f32>) -> Option<(std::sync::Arc<Pixmap>, f32)> {
+    let color = match (halo, style.halo) {
+        (Some(_), Some((_, c))) => c,
+        _ => style.color,
+    };
+    let key = GlyphKey {
+        glyph: id.0,
+        size: style.size.to_bits(),
+        bold: style.bold,
+        color: [color.r, color.g, color.b, color.a],
+        halo: halo.map(f32::to_bits),
+    };
+    let margin = halo.unwrap_or(0.0).ceil() + 1.0;
+    if let Some(s) = GLYPHS.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Some((s, margin));
+    }
+    let advance = face.font.h_advance_unscaled(id) * face.scale;
+    let height = face.ascent() - face.descent();
+    let mut pixmap = Pixmap::new((advance + 2.0 * margin).ceil() as u32 + 2, (height + 2.0 * margin).ceil() as u32 + 1)?;
+    let mut pb = PathBuilder::new();
+    let (s, base) = (face.scale, margin + face.ascent());
+    face.add_glyph(&mut pb, id, |ux, uy| (margin + ux * s, base - uy * s));
+    if let Some(path) = pb.finish() {
+        match halo {
+            Some(r) => {
+                let stroke = Stroke { width: r * 2.0, line_cap: LineCap::Round, line_join: LineJoin::Round, ..Stroke::default() };
+                pixmap.stroke_path(&path, &paint(color), &stroke, Transform::identity(), None);
+                pixmap.fill_path(&path, &paint(color), FillRule::Winding, Transform::identity(), None);
+            }
+            None => pixmap.fill_path(&path, &paint(color), FillRule::Winding, Transform::identity(), None),
+        }
+    }
+    let pixmap = std::sync::Arc::new(pixmap);
+    if let Ok(mut m) = GLYPHS.lock() {
+        if m.len() >= MAX_SPRITES {
+            m.clear();
+        }
+        m.insert(key, pixmap.clone());
+    }
+    Some((pixmap, margin))
+}
+
+/// Draws glyphs along a line: every halo first, then every glyph, each an upright sprite
+/// rotated into place (bilinear).
+fn draw_glyphs(pixmap: &mut Pixmap, face: &Face, glyphs: &[(GlyphId, (f32, f32), f32, f32)], style: &TextStyle) {
+    let shift = (face.ascent() + face.descent()) / 2.0;
+    let paint = tiny_skia::PixmapPaint { quality: tiny_skia::FilterQuality::Bilinear, ..Default::default() };
+    let halo = style.halo.map(|(r, _)| r).filter(|r| *r > 0.0);
+    let passes: Vec<Option<f32>> = match halo {
+        Some(r) => vec![Some(r), None],
+        None => vec![None],
+    };
+    for pass in passes {
+        for &(id, mid, angle, advance) in glyphs {
+            let Some((sprite, margin)) = glyph_sprite(face, id, style, pass) else { continue };
+            let transform = Transform::from_translate(-margin - advance / 2.0, -margin - face.ascent() + shift)
+                .post_rotate(angle.to_degrees())
+                .post_translate(mid.0, mid.1);
+            pixmap.draw_pixmap(0, 0, sprite.as_ref().as_ref(), &paint, transform, None);
+        }
+    }
 }
 
 #[cfg(test)]

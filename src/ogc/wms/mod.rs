@@ -21,7 +21,7 @@ use crate::crs::{Bbox, Crs};
 use crate::filter::Filter;
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::ogc::kvp::Kvp;
-use crate::render::map::{default_style, style_properties, symbolizers_for, Canvas, ImageFormat};
+use crate::render::map::{default_style, style_properties, styled_symbolizers, Canvas, ImageFormat};
 use crate::render::style::{Color, Style};
 use crate::source::{Attribute, FeatureQuery};
 
@@ -355,12 +355,12 @@ async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<
             let layer = &draw_layers[i];
             for row in &batch {
                 let Some(wkb) = &row.wkb else { continue };
-                let symbolizers = symbolizers_for(&layer.style, &layer.attributes, &row.values, scale);
+                let symbolizers = styled_symbolizers(&layer.style, &layer.attributes, &row.values, scale);
                 if symbolizers.is_empty() {
                     continue;
                 }
                 let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
-                canvas.draw(&geometry, &symbolizers, &layer.attributes, &row.values);
+                canvas.draw_styled(&geometry, &symbolizers, &layer.attributes, &row.values);
             }
         }
         canvas.finish();
