@@ -79,21 +79,47 @@ impl Tenant {
     }
 }
 
-/// Who is asking. Until authentication exists every caller is anonymous.
+/// Who is asking: nobody in particular, or the holder of valid credentials.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Caller {
     /// No credentials.
     #[default]
     Anonymous,
+    /// Valid credentials (an API key or a token), with what its roles grant.
+    Authenticated {
+        /// Key holder or token subject (for logs).
+        name: String,
+        /// Restricted layers granted, per tenant.
+        grants: Vec<Grant>,
+    },
+}
+
+/// A restricted layer granted to a caller in some tenants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// Layer name.
+    pub layer: String,
+    /// Tenant ids or slugs; `*` for all.
+    pub tenants: Vec<String>,
 }
 
 impl Caller {
-    /// Whether this caller may see `layer` of `tenant` at all (listing, maps, features).
-    pub fn may_see(&self, layer: &Layer, _tenant: &Tenant) -> bool {
-        match layer.config.access {
-            Access::Public => true,
-            Access::Restricted => false,
+    /// Whether this caller may see `layer` of `tenant` at all (listing, maps, features,
+    /// tiles): the one authorisation check of every protocol.
+    pub fn may_see(&self, layer: &Layer, tenant: &Tenant) -> bool {
+        match (layer.config.access, self) {
+            (Access::Public, _) => true,
+            (Access::Restricted, Caller::Anonymous) => false,
+            (Access::Restricted, Caller::Authenticated { grants, .. }) => grants.iter().any(|g| {
+                g.layer == layer.config.name
+                    && g.tenants.iter().any(|t| t == "*" || *t == tenant.id || tenant.slug.as_deref() == Some(t.as_str()))
+            }),
         }
+    }
+
+    /// Whether the caller presented valid credentials.
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Caller::Authenticated { .. })
     }
 }
 
@@ -114,6 +140,8 @@ pub struct Catalog {
     pub styles: HashMap<String, Arc<crate::render::style::Style>>,
     /// The styles folder (SLD files and the images they name).
     pub styles_dir: std::path::PathBuf,
+    /// Checks credentials (API keys, bearer tokens).
+    pub auth: crate::auth::Authenticator,
     keys: HashMap<String, usize>,
 }
 
@@ -138,6 +166,9 @@ pub enum CatalogError {
     /// A layer's table does not match its configuration.
     #[error("{0}")]
     Layer(SourceError),
+    /// The authentication settings cannot be used.
+    #[error("authentication: {0}")]
+    Auth(String),
 }
 
 /// Replaces a source by a PostGIS one: `id=postgresql://…` (from `navigli serve --source`).
@@ -388,6 +419,7 @@ impl Catalog {
             sources: sources.into_values().collect(),
             styles: load_styles(config)?,
             styles_dir: config.base_dir.join(&config.server.styles_dir),
+            auth: crate::auth::Authenticator::new(config).map_err(CatalogError::Auth)?,
             keys,
         })
     }
@@ -405,6 +437,17 @@ impl Catalog {
     /// One layer of `tenant` visible to `caller`, by name.
     pub fn layer(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<&Arc<Layer>> {
         tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name && caller.may_see(l, tenant))
+    }
+
+    /// When an authenticated caller names a layer `tenant` offers but the caller's grants do
+    /// not cover: 403 and a message. Anonymous callers get `None`: to them a restricted layer
+    /// is indistinguishable from one that does not exist.
+    pub fn denied(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<(u16, String)> {
+        if !caller.is_authenticated() {
+            return None;
+        }
+        let layer = tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name)?;
+        (!caller.may_see(layer, tenant)).then(|| (403, format!("layer {name} is not granted to these credentials")))
     }
 
     /// The parsed style of a layer, when it has one.

@@ -170,14 +170,15 @@ fn tile_http_semantics_tilejson_and_index() {
     // Empty tiles are 204, consistently: outside the tenant, and in the sea off Africa.
     assert_eq!(get_bytes(&server, "/milano/tiles/edifici/14/8620/5863.mvt").0, 204, "a tile east of Milano's boundary");
     assert_eq!(get_bytes(&server, "/cmm/tiles/edifici/14/8000/8000.mvt").0, 204);
-    // 404: below a layer's zoom range, beyond the grid, unknown or restricted sources, bad names.
+    // 404: below a layer's zoom range, beyond the grid, unknown or restricted sources (to an
+    // anonymous caller a restricted layer does not exist), bad names.
     for bad in [
+        "/cmm/tiles/servizi_sociali/14/8610/5863.mvt",
+        "/cmm/tiles/edifici,servizi_sociali/14/8610/5863.mvt",
         "/cmm/tiles/edifici/5/16/11.mvt",
         "/cmm/tiles/edifici/14/99999/5863.mvt",
         "/cmm/tiles/edifici/25/0/0.mvt",
         "/cmm/tiles/nessuno/14/8610/5863.mvt",
-        "/cmm/tiles/servizi_sociali/14/8610/5863.mvt",
-        "/cmm/tiles/edifici,servizi_sociali/14/8610/5863.mvt",
         "/cmm/tiles/edifici/14/8610/5863.png",
         "/cmm/tiles/edifici/14/8610/abc.mvt",
         "/nowhere/tiles/edifici/14/8610/5863.mvt",

@@ -289,6 +289,53 @@ pub struct TenantOverride {
     pub extra_layers: Vec<String>,
 }
 
+/// `[[role]]`: what a role may see beyond the public layers.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct RoleConfig {
+    /// Role name (as in API keys and in the tokens' roles claim).
+    pub name: String,
+    /// Restricted layers the role grants.
+    pub layers: Vec<String>,
+    /// Tenants where it grants them: ids (`cmm`, ISTAT codes) or slugs; `*` for all.
+    pub tenants: Vec<String>,
+}
+
+/// `[[api_key]]`: a key, stored as the hex SHA-256 of the key text, and its roles.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ApiKeyConfig {
+    /// Who holds it (for logs; never the key).
+    pub name: String,
+    /// Lower-case hex SHA-256 of the key (`printf %s KEY | sha256sum`).
+    pub sha256: String,
+    /// Roles granted.
+    pub roles: Vec<String>,
+}
+
+/// `[oidc]`: bearer JWTs from an OpenID Connect provider (SPID/CIE brokers issue such tokens).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Expected `iss`.
+    pub issuer: String,
+    /// Expected `aud`.
+    pub audience: String,
+    /// JWKS file with the provider's public keys (RS256 / ES256), relative to the config.
+    pub jwks_file: PathBuf,
+    /// Claim holding the role names (an array of strings).
+    #[serde(default = "default_roles_claim")]
+    pub roles_claim: String,
+    /// Clock skew allowed on `exp`/`nbf`, seconds.
+    #[serde(default = "default_leeway")]
+    pub leeway_s: u64,
+}
+
+fn default_roles_claim() -> String {
+    "roles".into()
+}
+fn default_leeway() -> u64 {
+    30
+}
+
 /// The whole configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -308,6 +355,12 @@ pub struct Config {
     pub tenant_overrides: Vec<TenantOverride>,
     /// Rows of the comuni table.
     pub comuni: Vec<Comune>,
+    /// `[[role]]`.
+    pub roles: Vec<RoleConfig>,
+    /// `[[api_key]]`.
+    pub api_keys: Vec<ApiKeyConfig>,
+    /// `[oidc]`.
+    pub oidc: Option<OidcConfig>,
 }
 
 /// How serious a finding is.
@@ -434,11 +487,15 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
     let mut layers = Vec::new();
     let mut tenants = None;
     let mut overrides = Vec::new();
+    let mut roles = Vec::new();
+    let mut api_keys = Vec::new();
+    let mut oidc = None;
     for (key, value) in doc {
         match key.as_str() {
             "server" => server = c.entry("server", None, value).unwrap_or_default(),
+            "oidc" => oidc = c.entry::<OidcConfig>("oidc", None, value),
             "tenants" => tenants = c.entry::<TenantsConfig>("tenants", None, value),
-            "source" | "group" | "layer" | "tenant" => {
+            "source" | "group" | "layer" | "tenant" | "role" | "api_key" => {
                 let Some(items) = value.as_array().cloned() else {
                     let loc = c.locate(&key, None, None);
                     c.error(loc, format!("'{key}' must be an array of tables: [[{key}]]"));
@@ -449,13 +506,16 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
                         "source" => sources.extend(c.entry::<SourceConfig>("source", Some(i), item)),
                         "group" => groups.extend(c.entry::<GroupConfig>("group", Some(i), item)),
                         "layer" => layers.extend(c.entry::<LayerConfig>("layer", Some(i), item)),
+                        "role" => roles.extend(c.entry::<RoleConfig>("role", Some(i), item)),
+                        "api_key" => api_keys.extend(c.entry::<ApiKeyConfig>("api_key", Some(i), item)),
                         _ => overrides.extend(c.entry::<TenantOverride>("tenant", Some(i), item)),
                     }
                 }
             }
-            other => {
-                c.error(file.to_string(), format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant)"))
-            }
+            other => c.error(
+                file.to_string(),
+                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc)"),
+            ),
         }
     }
     let tenants = match tenants {
@@ -486,7 +546,19 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
             vec![]
         }
     };
-    let config = Config { base_dir: base_dir.to_path_buf(), server, sources, groups, layers, tenants, tenant_overrides: overrides, comuni };
+    let config = Config {
+        base_dir: base_dir.to_path_buf(),
+        server,
+        sources,
+        groups,
+        layers,
+        tenants,
+        tenant_overrides: overrides,
+        comuni,
+        roles,
+        api_keys,
+        oidc,
+    };
     validate(&config, &mut c);
     let findings = c.findings;
     if findings.iter().any(|f| f.severity == Severity::Error) {
@@ -503,6 +575,55 @@ fn is_ncname(s: &str) -> bool {
 }
 
 const GEOMETRY_TYPES: &[&str] = &["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "Geometry"];
+
+/// Roles name restricted layers and known tenants; keys are hashes and name known roles.
+fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
+    let role_names: Vec<&str> = cfg.roles.iter().map(|r| r.name.as_str()).collect();
+    for (i, r) in cfg.roles.iter().enumerate() {
+        let loc = c.locate("role", Some(i), Some(&r.name));
+        if role_names.iter().filter(|n| **n == r.name).count() > 1 {
+            c.error(loc.clone(), format!("role '{}' is defined more than once", r.name));
+        }
+        for l in &r.layers {
+            match cfg.layers.iter().find(|x| x.name == *l) {
+                None => c.error(loc.clone(), format!("role '{}' grants unknown layer '{l}'", r.name)),
+                Some(x) if x.access == Access::Public => {
+                    c.warning(loc.clone(), format!("role '{}' grants '{l}', which is public anyway", r.name))
+                }
+                Some(_) => {}
+            }
+        }
+        for t in &r.tenants {
+            let known = t == "*" || *t == cfg.tenants.metro_id || cfg.comuni.iter().any(|k| k.istat_code == *t || k.slug == *t);
+            if !known {
+                c.error(loc.clone(), format!("role '{}' names unknown tenant '{t}'", r.name));
+            }
+        }
+    }
+    for (i, k) in cfg.api_keys.iter().enumerate() {
+        let loc = c.locate("api_key", Some(i), Some(&k.name));
+        if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            c.error(loc.clone(), "sha256 must be 64 lower-case hex digits (printf %s KEY | sha256sum)");
+        }
+        for r in &k.roles {
+            if !role_names.contains(&r.as_str()) {
+                c.error(loc.clone(), format!("api_key '{}' names unknown role '{r}'", k.name));
+            }
+        }
+    }
+    if let Some(o) = &cfg.oidc {
+        let loc = c.locate("oidc", None, None);
+        let path = cfg.base_dir.join(&o.jwks_file);
+        match std::fs::read_to_string(&path) {
+            Err(e) => c.error(loc, format!("jwks_file {}: {e}", path.display())),
+            Ok(text) => {
+                if let Err(e) = crate::auth::parse_jwks(&text) {
+                    c.error(loc, format!("jwks_file {}: {e}", path.display()));
+                }
+            }
+        }
+    }
+}
 
 fn validate(cfg: &Config, c: &mut Collector<'_>) {
     let server_loc = c.locate("server", None, None);
@@ -618,6 +739,8 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
             }
         }
     }
+
+    validate_auth(cfg, c);
 
     let tenants_loc = c.locate("tenants", None, None);
     if let Some(clash) = cfg.comuni.iter().find(|k| k.slug == cfg.tenants.metro_id || k.istat_code == cfg.tenants.metro_id) {

@@ -281,14 +281,18 @@ impl Writer<'_> {
         }
     }
 
-    fn select_list(&self, q: &ResolvedQuery) -> String {
+    fn select_list(&mut self, q: &ResolvedQuery) -> String {
         let mut cols = Vec::with_capacity(q.columns.len() + 2);
         let id = quote_ident(&self.layer.id_column);
         let geom = quote_ident(&self.layer.geometry_column);
         match self.dialect {
             Dialect::Postgres { .. } => {
                 cols.push(format!("{id}::int8"));
-                cols.push(if q.with_geometry { format!("ST_AsBinary({geom})") } else { "NULL::bytea".into() });
+                cols.push(match (q.with_geometry, q.simplify) {
+                    (false, _) => "NULL::bytea".into(),
+                    (true, None) => format!("ST_AsBinary({geom})"),
+                    (true, Some(t)) => format!("ST_AsBinary(ST_Simplify({geom}, {}, true))", self.bind(Param::Float(t))),
+                });
                 for &i in &q.columns {
                     let c = self.column(i);
                     cols.push(match self.kind(i) {

@@ -172,6 +172,9 @@ pub struct FeatureQuery {
     pub skip_geometry: bool,
     /// Rows in any order (no ORDER BY on the id): for maps, where paging is not needed.
     pub unordered: bool,
+    /// Geometries may be simplified by the source within this distance (in the layer's CRS
+    /// units): for maps, half a pixel. Backends without a cheap simplification ignore it.
+    pub simplify: Option<f64>,
 }
 
 /// One result row.

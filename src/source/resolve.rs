@@ -171,6 +171,8 @@ pub struct ResolvedQuery {
     pub with_geometry: bool,
     /// No ORDER BY on the id (only when there are no sort keys).
     pub unordered: bool,
+    /// Simplification tolerance for returned geometries, layer CRS units.
+    pub simplify: Option<f64>,
 }
 
 impl ResolvedQuery {
@@ -187,6 +189,7 @@ impl ResolvedQuery {
             output_crs: layer.crs,
             with_geometry: true,
             unordered: false,
+            simplify: None,
         }
     }
 }
@@ -246,6 +249,7 @@ impl FeatureQuery {
             output_crs: self.output_crs.unwrap_or(layer.crs),
             with_geometry: !self.skip_geometry,
             unordered: self.unordered && self.sort.is_empty(),
+            simplify: self.simplify.filter(|t| t.is_finite() && *t > 0.0),
         })
     }
 }

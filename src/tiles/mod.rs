@@ -62,6 +62,9 @@ pub enum TileError {
     /// A layer's query could not be built.
     #[error("{0}")]
     Query(String),
+    /// The caller may not see a layer (401 or 403).
+    #[error("{1}")]
+    Denied(u16, String),
 }
 
 /// The layers of a tile source visible to a caller in a tenant: a layer, a group or a comma
@@ -82,6 +85,9 @@ pub fn resolve_source<'a>(
             None => catalog.visible_layers(tenant, caller).filter(|l| l.config.group == name).collect(),
         };
         if members.is_empty() {
+            if let Some((status, message)) = catalog.denied(tenant, caller, name) {
+                return Err(TileError::Denied(status, message));
+            }
             return Err(TileError::NotFound(format!("no tile source '{}'", name.chars().take(64).collect::<String>())));
         }
         for m in members {
@@ -219,6 +225,7 @@ impl TileService {
         let rendered = self.cache.try_get_with(key, async { self.render(tenant, layers, z, x, y).await.map(Arc::new) }).await.map_err(
             |e: Arc<TileError>| match &*e {
                 TileError::NotFound(m) => TileError::NotFound(m.clone()),
+                TileError::Denied(s, m) => TileError::Denied(*s, m.clone()),
                 TileError::Query(m) => TileError::Query(m.clone()),
                 TileError::Source(s) => TileError::Query(s.to_string()),
             },

@@ -95,10 +95,12 @@ impl ResponseError for ServiceError {
         if status.is_server_error() {
             tracing::warn!(code = self.exception.code.as_str(), status = status.as_u16(), "{}", self.exception.text);
         }
-        HttpResponse::build(status)
-            .insert_header(ContentType(content_type.parse().unwrap_or(mime_xml())))
-            .insert_header((CACHE_CONTROL, "no-store"))
-            .body(body)
+        let mut response = HttpResponse::build(status);
+        response.insert_header(ContentType(content_type.parse().unwrap_or(mime_xml()))).insert_header((CACHE_CONTROL, "no-store"));
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer realm=\"navigli\", ApiKey realm=\"navigli\""));
+        }
+        response.body(body)
     }
 }
 

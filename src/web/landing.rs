@@ -64,10 +64,10 @@ fn layer_json(l: &crate::catalog::Layer) -> Json {
 }
 
 /// `GET /`.
-pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let catalog = &state.catalog;
     let base = catalog.server.base_url();
-    let caller = Caller::Anonymous;
+    let caller = state.caller(&req, ReportFormat::Json)?;
     let metro = &catalog.tenants[0];
     if wants_json(&req) {
         let body = json!({
@@ -78,7 +78,7 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
             "layers": catalog.visible_layers(metro, &caller).map(|l| layer_json(l)).collect::<Vec<_>>(),
             "tenants": catalog.tenants.iter().map(|t| tenant_json(catalog, &base, t, &caller, false)).collect::<Vec<_>>(),
         });
-        return HttpResponse::Ok().json(body);
+        return Ok(HttpResponse::Ok().json(body));
     }
     let mut h = page_head("navigli — Città Metropolitana di Milano");
     let _ = write!(
@@ -120,7 +120,7 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
         );
     }
     h.push_str("</table></body></html>\n");
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(h)
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(h))
 }
 
 /// `GET /{tenant}`.
@@ -129,7 +129,7 @@ pub async fn tenant_page(state: web::Data<AppState>, path: web::Path<String>, re
     let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
     let catalog = &state.catalog;
     let base = catalog.server.base_url();
-    let caller = Caller::Anonymous;
+    let caller = state.caller(&req, ReportFormat::Json)?;
     if json_wanted {
         return Ok(HttpResponse::Ok().json(tenant_json(catalog, &base, tenant, &caller, true)));
     }

@@ -51,9 +51,32 @@ impl AppState {
         }
     }
 
+    /// The caller of a request, from its `Authorization` header or its `apikey` query
+    /// parameter; invalid credentials answer 401 in `format`.
+    pub fn caller(&self, req: &HttpRequest, format: ReportFormat) -> Result<Caller, ServiceError> {
+        let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let apikey = form_urlencoded::parse(req.query_string().as_bytes())
+            .take(crate::ogc::kvp::MAX_PARAMS)
+            .find(|(k, _)| k.eq_ignore_ascii_case("apikey"))
+            .map(|(_, v)| v.into_owned());
+        self.catalog.auth.caller(header, apikey.as_deref()).map_err(|e| {
+            tracing::info!("rejected credentials: {e}");
+            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()).with_status(401), format)
+        })
+    }
+
     /// Looks a tenant up, or answers 404 in `format`.
     pub fn tenant(&self, key: &str, format: ReportFormat) -> Result<&Tenant, ServiceError> {
         self.catalog.tenant(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))
+    }
+}
+
+/// `?apikey=…` when the request carried its key as a parameter: the WMS service URLs written
+/// into capabilities keep it, so clients that cannot set headers (QGIS) stay authenticated.
+fn apikey_suffix(kvp: &Kvp) -> String {
+    match kvp.get("apikey") {
+        Some(k) => format!("?apikey={}", form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>()),
+        None => String::new(),
     }
 }
 
@@ -157,13 +180,13 @@ async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, 
     let request = kvp.require("request").map_err(|e| ServiceError::new(e, format))?;
     let known = if service == "WMS" { WMS_OPERATIONS } else { WFS_OPERATIONS };
     let operation = known.iter().find(|op| op.eq_ignore_ascii_case(request));
+    let caller = state.caller(&req, format)?;
     if let (Some(op), "WMS") = (operation, service) {
-        let caller = Caller::Anonymous;
-        let ctx = state.wms_context(tenant, &caller, &path_service);
+        let mut ctx = state.wms_context(tenant, &caller, &path_service);
+        ctx.service_url.push_str(&apikey_suffix(&kvp));
         return crate::ogc::wms::handle(ctx, op, &kvp).await.map_err(|e| ServiceError::new(e, format));
     }
     if let (Some(op), "WFS") = (operation, service) {
-        let caller = Caller::Anonymous;
         let ctx = state.wfs_context(tenant, &caller, &path_service);
         return crate::ogc::wfs::handle(ctx, op, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f));
     }
@@ -174,15 +197,24 @@ async fn ows_get(state: web::Data<AppState>, path: web::Path<(String, String)>, 
     Err(ServiceError::new(OgcException::new(ExceptionCode::OperationNotSupported, text).at("request"), format))
 }
 
-async fn wfs_schema(state: web::Data<AppState>, path: web::Path<(String, String, String, String)>) -> Result<HttpResponse, ServiceError> {
+async fn wfs_schema(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, service, version, types) = path.into_inner();
     let tenant = state.tenant(&tenant_key, ReportFormat::Ows11)?;
-    let caller = Caller::Anonymous;
+    let caller = state.caller(&req, ReportFormat::Ows11)?;
     let ctx = state.wfs_context(tenant, &caller, &service);
     crate::ogc::wfs::schema_by_path(ctx, &version, &types).map_err(|(e, f)| ServiceError::new(e, f))
 }
 
-async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, ServiceError> {
+async fn ows_post(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+    req: HttpRequest,
+) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, service) = path.into_inner();
     let format = if service == "wms" { ReportFormat::Wms130 } else { ReportFormat::Ows11 };
     let tenant = state.tenant(&tenant_key, format)?;
@@ -206,7 +238,7 @@ async fn ows_post(state: web::Data<AppState>, path: web::Path<(String, String)>,
                 format,
             )
         })?;
-        let caller = Caller::Anonymous;
+        let caller = state.caller(&req, format)?;
         let ctx = state.wfs_context(tenant, &caller, &service);
         return crate::ogc::wfs::handle(ctx, operation, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f));
     }
@@ -229,6 +261,10 @@ pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
                 let started = Instant::now();
                 let method = req.method().to_string();
                 let path = req.path().to_string();
+                // Answers to requests with credentials are the caller's own: shared caches
+                // (proxies, CDNs) must not keep them.
+                let credentials = req.headers().contains_key(actix_web::http::header::AUTHORIZATION)
+                    || req.query_string().to_ascii_lowercase().contains("apikey=");
                 let fut = srv.call(req);
                 async move {
                     let res = match tokio::time::timeout(timeout, fut).await {
@@ -238,6 +274,13 @@ pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
                             return Err(ServiceError::new(e.with_status(503), ReportFormat::Json).into());
                         }
                     };
+                    let mut res = res;
+                    if credentials {
+                        res.headers_mut().insert(
+                            actix_web::http::header::CACHE_CONTROL,
+                            actix_web::http::header::HeaderValue::from_static("private, no-store"),
+                        );
+                    }
                     tracing::info!(target: "navigli::access", %method, %path, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0);
                     Ok(res)
                 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::error::ServiceError;
 use super::AppState;
-use crate::catalog::{Caller, Layer, Tenant};
+use crate::catalog::{Layer, Tenant};
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::source::AttributeType;
 use crate::tiles::{resolve_source, zoom_range, TileError};
@@ -23,6 +23,9 @@ fn not_found(message: impl Into<String>) -> ServiceError {
 fn tile_error(e: TileError) -> ServiceError {
     match e {
         TileError::NotFound(m) => not_found(m),
+        TileError::Denied(status, m) => {
+            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, m).with_status(status), ReportFormat::Json)
+        }
         TileError::Query(m) => ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, m), ReportFormat::Json),
         TileError::Source(s) => ServiceError::new(OgcException::from(s), ReportFormat::Json),
     }
@@ -45,14 +48,16 @@ pub async fn tile(
         .and_then(|y| y.parse().ok())
         .ok_or_else(|| not_found("tiles are /{z}/{x}/{y}.mvt or .pbf"))?;
     let tenant = state.tenant(&tenant_key, ReportFormat::Json)?;
-    let caller = Caller::Anonymous;
+    let caller = state.caller(&req, ReportFormat::Json)?;
     let layers = resolve_source(&state.catalog, tenant, &caller, &source).map_err(tile_error)?;
+    // Tiles holding restricted layers must not be kept by shared caches.
+    let private = layers.iter().any(|l| l.config.access == crate::config::Access::Restricted);
     let (tile, hit) = state.tiles.tile(tenant, &layers, z, x, y).await.map_err(tile_error)?;
     let max_age = state.catalog.server.tile_max_age_s;
     let response = |status| {
         let mut r = HttpResponse::build(status);
         r.insert_header((header::ETAG, tile.etag.clone()))
-            .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+            .insert_header((header::CACHE_CONTROL, format!("{}, max-age={max_age}", if private { "private" } else { "public" })))
             .insert_header((header::VARY, "Accept-Encoding"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
             .insert_header((header::ACCESS_CONTROL_EXPOSE_HEADERS, "ETag, X-Tile-Cache"))
@@ -108,11 +113,15 @@ fn vector_layer(layer: &Layer) -> serde_json::Value {
 }
 
 /// `GET /{tenant}/tiles/{source}.json`: TileJSON 3.0.0.
-pub async fn tilejson(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ServiceError> {
+pub async fn tilejson(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ServiceError> {
     let (tenant_key_param, file) = path.into_inner();
     let source = file.strip_suffix(".json").ok_or_else(|| not_found("TileJSON is /{tenant}/tiles/{source}.json"))?;
     let tenant = state.tenant(&tenant_key_param, ReportFormat::Json)?;
-    let caller = Caller::Anonymous;
+    let caller = state.caller(&req, ReportFormat::Json)?;
     let layers = resolve_source(&state.catalog, tenant, &caller, source).map_err(tile_error)?;
     let (minzoom, maxzoom) = zoom_range(&layers);
     let b = tenant.extent_lonlat;
@@ -141,9 +150,9 @@ pub async fn tilejson(state: web::Data<AppState>, path: web::Path<(String, Strin
 }
 
 /// `GET /{tenant}/tiles`: the tile sources of a tenant (every layer and group it offers).
-pub async fn index(state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ServiceError> {
+pub async fn index(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
-    let caller = Caller::Anonymous;
+    let caller = state.caller(&req, ReportFormat::Json)?;
     let base = format!("{}/{}/tiles", state.catalog.server.base_url(), tenant_key(tenant));
     let mut sources = Vec::new();
     for group in &state.catalog.groups {

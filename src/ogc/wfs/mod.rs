@@ -89,6 +89,9 @@ impl WfsContext<'_> {
             Some(_) => "",
             None => type_name,
         };
+        if let Some((status, message)) = self.catalog.denied(self.tenant, self.caller, local) {
+            return Err(OgcException::new(ExceptionCode::NoApplicableCode, message).at(locator).with_status(status));
+        }
         self.catalog.layer(self.tenant, self.caller, local).map(|l| l.as_ref()).ok_or_else(|| {
             let shown: String = type_name.chars().take(64).collect();
             OgcException::new(ExceptionCode::InvalidParameterValue, format!("unknown feature type '{shown}'")).at(locator)

@@ -120,6 +120,9 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
                 let members: Vec<&Layer> =
                     ctx.catalog.visible_layers(ctx.tenant, ctx.caller).filter(|l| l.config.group == *name).map(|l| l.as_ref()).collect();
                 if members.is_empty() {
+                    if let Some((status, message)) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
+                        return Err(OgcException::new(ExceptionCode::NoApplicableCode, message).at(layers_param).with_status(status));
+                    }
                     return Err(invalid(
                         ExceptionCode::LayerNotDefined,
                         "layers",
@@ -324,6 +327,9 @@ async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<
         let query = FeatureQuery {
             envelope: Some((req.bbox, req.crs)),
             unordered: true,
+            // Half a pixel on the ground, for layers stored in metres: invisible, and far less
+            // to send and draw at small scales.
+            simplify: (!layer.schema.crs.is_geographic()).then_some(scale * crate::render::map::STANDARD_PIXEL_M * 90.7 / req.dpi / 2.0),
             properties: Some(style_properties(style)),
             output_crs: Some(req.crs),
             tenant: ctx.tenant.scope(),
@@ -528,6 +534,9 @@ fn info_response(format: &str, found: &[(String, Vec<Attribute>, Vec<crate::sour
 /// `GetLegendGraphic`: one sample per style rule with the rule's title.
 fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let name = kvp.require("layer")?;
+    if let Some((status, message)) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
+        return Err(OgcException::new(ExceptionCode::NoApplicableCode, message).at("layer").with_status(status));
+    }
     let layer = ctx.catalog.layer(ctx.tenant, ctx.caller, name).ok_or_else(|| {
         invalid(ExceptionCode::LayerNotDefined, "layer", format!("unknown layer '{}'", name.chars().take(64).collect::<String>()))
     })?;

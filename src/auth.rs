@@ -1,0 +1,195 @@
+//! Authentication: turns a request's credentials into a [`Caller`]. Two kinds are accepted, in
+//! the `Authorization` header (`Bearer …`, or `ApiKey …`) or, for clients such as QGIS that
+//! cannot set headers, in an `apikey` query parameter (never logged: the access log records
+//! paths only):
+//! - **API keys**, stored in `layers.toml` only as their SHA-256 (`[[api_key]]`), compared in
+//!   constant time;
+//! - **OIDC bearer JWTs** (RS256, ES256), signature checked against the provider's JWKS file,
+//!   `iss`, `aud`, `exp` and `nbf` checked (`[oidc]`); roles come from a claim.
+//!
+//! Roles (`[[role]]`) grant restricted layers per tenant; the grants travel with the caller and
+//! [`Caller::may_see`] is the one authorisation check every protocol goes through.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use crate::catalog::{Caller, Grant};
+use crate::config::{ApiKeyConfig, Config, OidcConfig, RoleConfig};
+
+/// Credentials were given but are not valid (→ 401).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct AuthError(pub String);
+
+/// Parses a JWKS document (RSA and EC P-256 keys).
+pub fn parse_jwks(text: &str) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+    let set: jsonwebtoken::jwk::JwkSet = serde_json::from_str(text).map_err(|e| format!("not a JWKS document: {e}"))?;
+    if set.keys.is_empty() {
+        return Err("no keys".into());
+    }
+    for k in &set.keys {
+        jsonwebtoken::DecodingKey::from_jwk(k).map_err(|e| format!("key {:?}: {e}", k.common.key_id))?;
+    }
+    Ok(set)
+}
+
+struct Oidc {
+    config: OidcConfig,
+    keys: Vec<(Option<String>, jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm)>,
+}
+
+/// Checks credentials against the configuration.
+pub struct Authenticator {
+    keys: HashMap<[u8; 32], ApiKeyConfig>,
+    roles: HashMap<String, RoleConfig>,
+    oidc: Option<Oidc>,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").field("api_keys", &self.keys.len()).field("oidc", &self.oidc.is_some()).finish()
+    }
+}
+
+fn hex32(s: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 {
+        return None;
+    }
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Constant-time equality of two digests.
+fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Most bytes of a credential looked at.
+const MAX_CREDENTIAL: usize = 8192;
+
+impl Authenticator {
+    /// From the `[[api_key]]`, `[[role]]` and `[oidc]` sections (already validated).
+    pub fn new(config: &Config) -> Result<Authenticator, String> {
+        let keys = config.api_keys.iter().filter_map(|k| hex32(&k.sha256).map(|h| (h, k.clone()))).collect();
+        let roles = config.roles.iter().map(|r| (r.name.clone(), r.clone())).collect();
+        let oidc = match &config.oidc {
+            None => None,
+            Some(o) => {
+                let path = config.base_dir.join(&o.jwks_file);
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("jwks_file {}: {e}", path.display()))?;
+                let set = parse_jwks(&text)?;
+                let mut keys = Vec::new();
+                for jwk in &set.keys {
+                    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+                    let alg = match &jwk.algorithm {
+                        jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => jsonwebtoken::Algorithm::RS256,
+                        jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => jsonwebtoken::Algorithm::ES256,
+                        _ => continue,
+                    };
+                    keys.push((jwk.common.key_id.clone(), key, alg));
+                }
+                Some(Oidc { config: o.clone(), keys })
+            }
+        };
+        Ok(Authenticator { keys, roles, oidc })
+    }
+
+    /// The grants of a set of role names (unknown roles grant nothing).
+    fn grants(&self, roles: &[String]) -> Vec<Grant> {
+        roles
+            .iter()
+            .filter_map(|r| self.roles.get(r))
+            .flat_map(|r| r.layers.iter().map(move |l| Grant { layer: l.clone(), tenants: r.tenants.clone() }))
+            .collect()
+    }
+
+    /// The caller of a request: anonymous without credentials, authenticated with valid ones,
+    /// an error with invalid ones. `authorization` is the header value, `apikey` the query
+    /// parameter.
+    pub fn caller(&self, authorization: Option<&str>, apikey: Option<&str>) -> Result<Caller, AuthError> {
+        if let Some(h) = authorization.map(str::trim).filter(|h| !h.is_empty()) {
+            if h.len() > MAX_CREDENTIAL {
+                return Err(AuthError("credentials too long".into()));
+            }
+            let (scheme, value) = h.split_once(' ').map_or((h, ""), |(s, v)| (s, v.trim()));
+            return match scheme.to_ascii_lowercase().as_str() {
+                "bearer" if value.matches('.').count() == 2 => self.jwt(value),
+                "bearer" | "apikey" => self.api_key(value),
+                _ => Err(AuthError(format!("unsupported authorization scheme '{}'", scheme.chars().take(20).collect::<String>()))),
+            };
+        }
+        match apikey {
+            Some(k) if k.len() > MAX_CREDENTIAL => Err(AuthError("credentials too long".into())),
+            Some(k) => self.api_key(k.trim()),
+            None => Ok(Caller::Anonymous),
+        }
+    }
+
+    fn api_key(&self, key: &str) -> Result<Caller, AuthError> {
+        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        // Compare with every stored digest in constant time (no early exit on a match).
+        let mut found = None;
+        for (stored, entry) in &self.keys {
+            if same(stored, &digest) {
+                found = Some(entry);
+            }
+        }
+        match found {
+            Some(entry) => Ok(Caller::Authenticated { name: entry.name.clone(), grants: self.grants(&entry.roles) }),
+            None => Err(AuthError("invalid API key".into())),
+        }
+    }
+
+    fn jwt(&self, token: &str) -> Result<Caller, AuthError> {
+        let oidc = self.oidc.as_ref().ok_or_else(|| AuthError("bearer tokens are not accepted by this server".into()))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError(format!("invalid token: {e}")))?;
+        if !matches!(header.alg, jsonwebtoken::Algorithm::RS256 | jsonwebtoken::Algorithm::ES256) {
+            return Err(AuthError(format!("token algorithm {:?} is not accepted (RS256, ES256)", header.alg)));
+        }
+        let candidates = oidc.keys.iter().filter(|(kid, _, alg)| *alg == header.alg && (header.kid.is_none() || *kid == header.kid));
+        let mut validation = jsonwebtoken::Validation::new(header.alg);
+        validation.set_issuer(&[&oidc.config.issuer]);
+        validation.set_audience(&[&oidc.config.audience]);
+        validation.leeway = oidc.config.leeway_s;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let mut last = AuthError("no key of the provider matches the token".into());
+        for (_, key, _) in candidates {
+            match jsonwebtoken::decode::<serde_json::Value>(token, key, &validation) {
+                Ok(data) => {
+                    let claims = data.claims;
+                    let name = claims.get("sub").and_then(|s| s.as_str()).unwrap_or("?").chars().take(128).collect();
+                    let roles: Vec<String> = claims
+                        .get(&oidc.config.roles_claim)
+                        .and_then(|r| r.as_array())
+                        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).take(64).collect())
+                        .unwrap_or_default();
+                    return Ok(Caller::Authenticated { name, grants: self.grants(&roles) });
+                }
+                Err(e) => last = AuthError(format!("invalid token: {e}")),
+            }
+        }
+        Err(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_digests_parse_and_compare() {
+        let d: [u8; 32] = Sha256::digest(b"segreto").into();
+        let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex32(&hex), Some(d));
+        assert!(hex32("zz").is_none());
+        assert!(same(&d, &d));
+        let mut e = d;
+        e[31] ^= 1;
+        assert!(!same(&d, &e));
+    }
+}
