@@ -49,6 +49,8 @@ pub struct ServerConfig {
     pub tile_max_features: u64,
     /// Attribution shown by map clients (TileJSON).
     pub attribution: String,
+    /// Requests in progress at once (all workers); more are answered 503 at once.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +70,7 @@ impl Default for ServerConfig {
             tile_max_age_s: 60,
             tile_max_features: 200_000,
             attribution: "© Città Metropolitana di Milano".into(),
+            max_concurrent_requests: 256,
         }
     }
 }

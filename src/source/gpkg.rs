@@ -15,8 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::Semaphore;
 
 use super::{
-    receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value,
-    STREAM_BUFFER,
+    reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER,
 };
 use crate::crs::Bbox;
 use crate::filter::like_matches;
@@ -326,7 +325,7 @@ impl FeatureSource for GpkgSource {
                 let _ = error_tx.send(Err(e)).await;
             }
         });
-        Ok(receiver_stream(rx))
+        super::checked_stream(rx).await
     }
 
     async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {

@@ -324,3 +324,19 @@ pub(crate) const STREAM_BUFFER: usize = 256;
 pub(crate) fn receiver_stream(rx: tokio::sync::mpsc::Receiver<Result<Feature, SourceError>>) -> FeatureStream {
     Box::pin(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
 }
+
+/// The stream of a query whose first answer has arrived: an error before the first row is
+/// returned as the query's error, so callers can still answer with the right HTTP status
+/// (say 503 for a database that has gone away) before they start a response.
+pub(crate) async fn checked_stream(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Feature, SourceError>>,
+) -> Result<FeatureStream, SourceError> {
+    match rx.recv().await {
+        None => Ok(Box::pin(futures_util::stream::empty())),
+        Some(Err(e)) => Err(e),
+        Some(Ok(first)) => {
+            use futures_util::StreamExt;
+            Ok(Box::pin(futures_util::stream::once(async move { Ok(first) }).chain(receiver_stream(rx))))
+        }
+    }
+}

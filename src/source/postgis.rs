@@ -13,8 +13,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::NoTls;
 
 use super::{
-    receiver_stream, reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value,
-    STREAM_BUFFER,
+    reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER,
 };
 use crate::crs::Bbox;
 use crate::filter::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param, Statement};
@@ -64,7 +63,7 @@ impl PostgisSource {
     }
 
     fn pg_err(&self, error: tokio_postgres::Error) -> SourceError {
-        SourceError::Postgres { source_id: self.id.clone(), error }
+        classify(&self.id, error)
     }
 
     fn dialect(layer: &SourceLayer) -> Dialect {
@@ -131,7 +130,7 @@ impl FeatureSource for PostgisSource {
         let source_id = self.id.clone();
         let cancel = client.cancel_token();
         tokio::spawn(async move {
-            let err = |error| SourceError::Postgres { source_id: source_id.clone(), error };
+            let err = |error| classify(&source_id, error);
             let rows = match client.query_raw(&stmt, params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync))).await {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -169,7 +168,7 @@ impl FeatureSource for PostgisSource {
                 }
             }
         });
-        Ok(receiver_stream(rx))
+        super::checked_stream(rx).await
     }
 
     async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {
@@ -222,6 +221,21 @@ impl FeatureSource for PostgisSource {
             .await
             .map(|_| ())
             .map_err(|e| SourceError::Schema { layer: layer.name.clone(), message: e.to_string() })
+    }
+}
+
+/// A PostgreSQL error as a source error: a lost connection or a server shutting down or
+/// starting up is `Unavailable` (503, retry later), anything else stays a query error.
+fn classify(source_id: &str, error: tokio_postgres::Error) -> SourceError {
+    use tokio_postgres::error::SqlState;
+    let shut = error.code().is_some_and(|c| {
+        c.code().starts_with("08") || *c == SqlState::ADMIN_SHUTDOWN || *c == SqlState::CRASH_SHUTDOWN || *c == SqlState::CANNOT_CONNECT_NOW
+    });
+    let io = std::error::Error::source(&error).is_some_and(|e| e.is::<std::io::Error>());
+    if shut || io || error.is_closed() {
+        SourceError::Unavailable { source_id: source_id.to_string(), message: error.to_string() }
+    } else {
+        SourceError::Postgres { source_id: source_id.to_string(), error }
     }
 }
 

@@ -19,12 +19,20 @@ pub struct ServiceError {
     pub exception: OgcException,
     /// How to report it.
     pub format: ReportFormat,
+    /// `Retry-After` seconds, for 503 answers.
+    pub retry_after: Option<u32>,
 }
 
 impl ServiceError {
     /// Wraps an exception with a report format.
     pub fn new(exception: impl Into<OgcException>, format: ReportFormat) -> ServiceError {
-        ServiceError { exception: exception.into(), format }
+        ServiceError { exception: exception.into(), format, retry_after: None }
+    }
+
+    /// Adds a `Retry-After` header.
+    pub fn retry_after(mut self, seconds: u32) -> ServiceError {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// An unknown tenant (404).
@@ -97,6 +105,9 @@ impl ResponseError for ServiceError {
         }
         let mut response = HttpResponse::build(status);
         response.insert_header(ContentType(content_type.parse().unwrap_or(mime_xml()))).insert_header((CACHE_CONTROL, "no-store"));
+        if let Some(seconds) = self.retry_after.or((status == StatusCode::SERVICE_UNAVAILABLE).then_some(5)) {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer realm=\"navigli\", ApiKey realm=\"navigli\""));
         }

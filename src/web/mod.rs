@@ -255,9 +255,14 @@ pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
     let state = AppState { catalog: catalog.clone(), tiles };
     let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));
+    // Requests in progress, over all workers: beyond the limit a request is answered 503 at
+    // once (with Retry-After) instead of queueing behind the others.
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(catalog.server.max_concurrent_requests.max(1)));
     let server = HttpServer::new(move || {
+        let in_flight = in_flight.clone();
         App::new()
             .wrap_fn(move |req, srv| {
+                let permit = if matches!(req.path(), "/health" | "/ready") { None } else { Some(in_flight.clone().try_acquire_owned()) };
                 let started = Instant::now();
                 let method = req.method().to_string();
                 let path = req.path().to_string();
@@ -265,8 +270,15 @@ pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
                 // (proxies, CDNs) must not keep them.
                 let credentials = req.headers().contains_key(actix_web::http::header::AUTHORIZATION)
                     || req.query_string().to_ascii_lowercase().contains("apikey=");
+                let busy = matches!(permit, Some(Err(_)));
                 let fut = srv.call(req);
                 async move {
+                    if busy {
+                        tracing::warn!(target: "navigli::access", %method, %path, status = 503, "too many requests in progress");
+                        let e = OgcException::new(ExceptionCode::NoApplicableCode, "the server is busy, try again shortly").with_status(503);
+                        return Err(ServiceError::new(e, ReportFormat::Json).retry_after(1).into());
+                    }
+                    let _permit = permit;
                     let res = match tokio::time::timeout(timeout, fut).await {
                         Ok(res) => res?,
                         Err(_) => {
