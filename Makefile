@@ -26,3 +26,4 @@ check:
 bench:
 	bench/wfs-mapserver.sh
 	bench/wms-mapserver.sh
+	bench/tiles-martin.sh
