@@ -119,7 +119,8 @@ impl Authenticator {
             return match scheme.to_ascii_lowercase().as_str() {
                 "bearer" if value.matches('.').count() == 2 => self.jwt(value),
                 "bearer" | "apikey" => self.api_key(value),
-                _ => Err(AuthError(format!("unsupported authorization scheme '{}'", scheme.chars().take(20).collect::<String>()))),
+                // Never echo it: a key sent without a scheme would end up in messages and logs.
+                _ => Err(AuthError("unsupported authorization scheme (use ApiKey or Bearer)".into())),
             };
         }
         match apikey {

@@ -128,7 +128,7 @@ pub struct TileKey {
 #[derive(Debug)]
 pub struct CachedTile {
     /// The tile, gzip-compressed; empty when the tile has no feature.
-    pub gzip: Vec<u8>,
+    pub gzip: actix_web::web::Bytes,
     /// Strong ETag (quoted), from the uncompressed bytes.
     pub etag: String,
 }
@@ -143,7 +143,7 @@ impl CachedTile {
     pub fn plain(&self) -> Vec<u8> {
         use std::io::Read;
         let mut out = Vec::new();
-        let _ = flate2::read::GzDecoder::new(self.gzip.as_slice()).read_to_end(&mut out);
+        let _ = flate2::read::GzDecoder::new(&self.gzip[..]).read_to_end(&mut out);
         out
     }
 }
@@ -257,7 +257,7 @@ impl TileService {
             }
         }
         let etag = etag_of(&tile);
-        Ok(CachedTile { gzip: if tile.is_empty() { Vec::new() } else { gzip(&tile) }, etag })
+        Ok(CachedTile { gzip: if tile.is_empty() { actix_web::web::Bytes::new() } else { gzip(&tile).into() }, etag })
     }
 
     /// Evicts every cached tile holding one of `layers` (all tenants, all zooms) whose square

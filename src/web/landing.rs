@@ -74,7 +74,12 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
             "title": "navigli",
             "description": "OGC services (WMS, WFS, vector tiles) for the Città Metropolitana di Milano and its comuni",
             "links": { "health": format!("{base}/health"), "ready": format!("{base}/ready") },
-            "groups": catalog.groups.iter().map(|g| json!({ "name": g.name, "title": g.title, "abstract": g.abstract_ })).collect::<Vec<_>>(),
+            "groups": catalog
+                .groups
+                .iter()
+                .filter(|g| catalog.visible_layers(metro, &caller).any(|l| l.config.group == g.name))
+                .map(|g| json!({ "name": g.name, "title": g.title, "abstract": g.abstract_ }))
+                .collect::<Vec<_>>(),
             "layers": catalog.visible_layers(metro, &caller).map(|l| layer_json(l)).collect::<Vec<_>>(),
             "tenants": catalog.tenants.iter().map(|t| tenant_json(catalog, &base, t, &caller, false)).collect::<Vec<_>>(),
         });

@@ -126,7 +126,13 @@ pub async fn tilejson(
     let (minzoom, maxzoom) = zoom_range(&layers);
     let b = tenant.extent_lonlat;
     let base = state.catalog.server.base_url();
-    let url = format!("{base}/{}/tiles/{source}/{{z}}/{{x}}/{{y}}.mvt", tenant_key(tenant));
+    // A key given as a parameter stays in the tile URLs (clients that cannot set headers).
+    let apikey = form_urlencoded::parse(req.query_string().as_bytes())
+        .take(crate::ogc::kvp::MAX_PARAMS)
+        .find(|(k, _)| k.eq_ignore_ascii_case("apikey"))
+        .map(|(_, v)| format!("?apikey={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
+        .unwrap_or_default();
+    let url = format!("{base}/{}/tiles/{source}/{{z}}/{{x}}/{{y}}.mvt{apikey}", tenant_key(tenant));
     let center_zoom = (minzoom + 2).clamp(minzoom, maxzoom);
     let body = json!({
         "tilejson": "3.0.0",

@@ -82,7 +82,12 @@ pub fn select<'a>(ctx: &'a WfsContext<'_>, id: &str, kvp: &Kvp) -> Result<Stored
             let (type_name, n) = rid.rsplit_once('.').ok_or_else(|| invalid("id", "ID looks like 'edifici.12'"))?;
             let n: i64 = n.parse().map_err(|_| invalid("id", "ID looks like 'edifici.12'"))?;
             let type_name = type_name.rsplit(':').next().unwrap_or(type_name);
-            let layer = ctx.layer(type_name, "id").map_err(|_| {
+            let layer = ctx.layer(type_name, "id").map_err(|e| {
+                // Credentials that do not grant the layer keep their 403; anything else is an
+                // id that names no feature here.
+                if e.http_status() == 403 {
+                    return e;
+                }
                 let shown: String = rid.chars().take(64).collect();
                 OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{shown}'")).at("id")
             })?;
