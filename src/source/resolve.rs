@@ -256,7 +256,22 @@ impl FeatureQuery {
 
 /// Features intersecting a box given in another CRS: the box's edges are densified and moved
 /// into the layer's CRS as a polygon (its envelope there would be larger than the box).
+/// Coordinates beyond this are no place on Earth in any supported CRS (Web Mercator spans
+/// ±2·10⁷ m); boxes are clamped to it so that huge values mean "everything" on every backend
+/// instead of overflowing the geometry arithmetic.
+const MAX_COORDINATE: f64 = 1.0e9;
+
+fn clamp_bbox(b: &Bbox) -> Bbox {
+    let c = |v: f64| v.clamp(-MAX_COORDINATE, MAX_COORDINATE);
+    Bbox { min_x: c(b.min_x), min_y: c(b.min_y), max_x: c(b.max_x), max_y: c(b.max_y) }
+}
+
 fn bbox_predicate(layer: &SourceLayer, bbox: &Bbox, crs: Crs) -> Result<Predicate, QueryError> {
+    let bbox = &if crs.is_geographic() {
+        Bbox { min_x: bbox.min_x.max(-180.0), min_y: bbox.min_y.max(-90.0), max_x: bbox.max_x.min(180.0), max_y: bbox.max_y.min(90.0) }
+    } else {
+        clamp_bbox(bbox)
+    };
     if crs.srid() == layer.crs.srid() {
         let polygon = geo::Geometry::Polygon(bbox.to_polygon());
         return Ok(Predicate::Spatial { relation: SpatialRelation::Intersects, wkb: wkb_of(&polygon)?, envelope: *bbox });
@@ -316,6 +331,9 @@ fn resolve_filter(layer: &SourceLayer, filter: &Filter) -> Result<Predicate, Que
             let i = attr(property)?;
             if !matches!(layer.attributes[i].kind, AttributeType::Text | AttributeType::Date) {
                 return Err(QueryError::Unsupported(format!("LIKE needs a text property; '{property}' is {:?}", layer.attributes[i].kind)));
+            }
+            if pattern.contains('\0') {
+                return Err(QueryError::Unsupported(format!("LIKE pattern for '{property}' contains a NUL character")));
             }
             if pattern.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1 {
                 return Err(QueryError::Unsupported(format!("LIKE pattern for '{property}' ends with an unfinished escape")));
@@ -392,6 +410,8 @@ pub fn coerce_value(property: &str, kind: AttributeType, v: &Value) -> Result<Va
             Ok(f) if f.is_finite() => Value::Float(f),
             _ => return Err(bad()),
         },
+        // PostgreSQL text cannot hold NUL: refuse it on every backend alike.
+        (AttributeType::Text, Value::Text(t)) if t.contains('\0') => return Err(bad()),
         (AttributeType::Text, v) => Value::Text(v.to_string()),
         (AttributeType::Bool, Value::Bool(b)) => Value::Bool(*b),
         (AttributeType::Bool, Value::Int(0)) => Value::Bool(false),

@@ -209,15 +209,48 @@ async fn wfs_schema(
     crate::ogc::wfs::schema_by_path(ctx, &version, &types).map_err(|(e, f)| ServiceError::new(e, f))
 }
 
+/// Longest a request body may take to arrive.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a request body within the size limit and [`BODY_TIMEOUT`]; every failure is an
+/// exception report (413 too large, 408 too slow, 400 unreadable — e.g. a bad gzip body).
+async fn read_body(mut payload: web::Payload, limit: usize, format: ReportFormat) -> Result<web::Bytes, ServiceError> {
+    use futures_util::StreamExt;
+    let fail = |status: u16, text: &str| {
+        ServiceError::new(OgcException::new(ExceptionCode::OperationParsingFailed, text).with_status(status), format)
+    };
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| fail(400, "the request body could not be read"))?;
+            if body.len() + chunk.len() > limit {
+                return Err(fail(413, &format!("the request body is larger than {limit} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| fail(408, "the request body did not arrive in time"))?
+}
+
 async fn ows_post(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
+    payload: web::Payload,
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, service) = path.into_inner();
     let format = if service == "wms" { ReportFormat::Wms130 } else { ReportFormat::Ows11 };
     let tenant = state.tenant(&tenant_key, format)?;
+    let encoded = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.to_str().unwrap_or("?").trim().eq_ignore_ascii_case("identity"));
+    if encoded {
+        let e = OgcException::new(ExceptionCode::OperationParsingFailed, "compressed request bodies are not accepted; send plain XML");
+        return Err(ServiceError::new(e.with_status(415), format));
+    }
+    let body = read_body(payload, state.catalog.server.max_body_bytes, format).await?;
     if service != "wms" {
         let text = std::str::from_utf8(&body).map_err(|_| {
             ServiceError::new(

@@ -38,10 +38,13 @@ fn tenant_key(tenant: &Tenant) -> &str {
 /// `GET /{tenant}/tiles/{source}/{z}/{x}/{y}.mvt` (or `.pbf`).
 pub async fn tile(
     state: web::Data<AppState>,
-    path: web::Path<(String, String, u8, u32, String)>,
+    path: web::Path<(String, String, String, String, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
     let (tenant_key, source, z, x, file) = path.into_inner();
+    // Parsed here, not by the router: a bad number is a JSON 404 that echoes nothing.
+    let z: u8 = z.parse().map_err(|_| not_found("tiles are /{z}/{x}/{y}.mvt with whole numbers"))?;
+    let x: u32 = x.parse().map_err(|_| not_found("tiles are /{z}/{x}/{y}.mvt with whole numbers"))?;
     let y: u32 = file
         .strip_suffix(".mvt")
         .or_else(|| file.strip_suffix(".pbf"))

@@ -57,6 +57,7 @@ pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
     let mut sort_property: Option<String> = None;
     let mut stored_param: Option<String> = None;
     let mut list_values: Vec<(String, String)> = Vec::new();
+    let mut root_done = false;
     loop {
         let before = reader.buffer_position() as usize;
         let event = reader
@@ -66,7 +67,11 @@ pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
             Event::Start(e) => (e, false),
             Event::Empty(e) => (e, true),
             Event::Text(t) => {
-                text.push_str(&t.xml10_content());
+                let content = t.xml10_content();
+                if path.is_empty() && !content.trim().is_empty() {
+                    return Err(parsing_failed("text outside the root element"));
+                }
+                text.push_str(&content);
                 continue;
             }
             Event::CData(t) => {
@@ -118,13 +123,26 @@ pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
                 }
                 path.pop();
                 text.clear();
+                root_done = path.is_empty();
                 continue;
             }
             Event::DocType(_) => return Err(parsing_failed("DTDs are not allowed")),
+            Event::Eof if !path.is_empty() => return Err(parsing_failed("unclosed element at the end of the document")),
             Event::Eof => break,
             _ => continue,
         };
         let name = local(e.name().as_ref());
+        let well_formed = e.name().as_ref().chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && e.name().as_ref().chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
+        if !well_formed {
+            return Err(parsing_failed("malformed element name"));
+        }
+        if path.is_empty() && root_done {
+            return Err(parsing_failed("content after the root element"));
+        }
+        if empty && path.is_empty() {
+            root_done = true;
+        }
         if name == "Filter" {
             // Hand the filter on as its exact text, start tag to end tag.
             if empty {
