@@ -1,5 +1,5 @@
 # navigli — the two commands: `make run` (demo server) and `make test` (everything).
-.PHONY: run build test lint check bench
+.PHONY: run build test lint check bench fuzz
 
 CONFIG ?= layers.toml
 
@@ -27,3 +27,9 @@ bench:
 	bench/wfs-mapserver.sh
 	bench/wms-mapserver.sh
 	bench/tiles-martin.sh
+
+# Coverage-guided fuzzing of the KVP, FES, SLD and WFS-POST parsers (cargo-fuzz, nightly; not part
+# of `make test`). FUZZ_ARGS: seconds per target (default 300) or `--runs N`, then target names.
+FUZZ_ARGS ?=
+fuzz:
+	scripts/fuzz.sh $(FUZZ_ARGS)
