@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod clip;
 pub mod config;
 pub mod crs;
 pub mod demo;

@@ -381,52 +381,10 @@ fn draw_horizontal(pixmap: &mut Pixmap, face: &Face, text: &str, style: &TextSty
 
 /// Clips a pixel polyline to the image and keeps its longest visible run.
 fn visible_run(line: &[(f32, f32)], (w, h): (f32, f32)) -> Vec<(f32, f32)> {
-    let inside = |p: (f32, f32)| p.0 >= 0.0 && p.1 >= 0.0 && p.0 <= w && p.1 <= h;
-    let mut runs: Vec<Vec<(f32, f32)>> = Vec::new();
-    let mut current: Vec<(f32, f32)> = Vec::new();
-    for seg in line.windows(2) {
-        let (a, b) = (seg[0], seg[1]);
-        // Liang–Barsky clip of segment a→b.
-        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-        let (mut t0, mut t1) = (0.0f32, 1.0f32);
-        let mut visible = true;
-        for (p, q) in [(-dx, a.0), (dx, w - a.0), (-dy, a.1), (dy, h - a.1)] {
-            if p == 0.0 {
-                if q < 0.0 {
-                    visible = false;
-                }
-            } else {
-                let t = q / p;
-                if p < 0.0 {
-                    t0 = t0.max(t);
-                } else {
-                    t1 = t1.min(t);
-                }
-            }
-        }
-        if !visible || t0 > t1 {
-            if !current.is_empty() {
-                runs.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        let start = (a.0 + t0 * dx, a.1 + t0 * dy);
-        let end = (a.0 + t1 * dx, a.1 + t1 * dy);
-        if current.is_empty() || !inside(a) || t0 > 0.0 {
-            if !current.is_empty() {
-                runs.push(std::mem::take(&mut current));
-            }
-            current.push(start);
-        }
-        current.push(end);
-        if t1 < 1.0 {
-            runs.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        runs.push(current);
-    }
-    runs.into_iter().max_by(|a, b| polyline_length(a).total_cmp(&polyline_length(b))).unwrap_or_default()
+    let wide: Vec<(f64, f64)> = line.iter().map(|&(x, y)| (f64::from(x), f64::from(y))).collect();
+    let parts = crate::clip::clip_polyline(&wide, (0.0, 0.0, f64::from(w), f64::from(h)));
+    let narrow = |p: &Vec<(f64, f64)>| -> Vec<(f32, f32)> { p.iter().map(|&(x, y)| (x as f32, y as f32)).collect() };
+    parts.iter().map(narrow).max_by(|a, b| polyline_length(a).total_cmp(&polyline_length(b))).unwrap_or_default()
 }
 
 /// Length of a pixel polyline.

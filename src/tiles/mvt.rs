@@ -115,56 +115,6 @@ fn clip_ring(ring: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
     pts
 }
 
-/// Clips a line (float tile coordinates) to the square, splitting it where it leaves.
-fn clip_line(line: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
-    let mut parts = Vec::new();
-    let mut current: Vec<(f64, f64)> = Vec::new();
-    for seg in line.windows(2) {
-        let (a, b) = (seg[0], seg[1]);
-        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-        let (mut t0, mut t1) = (0.0f64, 1.0f64);
-        let mut visible = true;
-        for (p, q) in [(-dx, a.0 - lo), (dx, hi - a.0), (-dy, a.1 - lo), (dy, hi - a.1)] {
-            if p == 0.0 {
-                if q < 0.0 {
-                    visible = false;
-                }
-            } else {
-                let t = q / p;
-                if p < 0.0 {
-                    t0 = t0.max(t);
-                } else {
-                    t1 = t1.min(t);
-                }
-            }
-        }
-        if !visible || t0 > t1 {
-            if current.len() > 1 {
-                parts.push(std::mem::take(&mut current));
-            }
-            current.clear();
-            continue;
-        }
-        let start = (a.0 + t0 * dx, a.1 + t0 * dy);
-        let end = (a.0 + t1 * dx, a.1 + t1 * dy);
-        if current.is_empty() || t0 > 0.0 {
-            if current.len() > 1 {
-                parts.push(std::mem::take(&mut current));
-            }
-            current.clear();
-            current.push(start);
-        }
-        current.push(end);
-        if t1 < 1.0 {
-            parts.push(std::mem::take(&mut current));
-        }
-    }
-    if current.len() > 1 {
-        parts.push(current);
-    }
-    parts
-}
-
 fn snap(points: &[(f64, f64)]) -> Vec<(i64, i64)> {
     let mut out: Vec<(i64, i64)> = Vec::with_capacity(points.len());
     for &(x, y) in points {
@@ -231,7 +181,7 @@ pub fn encode_geometry(geometry: &Geometry<f64>, frame: &TileFrame, simplify: bo
             };
             for l in lines {
                 let l = if simplify { l.simplify(tolerance) } else { l.clone() };
-                for part in clip_line(&ring_points(&l), lo, hi) {
+                for part in crate::clip::clip_polyline(&ring_points(&l), (lo, lo, hi, hi)) {
                     let pts = snap(&part);
                     if pts.len() < 2 {
                         continue;
