@@ -7,7 +7,7 @@
 # Targets (fuzz/fuzz_targets/*.rs): kvp (Kvp::parse), fes (parse_filter, FES 2.0 and 1.1),
 # sld (parse_sld), wfs_post (xml_to_kvp). Default: every target for 300 seconds.
 # Builds are optimised with debug assertions and overflow checks, and AddressSanitizer plus
-# comparison tracing; --fast drops those two (about twice the executions per second; a separate
+# comparison tracing; --fast drops those two (5-15x the executions per second; a separate
 # build in fuzz/target/lean) for long runs on a corpus the full build has grown.
 # Installs cargo-fuzz when missing, writes the seed corpora (fuzz/corpus/<target>/seed-*),
 # builds with the nightly toolchain, then runs each target at the lowest CPU priority and
@@ -133,16 +133,20 @@ for t in "${targets[@]}"; do
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   [ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#' || true)
   speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
-  corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
+  corpus=$(grep -oE 'corp: [0-9]+' "$log" | tail -1 | grep -o '[0-9]*$' || true) # libFuzzer's live corpus
+  files=$(find "fuzz/corpus/$t" -type f | wc -l)                                  # files kept on disk
   if [ "$rc" -eq 0 ]; then
     result="ok"
+  elif grep -q 'libFuzzer: run interrupted' "$log"; then
+    status=1
+    result="interrupted"
   else
     status=1
-    kind=$(grep -oE 'ERROR: libFuzzer: [a-z-]+|panicked at [^ ]+|stack-overflow|out-of-memory|timeout' "$log" | head -1 || true)
+    kind=$(grep -oE "panicked at [^ ]+|has overflowed its stack|ERROR: (libFuzzer|AddressSanitizer): [a-z -]+" "$log" | head -1 || true)
     artifact=$(grep -oE "fuzz/artifacts/$t/[a-z]+-[0-9a-f]+" "$log" | tail -1 || true)
     result="FAILED rc=$rc ${kind:-see log} ${artifact}"
   fi
-  line=$(printf '%-9s execs=%-10s exec/s=%-7s corpus=%-6s %s' "$t" "${execs:-?}" "${speed:-?}" "$corpus" "$result")
+  line=$(printf '%-9s execs=%-10s exec/s=%-7s corpus=%-6s files=%-6s %s' "$t" "${execs:-?}" "${speed:-?}" "${corpus:-?}" "$files" "$result")
   echo "$line"
   summary+=("$line")
 done
