@@ -12,6 +12,7 @@ pub mod filter;
 pub mod migrate;
 pub mod ogc;
 pub mod render;
+pub mod roofs;
 pub mod source;
 pub mod tiles;
 pub mod web;

@@ -364,6 +364,8 @@ pub struct Config {
     pub api_keys: Vec<ApiKeyConfig>,
     /// `[oidc]`.
     pub oidc: Option<OidcConfig>,
+    /// `[roofs]`: the roof suitability model's parameters.
+    pub roofs: crate::roofs::RoofsConfig,
 }
 
 /// How serious a finding is.
@@ -493,10 +495,12 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
     let mut roles = Vec::new();
     let mut api_keys = Vec::new();
     let mut oidc = None;
+    let mut roofs = crate::roofs::RoofsConfig::default();
     for (key, value) in doc {
         match key.as_str() {
             "server" => server = c.entry("server", None, value).unwrap_or_default(),
             "oidc" => oidc = c.entry::<OidcConfig>("oidc", None, value),
+            "roofs" => roofs = c.entry("roofs", None, value).unwrap_or_default(),
             "tenants" => tenants = c.entry::<TenantsConfig>("tenants", None, value),
             "source" | "group" | "layer" | "tenant" | "role" | "api_key" => {
                 let Some(items) = value.as_array().cloned() else {
@@ -517,7 +521,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
             }
             other => c.error(
                 file.to_string(),
-                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc)"),
+                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs)"),
             ),
         }
     }
@@ -561,6 +565,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
         roles,
         api_keys,
         oidc,
+        roofs,
     };
     validate(&config, &mut c);
     let findings = c.findings;
@@ -624,6 +629,13 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
                     c.error(loc, format!("jwks_file {}: {e}", path.display()));
                 }
             }
+        }
+    }
+    let problems = cfg.roofs.problems();
+    if !problems.is_empty() {
+        let loc = c.locate("roofs", None, None);
+        for p in problems {
+            c.error(loc.clone(), format!("roofs: {p}"));
         }
     }
 }
