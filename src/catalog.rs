@@ -142,6 +142,8 @@ pub struct Catalog {
     pub styles_dir: std::path::PathBuf,
     /// Checks credentials (API keys, bearer tokens).
     pub auth: crate::auth::Authenticator,
+    /// The roof suitability model (`[roofs]`).
+    pub roofs: Arc<crate::roofs::Roofs>,
     keys: HashMap<String, usize>,
 }
 
@@ -420,6 +422,7 @@ impl Catalog {
             styles: load_styles(config)?,
             styles_dir: config.base_dir.join(&config.server.styles_dir),
             auth: crate::auth::Authenticator::new(config).map_err(CatalogError::Auth)?,
+            roofs: Arc::new(crate::roofs::Roofs::new(&config.roofs)),
             keys,
         })
     }

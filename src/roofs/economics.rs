@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CostBand {
-    /// Upper bound of the band, kWp (inclusive); the last band should be large.
-    pub up_to_kwp: f64,
+    /// Upper bound of the band, kWp (inclusive); none on the last band.
+    pub up_to_kwp: Option<f64>,
     /// Cost per kWp in the band, € (VAT included).
     pub eur_per_kwp: f64,
 }
@@ -51,10 +51,10 @@ impl Default for Economics {
     fn default() -> Economics {
         Economics {
             cost_bands: vec![
-                CostBand { up_to_kwp: 6.0, eur_per_kwp: 1800.0 },
-                CostBand { up_to_kwp: 20.0, eur_per_kwp: 1500.0 },
-                CostBand { up_to_kwp: 200.0, eur_per_kwp: 1200.0 },
-                CostBand { up_to_kwp: f64::MAX, eur_per_kwp: 1000.0 },
+                CostBand { up_to_kwp: Some(6.0), eur_per_kwp: 1800.0 },
+                CostBand { up_to_kwp: Some(20.0), eur_per_kwp: 1500.0 },
+                CostBand { up_to_kwp: Some(200.0), eur_per_kwp: 1200.0 },
+                CostBand { up_to_kwp: None, eur_per_kwp: 1000.0 },
             ],
             electricity_price_eur_kwh: 0.27,
             export_price_eur_kwh: 0.10,
@@ -93,7 +93,7 @@ pub struct EconomicReport {
 impl Economics {
     /// Cost per kWp for a system of `kwp` (the band it falls in).
     pub fn eur_per_kwp(&self, kwp: f64) -> f64 {
-        self.cost_bands.iter().find(|b| kwp <= b.up_to_kwp).or(self.cost_bands.last()).map_or(0.0, |b| b.eur_per_kwp)
+        self.cost_bands.iter().find(|b| b.up_to_kwp.is_none_or(|max| kwp <= max)).or(self.cost_bands.last()).map_or(0.0, |b| b.eur_per_kwp)
     }
 
     /// Evaluates a system of `kwp` producing `annual_kwh` in its first year.
@@ -142,7 +142,7 @@ mod tests {
     /// Parameters that make the arithmetic easy to follow by hand.
     fn plain() -> Economics {
         Economics {
-            cost_bands: vec![CostBand { up_to_kwp: 6.0, eur_per_kwp: 2000.0 }, CostBand { up_to_kwp: f64::MAX, eur_per_kwp: 1000.0 }],
+            cost_bands: vec![CostBand { up_to_kwp: Some(6.0), eur_per_kwp: 2000.0 }, CostBand { up_to_kwp: None, eur_per_kwp: 1000.0 }],
             electricity_price_eur_kwh: 0.30,
             export_price_eur_kwh: 0.10,
             self_consumption: 0.5,

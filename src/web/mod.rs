@@ -5,6 +5,7 @@
 
 pub mod error;
 mod landing;
+pub mod roofs;
 pub mod tiles;
 
 use std::sync::Arc;
@@ -91,6 +92,8 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
             .route("/ready", web::get().to(ready))
             .route("/{tenant}", web::get().to(landing::tenant_page))
             .route("/{tenant}/", web::get().to(landing::tenant_page))
+            .route("/{tenant}/roofs/estimate", web::get().to(roofs::estimate))
+            .route("/{tenant}/roofs/at", web::get().to(roofs::at))
             .route("/{tenant}/tiles", web::get().to(tiles::index))
             .route("/{tenant}/tiles/{file}", web::get().to(tiles::tilejson))
             .route("/{tenant}/tiles/{source}/{z}/{x}/{file}", web::get().to(tiles::tile))

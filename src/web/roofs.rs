@@ -1,0 +1,265 @@
+//! The citizen's roof check (JSON): `GET /{tenant}/roofs/estimate` evaluates a plane described
+//! by its slope, aspect and area; `GET /{tenant}/roofs/at?lon=…&lat=…` finds the building at a
+//! WGS84 point in the tenant and evaluates each of its roof planes. Thin: parameters are
+//! checked here, the model is [`crate::roofs`]. Field names are stable (see `docs/roofs.md`).
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::TryStreamExt;
+use serde_json::{json, Value as Json};
+
+use super::error::ServiceError;
+use super::AppState;
+use crate::catalog::{Caller, Layer, Tenant};
+use crate::crs::Crs;
+use crate::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp};
+use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::roofs::{BuildingInfo, PlaneInput, RoofReport, Roofs, SolarClass};
+use crate::source::{Feature, FeatureQuery, Value};
+
+/// Most planes reported for one building.
+const MAX_PLANES: u64 = 200;
+
+fn bad(locator: &str, text: impl Into<String>) -> ServiceError {
+    ServiceError::new(OgcException::new(ExceptionCode::InvalidParameterValue, text).at(locator), ReportFormat::Json)
+}
+
+fn missing(locator: &str) -> ServiceError {
+    ServiceError::new(
+        OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter '{locator}' is required")).at(locator),
+        ReportFormat::Json,
+    )
+}
+
+fn not_found(text: impl Into<String>) -> ServiceError {
+    ServiceError::new(OgcException::new(ExceptionCode::NotFound, text).with_status(404), ReportFormat::Json)
+}
+
+/// Query parameters by lower-case name (first occurrence wins; at most 32 read).
+fn params(req: &HttpRequest) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()).take(32) {
+        out.entry(k.to_ascii_lowercase()).or_insert_with(|| v.into_owned());
+    }
+    out
+}
+
+/// A finite number within `range`, or a 400 naming the parameter.
+fn number(p: &HashMap<String, String>, name: &str, range: (f64, f64), what: &str) -> Result<Option<f64>, ServiceError> {
+    let Some(raw) = p.get(name) else { return Ok(None) };
+    let v: f64 = raw.trim().parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+        let shown: String = raw.chars().take(32).collect();
+        bad(name, format!("{name} must be a number ({what}), not '{shown}'"))
+    })?;
+    if v < range.0 || v > range.1 {
+        return Err(bad(name, format!("{name} must be between {} and {} ({what}), not {v}", range.0, range.1)));
+    }
+    Ok(Some(v))
+}
+
+fn flag(p: &HashMap<String, String>, name: &str) -> Result<bool, ServiceError> {
+    match p.get(name).map(|s| s.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(s) if s == "true" || s == "1" || s == "yes" => Ok(true),
+        Some(s) if s == "false" || s == "0" || s == "no" => Ok(false),
+        Some(_) => Err(bad(name, format!("{name} must be true or false"))),
+    }
+}
+
+/// Rounds every non-integer number to two decimals (readable, stable output).
+fn rounded(v: Json) -> Json {
+    match v {
+        Json::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(0.0);
+            json!((f * 100.0).round() / 100.0)
+        }
+        Json::Array(a) => Json::Array(a.into_iter().map(rounded).collect()),
+        Json::Object(o) => Json::Object(o.into_iter().map(|(k, v)| (k, rounded(v))).collect()),
+        other => other,
+    }
+}
+
+fn assumptions(roofs: &Roofs) -> Json {
+    let c = roofs.config();
+    json!({
+        "model": "monthly characteristic days (Klein), Collares-Pereira & Rabl / Liu & Jordan hourly split, Hay-Davies transposition, Martin-Ruiz reflection, Faiman temperature, Huld power (PVGIS c-Si); see docs/roofs.md",
+        "climate": c.climate,
+        "annual_ghi_kwh_m2": c.climate.annual_ghi(),
+        "pv": c.pv,
+        "installation": c.installation,
+        "classes": c.classes,
+        "economics": c.economics,
+        "green": c.green,
+    })
+}
+
+/// The report rounded for reading, with the assumptions (exact) attached.
+fn respond(report: Json, roofs: &Roofs) -> HttpResponse {
+    let mut body = rounded(report);
+    body["assumptions"] = assumptions(roofs);
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(body.to_string())
+}
+
+/// `GET /{tenant}/roofs/estimate?slope=&aspect=&area=[&shading=][&main_home=]`.
+pub async fn estimate(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    let _tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
+    let _caller = state.caller(&req, ReportFormat::Json)?;
+    let p = params(&req);
+    let slope = number(&p, "slope", (0.0, 90.0), "degrees from horizontal")?.ok_or_else(|| missing("slope"))?;
+    let aspect = number(&p, "aspect", (0.0, 360.0), "degrees clockwise from north, 180 = south")?.ok_or_else(|| missing("aspect"))?;
+    let area = number(&p, "area", (0.0, 1.0e6), "square metres")?.ok_or_else(|| missing("area"))?;
+    if area <= 0.0 {
+        return Err(bad("area", "area must be greater than 0 square metres"));
+    }
+    let shading = number(&p, "shading", (0.0, 1.0), "fraction of light lost")?.unwrap_or(0.0);
+    let main_home = flag(&p, "main_home")?;
+    let roofs = &state.catalog.roofs;
+    let input = PlaneInput { slope, aspect: aspect % 360.0, area_m2: area, shading, main_home };
+    let report = roofs.evaluate(&input, &BuildingInfo::default());
+    Ok(respond(serde_json::to_value(&report).unwrap_or(Json::Null), roofs))
+}
+
+async fn first_rows(layer: &Layer, tenant: &Tenant, q: FeatureQuery, max: u64) -> Result<Vec<Feature>, ServiceError> {
+    let q = FeatureQuery { tenant: tenant.scope(), skip_geometry: true, limit: Some(max), ..q };
+    let resolved = q.resolve(&layer.schema, max).map_err(|e| bad("lon", e.to_string()))?;
+    let stream = layer
+        .source
+        .query(layer.schema.clone(), resolved)
+        .await
+        .map_err(|e| ServiceError::new(OgcException::from(e), ReportFormat::Json))?;
+    stream.try_collect().await.map_err(|e| ServiceError::new(OgcException::from(e), ReportFormat::Json))
+}
+
+fn attr<'a>(names: &[&str], f: &'a Feature, name: &str) -> Option<&'a Value> {
+    f.values.get(names.iter().position(|n| *n == name)?)
+}
+
+fn as_f64(v: Option<&Value>) -> Option<f64> {
+    match v {
+        Some(Value::Float(f)) => Some(*f),
+        Some(Value::Int(i)) => Some(*i as f64),
+        Some(Value::Text(s)) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// The layer `name` if `caller` may read it in `tenant`, else a 404 saying what is missing.
+fn roof_layer<'a>(state: &'a AppState, tenant: &Tenant, caller: &Caller, name: &str) -> Result<&'a Layer, ServiceError> {
+    state
+        .catalog
+        .layer(tenant, caller, name)
+        .map(|l| l.as_ref())
+        .ok_or_else(|| not_found(format!("this service publishes no '{name}' layer, needed to look buildings up")))
+}
+
+/// `GET /{tenant}/roofs/at?lon=&lat=[&main_home=]`.
+pub async fn at(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
+    let caller = state.caller(&req, ReportFormat::Json)?;
+    let p = params(&req);
+    let lon = number(&p, "lon", (-180.0, 180.0), "WGS84 longitude")?.ok_or_else(|| missing("lon"))?;
+    let lat = number(&p, "lat", (-90.0, 90.0), "WGS84 latitude")?.ok_or_else(|| missing("lat"))?;
+    let main_home = flag(&p, "main_home")?;
+    let roofs = &state.catalog.roofs;
+    let buildings = roof_layer(&state, tenant, &caller, roofs.config().buildings_layer())?;
+    let planes = roof_layer(&state, tenant, &caller, roofs.config().planes_layer())?;
+
+    let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
+    let b_props: Vec<&str> = ["EDIFC_USO", "UN_VOL_AV"].into_iter().filter(|n| buildings.schema.attribute_index(n).is_some()).collect();
+    let found = first_rows(
+        buildings,
+        tenant,
+        FeatureQuery {
+            filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: point }),
+            properties: Some(b_props.iter().map(|s| s.to_string()).collect()),
+            ..FeatureQuery::default()
+        },
+        1,
+    )
+    .await?;
+    let Some(building) = found.first() else {
+        return Err(not_found(format!("no building at lon {lon}, lat {lat} in {}", tenant.title)));
+    };
+    let info = BuildingInfo {
+        height_m: as_f64(attr(&b_props, building, "UN_VOL_AV")),
+        uso: match attr(&b_props, building, "EDIFC_USO") {
+            Some(Value::Text(s)) => Some(s.clone()),
+            _ => None,
+        },
+    };
+    let p_props = ["pendenza", "esposizione", "area_m2"];
+    let rows = first_rows(
+        planes,
+        tenant,
+        FeatureQuery {
+            filter: Some(Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building.id) }),
+            properties: Some(p_props.iter().map(|s| s.to_string()).collect()),
+            ..FeatureQuery::default()
+        },
+        MAX_PLANES,
+    )
+    .await?;
+    let reports: Vec<(i64, RoofReport)> = rows
+        .iter()
+        .filter_map(|f| {
+            let slope = as_f64(attr(&p_props, f, "pendenza"))?;
+            let aspect = as_f64(attr(&p_props, f, "esposizione"))?;
+            let area = as_f64(attr(&p_props, f, "area_m2"))?;
+            let input = PlaneInput { slope, aspect, area_m2: area, shading: 0.0, main_home };
+            Some((f.id, roofs.evaluate(&input, &info)))
+        })
+        .collect();
+    let summary = summarize(roofs, &reports, main_home);
+    let body = json!({
+        "building": {
+            "layer": buildings.name(),
+            "id": building.id,
+            "uso": info.uso,
+            "height_m": info.height_m,
+            "planes": reports.len(),
+        },
+        "summary": summary,
+        "planes": reports.iter().map(|(id, r)| {
+            let mut v = serde_json::to_value(r).unwrap_or(Json::Null);
+            v["id"] = json!(id);
+            v
+        }).collect::<Vec<_>>(),
+    });
+    Ok(respond(body, roofs))
+}
+
+/// The building as a whole: one system on all suitable planes, green roof on all suitable ones.
+pub fn summarize(roofs: &Roofs, reports: &[(i64, RoofReport)], main_home: bool) -> Json {
+    let suitable: Vec<&RoofReport> = reports.iter().map(|(_, r)| r).filter(|r| r.solar.class != SolarClass::Unsuitable).collect();
+    let kwp: f64 = suitable.iter().map(|r| r.solar.kwp).sum();
+    let kwh: f64 = suitable.iter().map(|r| r.solar.annual_kwh).sum();
+    let best = reports.iter().map(|(_, r)| r.solar.class).min_by_key(|c| c.rank()).unwrap_or(SolarClass::Unsuitable);
+    let econ = roofs.config().economics.evaluate(kwp, kwh, main_home);
+    let green: Vec<_> = reports.iter().map(|(_, r)| &r.green).filter(|g| g.suitable).collect();
+    json!({
+        "solar": {
+            "best_class": best,
+            "best_class_label": best.label(),
+            "kwp": kwp,
+            "annual_kwh": kwh,
+            "cost_eur": econ.cost_eur,
+            "deduction_eur": econ.deduction_eur,
+            "annual_savings_eur": econ.annual_savings_eur,
+            "payback_years": econ.payback_years,
+            "net_value_eur": econ.net_value_eur,
+            "co2_avoided_kg_per_year": econ.co2_avoided_kg_per_year,
+        },
+        "green": {
+            "suitable": !green.is_empty(),
+            "area_m2": green.iter().map(|g| g.area_m2).sum::<f64>(),
+            "cost_eur": green.iter().map(|g| g.cost_eur).sum::<f64>(),
+            "retained_rain_m3_per_year": green.iter().map(|g| g.retained_rain_m3_per_year).sum::<f64>(),
+        },
+    })
+}
