@@ -3,7 +3,8 @@
 #   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate)
 #   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml,
 #                           QGIS 3.22's Python bindings (python3-qgis, ~930 MB, for tests/qgis.rs),
-#                           OWSLib (the Python WFS client the end-to-end tests drive) in a
+#                           OWSLib (the Python WFS client the end-to-end tests drive) and pvlib
+#                           (the independent yield model tests/roofs.rs compares with) in a
 #                           venv at target/pyvenv, Chromium, and the npm packages maplibre-gl
 #                           and playwright-core in target/npm (for tests/maplibre.rs)
 set -euo pipefail
@@ -27,10 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ "$mode" = "test" ]; then
   venv="$(cd "$(dirname "$0")/.." && pwd)/target/pyvenv"
-  if ! "$venv/bin/python" -c 'import owslib, lxml' >/dev/null 2>&1; then
-    echo "installing OWSLib into $venv"
+  if ! "$venv/bin/python" -c 'import owslib, lxml, pvlib' >/dev/null 2>&1; then
+    echo "installing OWSLib and pvlib into $venv"
     /usr/bin/python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check owslib lxml
+    "$venv/bin/pip" install --quiet --disable-pip-version-check owslib lxml pvlib
   fi
   npm_dir="$(cd "$(dirname "$0")/.." && pwd)/target/npm"
   if [ ! -f "$npm_dir/node_modules/maplibre-gl/package.json" ] || [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
