@@ -62,6 +62,13 @@ enum Command {
         #[arg(long, default_value = "layers.toml")]
         config: PathBuf,
     },
+    /// Roof suitability: `navigli roofs compute` fills falde's solar columns, tetti_rossi and
+    /// tetti_verdi from the roof planes, in the source of the planes layer.
+    Roofs {
+        /// What to do.
+        #[command(subcommand)]
+        action: RoofsAction,
+    },
     /// Warm a running server's tile cache: every tile of a source over a tenant's extent.
     Seed {
         /// The server, `http://host:port`.
@@ -79,6 +86,19 @@ enum Command {
         /// Requests in flight.
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum RoofsAction {
+    /// Evaluate every roof plane and write the results into the planes layer's source.
+    Compute {
+        /// Configuration file (model parameters under [roofs], the planes layer's source).
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source", value_name = "ID=URL")]
+        sources: Vec<String>,
     },
 }
 
@@ -105,6 +125,21 @@ fn load_config(path: &std::path::Path) -> Option<config::Config> {
             None
         }
     }
+}
+
+/// The backend of the roof planes layer's source.
+fn roofs_target(cfg: &config::Config) -> Result<navigli::roofs::compute::Target, String> {
+    let name = cfg.roofs.planes_layer();
+    let layer = cfg.layers.iter().find(|l| l.name == name).ok_or_else(|| format!("no layer '{name}' in the configuration"))?;
+    let source = cfg.sources.iter().find(|s| s.id == layer.source).ok_or_else(|| format!("no source '{}'", layer.source))?;
+    Ok(match source.kind {
+        config::SourceKind::Gpkg => navigli::roofs::compute::Target::Gpkg(
+            cfg.base_dir.join(source.path.clone().ok_or_else(|| format!("source '{}' has no path", source.id))?),
+        ),
+        config::SourceKind::Postgis => navigli::roofs::compute::Target::Postgis(
+            source.effective_url().ok_or_else(|| format!("source '{}' has no url (set DATABASE_URL or --source)", source.id))?,
+        ),
+    })
 }
 
 /// Keeps large buffers (map images, tiles) in the heap instead of fresh `mmap`s: the same sizes
@@ -171,6 +206,42 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("seed: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Roofs { action: RoofsAction::Compute { config, sources } } => {
+            let Some(mut cfg) = load_config(&config) else { return ExitCode::FAILURE };
+            for spec in &sources {
+                if let Err(e) = apply_source_override(&mut cfg, spec) {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            let target = match roofs_target(&cfg) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("roofs compute: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let roofs = navigli::roofs::Roofs::new(&cfg.roofs);
+            let started = Instant::now();
+            match runtime.block_on(navigli::roofs::compute::compute(&roofs, &target)) {
+                Ok(r) => {
+                    let classes: Vec<String> = r.classes().iter().map(|(l, n)| format!("{l} {n}")).collect();
+                    println!(
+                        "roofs computed in {:.1} s: {} planes ({} orientations) — {}; {} buildings in tetti_rossi and tetti_verdi",
+                        started.elapsed().as_secs_f64(),
+                        r.planes,
+                        r.orientations,
+                        classes.join(", "),
+                        r.tetti_rossi
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("roofs compute: {e}");
                     ExitCode::FAILURE
                 }
             }

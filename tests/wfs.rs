@@ -17,8 +17,19 @@ use common::server::{demo_server, get, ogc_validate_all, postgis_server, Server}
 use serde_json::Value;
 
 /// The public layers of the shipped configuration (`servizi_sociali` is restricted).
-const PUBLIC: [&str; 9] =
-    ["comuni", "zone_omogenee", "uso_suolo", "servizi_pubblici", "edifici", "strade", "idrografia", "aree_verdi", "falde"];
+const PUBLIC: [&str; 11] = [
+    "comuni",
+    "zone_omogenee",
+    "uso_suolo",
+    "servizi_pubblici",
+    "edifici",
+    "strade",
+    "idrografia",
+    "aree_verdi",
+    "falde",
+    "tetti_rossi",
+    "tetti_verdi",
+];
 /// Milano's ISTAT code.
 const MILANO: &str = "015146";
 const URN_4326: &str = "urn:ogc:def:crs:EPSG::4326";
@@ -293,7 +304,7 @@ fn capabilities_list_the_public_layers_of_each_tenant_and_are_schema_valid() {
             let names = texts(&body, "wfs:Name");
             let expected: Vec<String> = PUBLIC
                 .iter()
-                .filter(|l| tenant != "015251" || **l != "falde") // Vermezzo con Zelo: groups sit + dbt only
+                .filter(|l| tenant != "015251" || !["falde", "tetti_rossi", "tetti_verdi"].contains(*l)) // Vermezzo con Zelo: groups sit + dbt only
                 .map(|l| format!("navigli:{l}"))
                 .collect();
             assert_eq!(names.iter().collect::<BTreeSet<_>>(), expected.iter().collect::<BTreeSet<_>>(), "{path}");
@@ -710,7 +721,7 @@ fn ogrinfo_ids(output: &str, layer: &str, via_wfs: bool) -> Vec<i64> {
         .collect()
 }
 
-/// GDAL lists the 9 layers, copies every layer whole through paging (more features than the
+/// GDAL lists the 11 public layers, copies every layer whole through paging (more features than the
 /// server's per-response cap), and its filtered reads (-where, -spat → FES) select the same
 /// features as the same query run on the GeoPackage itself.
 #[test]

@@ -18,7 +18,7 @@ use common::server::demo_server;
 use serde_json::Value;
 
 /// The public layers and groups Milano's capabilities name (groups are layers in WMS).
-const PUBLIC: [&str; 12] = [
+const PUBLIC: [&str; 14] = [
     "comuni",
     "zone_omogenee",
     "uso_suolo",
@@ -28,6 +28,8 @@ const PUBLIC: [&str; 12] = [
     "idrografia",
     "aree_verdi",
     "falde",
+    "tetti_rossi",
+    "tetti_verdi",
     "sit",
     "dbt",
     "tetti",

@@ -336,7 +336,21 @@ fn try_place(place: &Place, spec: &Spec, u: f64, v: f64, k: usize, occ: &mut Occ
         out.push(
             T_FALDE,
             mp.into(),
-            vec![place.istat(), Val::int(fid), Val::Real(slope), Val::Real(aspect), Val::Real(area), Val::Real(altezza)],
+            vec![
+                place.istat(),
+                Val::int(fid),
+                Val::Real(slope),
+                Val::Real(aspect),
+                Val::Real(area),
+                Val::Real(altezza),
+                // solar attributes: `navigli roofs compute` fills them
+                Val::NullReal,
+                Val::NullReal,
+                Val::NullReal,
+                Val::NullReal,
+                Val::Text(None),
+                Val::Text(None),
+            ],
         );
     }
     true

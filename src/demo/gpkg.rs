@@ -76,7 +76,7 @@ impl ToSql for Val {
             Val::Real(f) => ToSqlOutput::from(*f),
             Val::Date(Some(d)) => ToSqlOutput::from(format_date(*d)),
             Val::Bool(b) => ToSqlOutput::from(*b as i64),
-            Val::Text(None) | Val::Int(None) | Val::Date(None) => ToSqlOutput::from(Null),
+            Val::Text(None) | Val::Int(None) | Val::Date(None) | Val::NullReal => ToSqlOutput::from(Null),
         })
     }
 }

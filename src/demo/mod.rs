@@ -248,9 +248,11 @@ mod tests {
     #[test]
     fn every_row_fits_its_table() {
         let data = small();
-        assert_eq!(data.tables.len(), 10);
+        assert_eq!(data.tables.len(), 12);
         for t in &data.tables {
-            assert!(!t.rows.is_empty(), "{} is empty", t.def.name);
+            // the roof tables are filled by `navigli roofs compute`, not by the generator
+            let computed = matches!(t.def.name, "tetti_rossi" | "tetti_verdi");
+            assert_eq!(t.rows.is_empty(), computed, "{} rows: {}", t.def.name, t.rows.len());
             for (k, row) in t.rows.iter().enumerate() {
                 assert_eq!(row.fid, k as i64 + 1, "{}: fids are 1..n", t.def.name);
                 assert_eq!(row.values.len(), t.def.columns.len());

@@ -26,11 +26,15 @@ fn wire_type(kind: Kind) -> Type {
     }
 }
 
+/// A typed SQL NULL for double precision columns.
+static NULL_REAL: Option<f64> = None;
+
 fn as_sql(v: &Val) -> &(dyn ToSql + Sync) {
     match v {
         Val::Text(s) => s,
         Val::Int(i) => i,
         Val::Real(f) => f,
+        Val::NullReal => &NULL_REAL,
         Val::Date(d) => d,
         Val::Bool(b) => b,
     }

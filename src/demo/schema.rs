@@ -152,6 +152,47 @@ pub(crate) static FALDE: TableDef = TableDef {
         col("esposizione", Real),
         col("area_m2", Real),
         col("altezza", Real),
+        // filled by `navigli roofs compute` (migrations/V3__roofs.sql)
+        opt("irradiazione", Real),
+        opt("resa_specifica", Real),
+        opt("kwp", Real),
+        opt("kwh_anno", Real),
+        opt("classe", Text),
+        opt("verde", Text),
+    ],
+};
+
+/// Solar suitability per building (`navigli roofs compute`; empty until it runs).
+pub(crate) static TETTI_ROSSI: TableDef = TableDef {
+    name: "tetti_rossi",
+    title: "Tetti rossi (fotovoltaico)",
+    geom_type: GeomType::MultiPolygon,
+    columns: &[
+        col("cod_istat", Text),
+        col("classe", Text),
+        col("falde_idonee", Int),
+        col("area_m2", Real),
+        col("kwp", Real),
+        col("kwh_anno", Real),
+        col("costo_eur", Real),
+        col("risparmio_eur", Real),
+        opt("rientro_anni", Real),
+        col("co2_kg", Real),
+    ],
+};
+
+/// Green roof suitability per building (`navigli roofs compute`; empty until it runs).
+pub(crate) static TETTI_VERDI: TableDef = TableDef {
+    name: "tetti_verdi",
+    title: "Tetti verdi",
+    geom_type: GeomType::MultiPolygon,
+    columns: &[
+        col("cod_istat", Text),
+        col("tipo", Text),
+        col("area_m2", Real),
+        col("carico_kg_m2", Real),
+        col("costo_eur", Real),
+        col("acqua_m3", Real),
     ],
 };
 
@@ -163,8 +204,20 @@ pub(crate) static SERVIZI_SOCIALI: TableDef = TableDef {
 };
 
 /// Every table, in the order of the migration (and of writing).
-pub(crate) static TABLES: [&TableDef; 10] =
-    [&COMUNI, &ZONE_OMOGENEE, &USO_SUOLO, &SERVIZI_PUBBLICI, &EDIFICI, &STRADE, &IDROGRAFIA, &AREE_VERDI, &FALDE, &SERVIZI_SOCIALI];
+pub(crate) static TABLES: [&TableDef; 12] = [
+    &COMUNI,
+    &ZONE_OMOGENEE,
+    &USO_SUOLO,
+    &SERVIZI_PUBBLICI,
+    &EDIFICI,
+    &STRADE,
+    &IDROGRAFIA,
+    &AREE_VERDI,
+    &FALDE,
+    &SERVIZI_SOCIALI,
+    &TETTI_ROSSI,
+    &TETTI_VERDI,
+];
 
 /// One attribute value. Nullable kinds carry an `Option`.
 #[derive(Clone, Debug, PartialEq)]
@@ -172,6 +225,8 @@ pub(crate) enum Val {
     Text(Option<Cow<'static, str>>),
     Int(Option<i64>),
     Real(f64),
+    /// A null double.
+    NullReal,
     /// Days since 2000-01-01 (PostgreSQL's date epoch).
     Date(Option<i32>),
     Bool(bool),
@@ -197,6 +252,7 @@ impl Val {
             (Val::Int(v), Kind::Int) => v.is_some() || c.nullable,
             (Val::Date(v), Kind::Date) => v.is_some() || c.nullable,
             (Val::Real(v), Kind::Real) => v.is_finite(),
+            (Val::NullReal, Kind::Real) => c.nullable,
             (Val::Bool(_), Kind::Bool) => true,
             _ => false,
         }
@@ -278,20 +334,28 @@ mod tests {
     /// The column lists match the PostGIS migration exactly (names, order, nullability).
     #[test]
     fn tables_match_the_migration() {
-        let sql = include_str!("../../migrations/V1__cmm_schema.sql");
-        for def in TABLES {
-            let start = sql.find(&format!("CREATE TABLE {} (", def.name)).unwrap_or_else(|| panic!("{} not in migration", def.name));
-            let body = &sql[start..];
-            let body = &body[body.find('(').unwrap() + 1..body.find("\n);").unwrap()];
-            let cols: Vec<(String, String)> = body
-                .lines()
+        let sql = [include_str!("../../migrations/V1__cmm_schema.sql"), include_str!("../../migrations/V3__roofs.sql")].concat();
+        let parse = |body: &str, prefix: &str| -> Vec<(String, String)> {
+            body.lines()
                 .map(|l| l.split("--").next().unwrap().trim())
+                .filter_map(|l| l.strip_prefix(prefix))
                 .filter(|l| !l.is_empty())
                 .map(|l| {
                     let (name, rest) = l.split_once(char::is_whitespace).unwrap();
                     (name.trim_matches('"').to_string(), rest.trim().to_string())
                 })
-                .collect();
+                .collect()
+        };
+        for def in TABLES {
+            let start = sql.find(&format!("CREATE TABLE {} (", def.name)).unwrap_or_else(|| panic!("{} not in migration", def.name));
+            let body = &sql[start..];
+            let body = &body[body.find('(').unwrap() + 1..body.find("\n);").unwrap()];
+            let mut cols = parse(body, "");
+            // columns added later: `ALTER TABLE name` blocks of `ADD COLUMN IF NOT EXISTS …`
+            if let Some(start) = sql.find(&format!("ALTER TABLE {}\n", def.name)) {
+                let body = &sql[start..];
+                cols.extend(parse(&body[..body.find(";\n").unwrap()], "ADD COLUMN IF NOT EXISTS "));
+            }
             let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
             let mut expected = vec!["fid", "geom"];
             expected.extend(def.columns.iter().map(|c| c.name));

@@ -1036,7 +1036,7 @@ mod tests {
     use crate::source::Value;
 
     /// The demo layers, each with a style file of the same name.
-    const DEMO_LAYERS: [&str; 10] = [
+    const DEMO_LAYERS: [&str; 12] = [
         "comuni",
         "zone_omogenee",
         "uso_suolo",
@@ -1047,6 +1047,8 @@ mod tests {
         "aree_verdi",
         "falde",
         "servizi_sociali",
+        "tetti_rossi",
+        "tetti_verdi",
     ];
 
     fn repo() -> PathBuf {

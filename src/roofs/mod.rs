@@ -8,6 +8,7 @@
 //! The model, its constants and their sources are documented in `docs/roofs.md`.
 
 pub mod climate;
+pub mod compute;
 pub mod economics;
 pub mod green;
 pub mod solar;
@@ -16,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use climate::Climate;
 pub use economics::{EconomicReport, Economics};
-pub use green::{BuildingInfo, GreenParams, GreenReport};
+pub use green::{BuildingInfo, GreenParams, GreenReport, GreenType};
 pub use solar::{PlaneYield, PvParams, SolarModel};
 
 /// How modules are laid out on a roof.
@@ -351,6 +352,79 @@ impl Roofs {
     }
 }
 
+/// A building as a whole: one PV system on all its suitable planes, a green roof on all the
+/// planes that can carry one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BuildingSummary {
+    /// Best class among the planes.
+    pub best_class: SolarClass,
+    /// Italian label of the best class.
+    pub best_class_label: &'static str,
+    /// Planes not unsuitable.
+    pub suitable_planes: usize,
+    /// Module area on those planes, m².
+    pub module_area_m2: f64,
+    /// Power on those planes, kWp.
+    pub kwp: f64,
+    /// Energy a year, kWh.
+    pub annual_kwh: f64,
+    /// Economics of the whole system (cost band of its total size).
+    pub economics: EconomicReport,
+    /// Green roof: intensive when any plane takes one, else extensive when any takes one.
+    pub green_type: Option<GreenType>,
+    /// Greenable area, m².
+    pub green_area_m2: f64,
+    /// Heaviest added load among the greened planes, kg/m².
+    pub green_load_kg_m2: f64,
+    /// Cost of greening them, €.
+    pub green_cost_eur: f64,
+    /// Rain they retain a year, m³.
+    pub retained_rain_m3_per_year: f64,
+}
+
+impl Roofs {
+    /// Adds up the reports of one building's planes.
+    pub fn summarize<'a>(&self, reports: impl IntoIterator<Item = &'a RoofReport>, main_home: bool) -> BuildingSummary {
+        let reports: Vec<&RoofReport> = reports.into_iter().collect();
+        let suitable: Vec<&&RoofReport> = reports.iter().filter(|r| r.solar.class != SolarClass::Unsuitable).collect();
+        let kwp: f64 = suitable.iter().map(|r| r.solar.kwp).sum();
+        let kwh: f64 = suitable.iter().map(|r| r.solar.annual_kwh).sum();
+        let area: f64 = suitable
+            .iter()
+            .map(|r| {
+                if r.solar.flat_roof {
+                    r.solar.usable_area_m2 * self.config.installation.flat_ground_coverage
+                } else {
+                    r.solar.usable_area_m2
+                }
+            })
+            .sum();
+        let best = reports.iter().map(|r| r.solar.class).min_by_key(|c| c.rank()).unwrap_or(SolarClass::Unsuitable);
+        let green: Vec<&GreenReport> = reports.iter().map(|r| &r.green).filter(|g| g.suitable).collect();
+        let green_type = if green.iter().any(|g| g.kind == Some(GreenType::Intensive)) {
+            Some(GreenType::Intensive)
+        } else if green.is_empty() {
+            None
+        } else {
+            Some(GreenType::Extensive)
+        };
+        BuildingSummary {
+            best_class: best,
+            best_class_label: best.label(),
+            suitable_planes: suitable.len(),
+            module_area_m2: area,
+            kwp,
+            annual_kwh: kwh,
+            economics: self.config.economics.evaluate(kwp, kwh, main_home),
+            green_type,
+            green_area_m2: green.iter().map(|g| g.area_m2).sum(),
+            green_load_kg_m2: green.iter().map(|g| g.load_kg_m2).fold(0.0, f64::max),
+            green_cost_eur: green.iter().map(|g| g.cost_eur).sum(),
+            retained_rain_m3_per_year: green.iter().map(|g| g.retained_rain_m3_per_year).sum(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +473,23 @@ mod tests {
         let y = r.plane_yield(20.0, 180.0, 0.0).specific_yield_kwh_per_kwp * 0.97;
         assert!((rep.annual_kwh - 8.4 * y).abs() < 1e-6);
         assert!(!r.evaluate(&plane(10.01, 0.0, 100.0), &BuildingInfo::default()).solar.flat_roof);
+    }
+
+    #[test]
+    fn building_summary_adds_suitable_planes_only() {
+        let r = roofs();
+        let b = BuildingInfo::default();
+        let south = r.evaluate(&plane(30.0, 180.0, 40.0), &b);
+        let north = r.evaluate(&plane(30.0, 0.0, 40.0), &b);
+        let s = r.summarize([&south, &north], true);
+        assert_eq!(s.suitable_planes, 1);
+        assert_eq!(s.best_class, SolarClass::VeryGood);
+        assert!((s.kwp - south.solar.kwp).abs() < 1e-12 && (s.annual_kwh - south.solar.annual_kwh).abs() < 1e-9);
+        // both 30° planes take an extensive green roof
+        assert_eq!(s.green_type, Some(GreenType::Extensive));
+        assert!((s.green_area_m2 - 80.0).abs() < 1e-9);
+        let none = r.summarize([&north], false);
+        assert_eq!((none.best_class, none.kwp), (SolarClass::Unsuitable, 0.0));
     }
 
     #[test]

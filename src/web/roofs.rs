@@ -16,7 +16,7 @@ use crate::catalog::{Caller, Layer, Tenant};
 use crate::crs::Crs;
 use crate::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp};
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::roofs::{BuildingInfo, PlaneInput, RoofReport, Roofs, SolarClass};
+use crate::roofs::{BuildingInfo, PlaneInput, RoofReport, Roofs};
 use crate::source::{Feature, FeatureQuery, Value};
 
 /// Most planes reported for one building.
@@ -215,7 +215,7 @@ pub async fn at(state: web::Data<AppState>, path: web::Path<String>, req: HttpRe
             Some((f.id, roofs.evaluate(&input, &info)))
         })
         .collect();
-    let summary = summarize(roofs, &reports, main_home);
+    let summary = roofs.summarize(reports.iter().map(|(_, r)| r), main_home);
     let body = json!({
         "building": {
             "layer": buildings.name(),
@@ -232,34 +232,4 @@ pub async fn at(state: web::Data<AppState>, path: web::Path<String>, req: HttpRe
         }).collect::<Vec<_>>(),
     });
     Ok(respond(body, roofs))
-}
-
-/// The building as a whole: one system on all suitable planes, green roof on all suitable ones.
-pub fn summarize(roofs: &Roofs, reports: &[(i64, RoofReport)], main_home: bool) -> Json {
-    let suitable: Vec<&RoofReport> = reports.iter().map(|(_, r)| r).filter(|r| r.solar.class != SolarClass::Unsuitable).collect();
-    let kwp: f64 = suitable.iter().map(|r| r.solar.kwp).sum();
-    let kwh: f64 = suitable.iter().map(|r| r.solar.annual_kwh).sum();
-    let best = reports.iter().map(|(_, r)| r.solar.class).min_by_key(|c| c.rank()).unwrap_or(SolarClass::Unsuitable);
-    let econ = roofs.config().economics.evaluate(kwp, kwh, main_home);
-    let green: Vec<_> = reports.iter().map(|(_, r)| &r.green).filter(|g| g.suitable).collect();
-    json!({
-        "solar": {
-            "best_class": best,
-            "best_class_label": best.label(),
-            "kwp": kwp,
-            "annual_kwh": kwh,
-            "cost_eur": econ.cost_eur,
-            "deduction_eur": econ.deduction_eur,
-            "annual_savings_eur": econ.annual_savings_eur,
-            "payback_years": econ.payback_years,
-            "net_value_eur": econ.net_value_eur,
-            "co2_avoided_kg_per_year": econ.co2_avoided_kg_per_year,
-        },
-        "green": {
-            "suitable": !green.is_empty(),
-            "area_m2": green.iter().map(|g| g.area_m2).sum::<f64>(),
-            "cost_eur": green.iter().map(|g| g.cost_eur).sum::<f64>(),
-            "retained_rain_m3_per_year": green.iter().map(|g| g.retained_rain_m3_per_year).sum::<f64>(),
-        },
-    })
 }

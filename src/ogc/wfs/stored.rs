@@ -24,6 +24,11 @@ pub const GET_FEATURE_BY_ID: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureById";
 pub const SERVICES_NEAR_POINT: &str = "urn:navigli:query:ServicesNearPoint";
 /// Buildings of a comune.
 pub const BUILDINGS_OF_COMUNE: &str = "urn:navigli:query:BuildingsOfComune";
+/// The roof report of one building: its planes with their solar attributes, and its rows of
+/// the per-building roof layers.
+pub const ROOF_REPORT: &str = "urn:navigli:query:RoofReport";
+/// Layers a roof report returns, when the tenant publishes them (and the caller may see them).
+const ROOF_LAYERS: &[&str] = &["falde", "tetti_rossi", "tetti_verdi"];
 
 /// Layers a service query searches, when the tenant publishes them (and the caller may see them).
 const SERVICE_LAYERS: &[&str] = &["servizi_pubblici", "servizi_sociali"];
@@ -46,6 +51,12 @@ const DEFINITIONS: &[Definition] = &[
         parameters: &[("LON", "xsd:double", "Longitude (WGS84)"), ("LAT", "xsd:double", "Latitude (WGS84)"), ("DISTANCE", "xsd:double", "Radius in metres"), ("TIPO", "xsd:string", "Service type")],
     },
     Definition { id: BUILDINGS_OF_COMUNE, title: "Edifici di un comune", abstract_: "The DBT buildings (A020102 EDIFC) of the comune with ISTAT code ISTAT.", parameters: &[("ISTAT", "xsd:string", "Six-digit ISTAT code")] },
+    Definition {
+        id: ROOF_REPORT,
+        title: "Scheda tetto di un edificio",
+        abstract_: "The roof report of the building with identifier BUILDING (edifici.BUILDING): its roof planes (falde) with irradiation, yield, power, class and green roof type, and its tetti_rossi and tetti_verdi rows.",
+        parameters: &[("BUILDING", "xsd:integer", "Building identifier (the number of edifici.N)")],
+    },
 ];
 
 /// The layers and filters a stored query selects.
@@ -131,6 +142,33 @@ pub fn select<'a>(ctx: &'a WfsContext<'_>, id: &str, kvp: &Kvp) -> Result<Stored
             let filter = Filter::Compare { property: "cod_istat".into(), op: CompareOp::Eq, value: Value::Text(istat.to_string()) };
             Ok(StoredSelection { layers: vec![layer], filters: vec![filter], bare: false })
         }
+        ROOF_REPORT => {
+            let raw = kvp.require("building")?;
+            let building: i64 = raw
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("building", "BUILDING is a building identifier, a positive integer (as in edifici.12)"))?;
+            let mut layers = Vec::new();
+            let mut filters = Vec::new();
+            for name in ROOF_LAYERS {
+                if let Some(layer) = ctx.catalog.layer(ctx.tenant, ctx.caller, name) {
+                    filters.push(if *name == "falde" {
+                        Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building) }
+                    } else {
+                        Filter::Ids(vec![building])
+                    });
+                    layers.push(layer.as_ref());
+                }
+            }
+            if layers.is_empty() {
+                return Err(
+                    OgcException::new(ExceptionCode::OperationProcessingFailed, "this service publishes no roof layers").with_status(400)
+                );
+            }
+            Ok(StoredSelection { layers, filters, bare: false })
+        }
         other => {
             let shown: String = other.chars().take(80).collect();
             Err(invalid("storedQuery_Id", format!("unknown stored query '{shown}'")))
@@ -144,6 +182,9 @@ fn return_types(ctx: &WfsContext<'_>, id: &str) -> Vec<String> {
             SERVICE_LAYERS.iter().filter(|n| ctx.catalog.layer(ctx.tenant, ctx.caller, n).is_some()).map(|n| n.to_string()).collect()
         }
         BUILDINGS_OF_COMUNE => vec!["edifici".to_string()],
+        ROOF_REPORT => {
+            ROOF_LAYERS.iter().filter(|n| ctx.catalog.layer(ctx.tenant, ctx.caller, n).is_some()).map(|n| n.to_string()).collect()
+        }
         _ => ctx.catalog.visible_layers(ctx.tenant, ctx.caller).map(|l| l.name().to_string()).collect(),
     };
     names.into_iter().map(|n| format!("{PREFIX}:{n}")).collect()
