@@ -226,3 +226,188 @@ fn at_finds_the_building_and_adds_up_its_planes() {
     let (status, _, _) = get(&server, "/milano/roofs/at?lon=9.0&lat=45.0");
     assert_eq!(status, 404);
 }
+
+fn navigli(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_navigli")).args(args).output().expect("run navigli");
+    assert!(out.status.success(), "navigli {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// (fid → (classe, kwp, irradiazione)) of `falde`, and the `tetti_rossi` / `tetti_verdi` rows
+/// as text, read from a computed GeoPackage.
+type Computed = (std::collections::BTreeMap<i64, (String, f64, f64)>, Vec<String>, Vec<String>);
+
+fn read_gpkg(path: &std::path::Path) -> Computed {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut falde = std::collections::BTreeMap::new();
+    let mut stmt = conn.prepare("SELECT fid, classe, kwp, irradiazione FROM falde").unwrap();
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)))).unwrap();
+    for row in rows {
+        let (fid, v) = row.unwrap();
+        falde.insert(fid, v);
+    }
+    let text = |sql: &str| -> Vec<String> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    (
+        falde,
+        text("SELECT fid || '|' || cod_istat || '|' || classe || '|' || falde_idonee || '|' || printf('%.6f|%.6f|%.6f|%.4f', kwp, kwh_anno, costo_eur, co2_kg) FROM tetti_rossi ORDER BY fid"),
+        text("SELECT fid || '|' || cod_istat || '|' || tipo || '|' || printf('%.6f|%.6f|%.4f', area_m2, costo_eur, acqua_m3) FROM tetti_verdi ORDER BY fid"),
+    )
+}
+
+fn read_postgis(url: &str) -> Computed {
+    let psql = |sql: &str| -> Vec<String> {
+        let out = Command::new("psql").args([url, "-Atc", sql]).output().expect("psql");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    };
+    let falde = psql("SELECT fid, classe, kwp, irradiazione FROM falde")
+        .iter()
+        .map(|l| {
+            let p: Vec<&str> = l.split('|').collect();
+            (p[0].parse().unwrap(), (p[1].to_string(), p[2].parse().unwrap(), p[3].parse().unwrap()))
+        })
+        .collect();
+    (
+        falde,
+        psql("SELECT fid || '|' || cod_istat || '|' || classe || '|' || falde_idonee || '|' || format('%s|%s|%s|%s', to_char(kwp, 'FM999999990.000000'), to_char(kwh_anno, 'FM999999990.000000'), to_char(costo_eur, 'FM999999990.000000'), to_char(co2_kg, 'FM999999990.0000')) FROM tetti_rossi ORDER BY fid"),
+        psql("SELECT fid || '|' || cod_istat || '|' || tipo || '|' || format('%s|%s|%s', to_char(area_m2, 'FM999999990.000000'), to_char(costo_eur, 'FM999999990.000000'), to_char(acqua_m3, 'FM999999990.0000')) FROM tetti_verdi ORDER BY fid"),
+    )
+}
+
+/// `navigli roofs compute` on the small demo: every plane classified, one row per building in
+/// both per-building tables, all 133 comuni covered; the plane values are what the citizen API
+/// says for the same plane; PostGIS gets exactly the GeoPackage's rows; and the computed layers
+/// render in WMS (with a legend of the classes), in vector tiles and through the RoofReport
+/// stored query.
+#[test]
+fn compute_fills_the_roof_layers_in_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("roofs.gpkg");
+    std::fs::copy(common::demo_gpkg(), &gpkg).unwrap();
+    let config = common::server::write_config(dir.path(), &gpkg);
+    let config_arg = config.display().to_string();
+    let summary = navigli(&["roofs", "compute", "--config", &config_arg]);
+    eprintln!("{summary}");
+    assert!(summary.contains("roofs computed"), "{summary}");
+
+    let (falde, rossi, verdi) = read_gpkg(&gpkg);
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let q = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(q("SELECT count(*) FROM falde WHERE classe IS NULL OR kwp IS NULL OR verde IS NULL"), 0);
+    assert_eq!(falde.len() as i64, q("SELECT count(*) FROM falde"));
+    let buildings = q("SELECT count(DISTINCT edificio_fid) FROM falde");
+    assert_eq!((rossi.len() as i64, verdi.len() as i64), (buildings, buildings));
+    assert_eq!(q("SELECT count(DISTINCT cod_istat) FROM tetti_rossi"), 133, "every comune has roofs");
+    assert_eq!(q("SELECT count(*) FROM rtree_tetti_rossi_geom"), buildings);
+    // Each class occurs; a building's class is the best of its planes'.
+    for class in ["ottima", "buona", "discreta", "non idonea"] {
+        assert!(q(&format!("SELECT count(*) FROM falde WHERE classe = '{class}'")) > 0, "{class}");
+    }
+    let worse_than_a_plane = q("SELECT count(*) FROM tetti_rossi t WHERE t.classe = 'non idonea' AND EXISTS \
+         (SELECT 1 FROM falde f WHERE f.edificio_fid = t.fid AND f.classe <> 'non idonea')");
+    assert_eq!(worse_than_a_plane, 0);
+
+    let server = common::server::start(&config, &[]);
+    // A plane's stored values are what the API computes for it.
+    let (fid, slope, aspect, area): (i64, f64, f64, f64) = conn
+        .query_row("SELECT fid, pendenza, esposizione, area_m2 FROM falde WHERE pendenza > 15 AND classe = 'ottima' LIMIT 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    let api = json(&server, &format!("/cmm/roofs/estimate?slope={slope}&aspect={aspect}&area={area}"));
+    let (classe, kwp, irr) = &falde[&fid];
+    assert_eq!(api["solar"]["class_label"], json!(classe));
+    assert!((f(&api, &["solar", "kwp"]) - kwp).abs() < 0.01, "{kwp} vs {api}");
+    assert!((f(&api, &["solar", "irradiation_kwh_m2"]) - irr).abs() < 0.5, "{irr} vs {api}");
+
+    // WMS: the buildings of central Milano in the class colours, and a legend row per class.
+    let (status, _, png) = common::server::get_bytes(
+        &server,
+        "/milano/wms?SERVICE=WMS&VERSION=1.1.1&REQUEST=GetMap&LAYERS=tetti_rossi&STYLES=&SRS=EPSG:4326&BBOX=9.17,45.455,9.20,45.47&WIDTH=512&HEIGHT=384&FORMAT=image/png&TRANSPARENT=TRUE",
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&png));
+    let map = tiny_skia::Pixmap::decode_png(&png).unwrap();
+    let colour = |rgb: [u8; 3]| map.pixels().iter().filter(|c| [c.red(), c.green(), c.blue()] == rgb && c.alpha() == 255).count();
+    let very_good = colour([0xb2, 0x18, 0x2b]);
+    assert!(very_good > 200, "{very_good} pixels of the 'ottima' fill");
+    let (status, _, png) = common::server::get_bytes(
+        &server,
+        "/milano/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=tetti_rossi&FORMAT=image/png&WIDTH=20",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(tiny_skia::Pixmap::decode_png(&png).unwrap().height(), 4 * 20, "one legend row per class");
+    let (status, _, png) = common::server::get_bytes(
+        &server,
+        "/milano/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetLegendGraphic&LAYER=tetti_verdi&FORMAT=image/png&WIDTH=20",
+    );
+    assert_eq!(status, 200);
+    assert_eq!(tiny_skia::Pixmap::decode_png(&png).unwrap().height(), 3 * 20, "intensivo, estensivo, non idoneo");
+
+    // Vector tiles: GDAL decodes the computed attributes.
+    let (status, _, tile) = common::server::get_bytes(&server, "/milano/tiles/tetti_rossi,tetti_verdi/14/8610/5863.mvt");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&tile));
+    let file = tempfile::Builder::new().suffix(".mvt").tempfile().unwrap();
+    std::fs::write(file.path(), &tile).unwrap();
+    let out = Command::new("/usr/bin/python3")
+        .arg(common::root().join("tests/fixtures/mvt_oracle.py"))
+        .args(["decode", &file.path().display().to_string(), "14", "8610", "5863"])
+        .output()
+        .expect("python3 with GDAL");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let decoded: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rossi_tile = decoded["tetti_rossi"].as_object().expect("tetti_rossi layer in the tile");
+    assert!(rossi_tile.len() > 10, "{} buildings", rossi_tile.len());
+    for (id, feature) in rossi_tile {
+        let row = rossi.iter().find(|r| r.starts_with(&format!("{id}|"))).unwrap_or_else(|| panic!("building {id}"));
+        assert_eq!(row.split('|').nth(2).unwrap(), feature["props"]["classe"].as_str().unwrap(), "building {id}");
+    }
+    assert!(decoded["tetti_verdi"].as_object().is_some_and(|o| !o.is_empty()));
+
+    // WFS: the RoofReport stored query returns the building's planes and its two rows.
+    let building: i64 = conn.query_row("SELECT edificio_fid FROM falde WHERE fid = ?1", [fid], |r| r.get(0)).unwrap();
+    let planes = q(&format!("SELECT count(*) FROM falde WHERE edificio_fid = {building}"));
+    let (status, _, body) = get(
+        &server,
+        &format!("/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=urn:navigli:query:RoofReport&BUILDING={building}"),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&format!("numberReturned=\"{}\"", planes + 2)), "{planes} planes + 2: {}", &body[..body.len().min(600)]);
+    assert!(body.contains(&format!("gml:id=\"tetti_rossi.{building}\"")) && body.contains("<navigli:classe>"), "{}", &body[..600]);
+    common::server::ogc_validate(&body, "roof-report.xml");
+    let (status, _, body) =
+        get(&server, "/milano/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=urn:navigli:query:RoofReport&BUILDING=x");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("locator=\"building\""), "{body}");
+    drop(server);
+
+    // PostGIS: a fresh database with the same demo data gets exactly the same rows.
+    let Some(url) = common::demo_postgis() else { return };
+    let db = format!("navigli_roofs_{}", std::process::id());
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let psql = |sql: &str| {
+        let out = Command::new("psql").args([url, "-Atc", sql]).output().expect("psql");
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    psql(&format!("DROP DATABASE IF EXISTS {db}"));
+    psql(&format!("CREATE DATABASE {db}"));
+    let db_url = format!("{base}/{db}");
+    navigli(&["demo", "--config", &config_arg, "--postgis", &db_url, "--size", "small", "--seed", "42"]);
+    navigli(&["roofs", "compute", "--config", &config_arg, "--source", &format!("main={db_url}")]);
+    let (pg_falde, pg_rossi, pg_verdi) = read_postgis(&db_url);
+    psql(&format!("DROP DATABASE {db}"));
+    assert_eq!(pg_falde.len(), falde.len());
+    for (fid, (classe, kwp, irr)) in &falde {
+        let (c, k, i) = &pg_falde[fid];
+        assert!(c == classe && (k - kwp).abs() < 1e-9 && (i - irr).abs() < 1e-9, "falde {fid}: {c} {k} {i} vs {classe} {kwp} {irr}");
+    }
+    for (name, pg, gp) in [("tetti_rossi", &pg_rossi, &rossi), ("tetti_verdi", &pg_verdi, &verdi)] {
+        assert_eq!(pg.len(), gp.len(), "{name} rows");
+        if let Some((a, b)) = pg.iter().zip(gp.iter()).find(|(a, b)| a != b) {
+            panic!("{name}: PostGIS {a} vs GeoPackage {b}");
+        }
+    }
+}

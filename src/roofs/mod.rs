@@ -387,18 +387,17 @@ impl Roofs {
     pub fn summarize<'a>(&self, reports: impl IntoIterator<Item = &'a RoofReport>, main_home: bool) -> BuildingSummary {
         let reports: Vec<&RoofReport> = reports.into_iter().collect();
         let suitable: Vec<&&RoofReport> = reports.iter().filter(|r| r.solar.class != SolarClass::Unsuitable).collect();
-        let kwp: f64 = suitable.iter().map(|r| r.solar.kwp).sum();
-        let kwh: f64 = suitable.iter().map(|r| r.solar.annual_kwh).sum();
-        let area: f64 = suitable
-            .iter()
-            .map(|r| {
-                if r.solar.flat_roof {
-                    r.solar.usable_area_m2 * self.config.installation.flat_ground_coverage
-                } else {
-                    r.solar.usable_area_m2
-                }
-            })
-            .sum();
+        // (an empty f64 sum is -0.0: add from +0.0 so stored and printed zeros are plain zeros)
+        let total = |it: &mut dyn Iterator<Item = f64>| it.fold(0.0, |a, b| a + b);
+        let kwp = total(&mut suitable.iter().map(|r| r.solar.kwp));
+        let kwh = total(&mut suitable.iter().map(|r| r.solar.annual_kwh));
+        let area = total(&mut suitable.iter().map(|r| {
+            if r.solar.flat_roof {
+                r.solar.usable_area_m2 * self.config.installation.flat_ground_coverage
+            } else {
+                r.solar.usable_area_m2
+            }
+        }));
         let best = reports.iter().map(|r| r.solar.class).min_by_key(|c| c.rank()).unwrap_or(SolarClass::Unsuitable);
         let green: Vec<&GreenReport> = reports.iter().map(|r| &r.green).filter(|g| g.suitable).collect();
         let green_type = if green.iter().any(|g| g.kind == Some(GreenType::Intensive)) {
@@ -417,10 +416,10 @@ impl Roofs {
             annual_kwh: kwh,
             economics: self.config.economics.evaluate(kwp, kwh, main_home),
             green_type,
-            green_area_m2: green.iter().map(|g| g.area_m2).sum(),
+            green_area_m2: total(&mut green.iter().map(|g| g.area_m2)),
             green_load_kg_m2: green.iter().map(|g| g.load_kg_m2).fold(0.0, f64::max),
-            green_cost_eur: green.iter().map(|g| g.cost_eur).sum(),
-            retained_rain_m3_per_year: green.iter().map(|g| g.retained_rain_m3_per_year).sum(),
+            green_cost_eur: total(&mut green.iter().map(|g| g.cost_eur)),
+            retained_rain_m3_per_year: total(&mut green.iter().map(|g| g.retained_rain_m3_per_year)),
         }
     }
 }
@@ -490,6 +489,7 @@ mod tests {
         assert!((s.green_area_m2 - 80.0).abs() < 1e-9);
         let none = r.summarize([&north], false);
         assert_eq!((none.best_class, none.kwp), (SolarClass::Unsuitable, 0.0));
+        assert!(none.kwp.is_sign_positive(), "plain zero, not -0");
     }
 
     #[test]
