@@ -6,7 +6,7 @@ CONFIG ?= layers.toml
 run:
 	scripts/deps.sh build
 	cargo build --release
-	[ -f data/demo.gpkg ] || ./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg
+	[ -f data/demo.gpkg ] || (./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg && ./target/release/navigli roofs compute --config $(CONFIG))
 	./target/release/navigli serve --config $(CONFIG)
 
 build:

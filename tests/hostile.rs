@@ -398,6 +398,34 @@ fn corpus() -> Vec<Case> {
     use Proto::*;
     let mut c = Corpus::default();
 
+    // --- The roof check: out-of-range and non-finite numbers --------------------------------------
+    let cat = "roofs-numbers";
+    for (k, v) in [
+        ("slope", "1e309"),
+        ("slope", "NaN"),
+        ("slope", "-0.0001"),
+        ("slope", "90.0001"),
+        ("aspect", "inf"),
+        ("aspect", "-inf"),
+        ("aspect", "360.5"),
+        ("area", "0"),
+        ("area", "-1"),
+        ("area", "1e7"),
+        ("area", "0x10"),
+        ("shading", "-0.1"),
+        ("shading", "2"),
+        ("main_home", "%00"),
+    ] {
+        let mut q = vec![("slope", "30"), ("aspect", "180"), ("area", "40")];
+        q.retain(|(n, _)| *n != k);
+        let mut path = format!("/milano/roofs/estimate?{}", q.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("&"));
+        path.push_str(&format!("&{k}={v}"));
+        c.get(cat, Web, Reject, &path);
+    }
+    for q in ["lon=1e400&lat=45", "lon=9&lat=-91", "lon=9.19", "lon=&lat=", "lon=9.19&lat=45.46&main_home=2"] {
+        c.get(cat, Web, Reject, &format!("/milano/roofs/at?{q}"));
+    }
+
     // --- SQL injection: names and expressions in every parameter that reaches SQL --------------
     let cat = "sql-injection";
     for p in SQLI {
@@ -477,6 +505,11 @@ fn corpus() -> Vec<Case> {
         // Tile sources (tile and TileJSON) and the tenant.
         c.get(cat, Tiles, Reject, &tile(&pct(p)));
         c.get(cat, Tiles, Reject, &format!("/cmm/tiles/{}.json", pct(p)));
+        // The roof check: numbers only, and the roof report's building id.
+        c.get(cat, Web, Reject, &format!("/milano/roofs/estimate?slope={}&aspect=180&area=40", pct(p)));
+        c.get(cat, Web, Reject, &format!("/milano/roofs/estimate?slope=30&aspect={}&area=40", pct(p)));
+        c.get(cat, Web, Reject, &format!("/milano/roofs/at?lon={}&lat=45.46", pct(p)));
+        c.get(cat, Wfs, Reject, &wfs(&[("REQUEST", "GetFeature"), ("STOREDQUERY_ID", "urn:navigli:query:RoofReport"), ("BUILDING", p)]));
         c.get(cat, Wfs, Reject, &format!("/{}/wfs?SERVICE=WFS&REQUEST=GetCapabilities", pct(p)));
     }
 
