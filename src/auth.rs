@@ -2,15 +2,19 @@
 //! the `Authorization` header (`Bearer …`, or `ApiKey …`) or, for clients such as QGIS that
 //! cannot set headers, in an `apikey` query parameter (never logged: the access log records
 //! paths only):
-//! - **API keys**, stored in `layers.toml` only as their SHA-256 (`[[api_key]]`), compared in
-//!   constant time;
-//! - **OIDC bearer JWTs** (RS256, ES256), signature checked against the provider's JWKS file,
-//!   `iss`, `aud`, `exp` and `nbf` checked (`[oidc]`); roles come from a claim.
+//! - **API keys**, stored only as their SHA-256 — in `layers.toml` (`[[api_key]]`) or in the
+//!   database table `navigli_api_keys` (re-read every `api_keys_refresh_s`, so revocations take
+//!   effect without a restart) — compared in constant time;
+//! - **OIDC bearer JWTs** (RS256, ES256), signature checked against the provider's JWKS (a file,
+//!   or a URL fetched at start and every `jwks_refresh_s` for key rotation), `iss`, `aud`, `exp`
+//!   and `nbf` checked (`[oidc]`); roles come from a claim.
 //!
 //! Roles (`[[role]]`) grant restricted layers per tenant; the grants travel with the caller and
 //! [`Caller::may_see`] is the one authorisation check every protocol goes through.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
@@ -34,21 +38,113 @@ pub fn parse_jwks(text: &str) -> Result<jsonwebtoken::jwk::JwkSet, String> {
     Ok(set)
 }
 
+/// A provider key: its `kid`, the key, and the algorithm it verifies.
+type ProviderKey = (Option<String>, jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm);
+
 struct Oidc {
     config: OidcConfig,
-    keys: Vec<(Option<String>, jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm)>,
+    keys: RwLock<Vec<ProviderKey>>,
+}
+
+/// The RS256 / ES256 keys of a JWKS document (other kinds are skipped).
+fn decoding_keys(text: &str) -> Result<Vec<ProviderKey>, String> {
+    let set = parse_jwks(text)?;
+    let mut keys = Vec::new();
+    for jwk in &set.keys {
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+        let alg = match &jwk.algorithm {
+            jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => jsonwebtoken::Algorithm::RS256,
+            jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => jsonwebtoken::Algorithm::ES256,
+            _ => continue,
+        };
+        keys.push((jwk.common.key_id.clone(), key, alg));
+    }
+    Ok(keys)
+}
+
+/// Largest JWKS document fetched, bytes.
+const MAX_JWKS_BYTES: u64 = 1 << 20;
+
+/// Fetches a JWKS document (blocking; 10 s timeout, 1 MiB cap, no redirects to other schemes).
+pub fn fetch_jwks(url: &str) -> Result<String, String> {
+    if !crate::config::jwks_url_allowed(url) {
+        return Err("jwks_url must be https:// (or http:// to this machine)".into());
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .max_redirects(3)
+        .https_only(url.starts_with("https://"))
+        .build()
+        .into();
+    let mut resp = agent.get(url).call().map_err(|e| format!("GET {url}: {e}"))?;
+    resp.body_mut().with_config().limit(MAX_JWKS_BYTES).read_to_string().map_err(|e| format!("GET {url}: {e}"))
+}
+
+/// Reads the unexpired rows of `navigli_api_keys`.
+pub async fn read_db_keys(url: &str) -> Result<Vec<ApiKeyConfig>, String> {
+    let client = crate::migrate::connect(url).await.map_err(|e| e.to_string())?;
+    let rows = client
+        .query("SELECT name, sha256, roles FROM navigli_api_keys WHERE expires_at IS NULL OR expires_at > now()", &[])
+        .await
+        .map_err(|e| format!("navigli_api_keys: {e}"))?;
+    Ok(rows.iter().map(|r| ApiKeyConfig { name: r.get(0), sha256: r.get(1), roles: r.get(2) }).collect())
+}
+
+/// Starts the background refreshes an [`Authenticator`] needs: database keys and a JWKS URL.
+/// Each keeps the last good set when a refresh fails (and logs why).
+pub fn spawn_refresh(catalog: Arc<crate::catalog::Catalog>) {
+    if let Some((url, every)) = catalog.auth.db_source.clone() {
+        let catalog = catalog.clone();
+        tokio::spawn(async move {
+            loop {
+                match read_db_keys(&url).await {
+                    Ok(rows) => {
+                        tracing::debug!("{} API keys from the database", rows.len());
+                        catalog.auth.set_db_keys(rows);
+                    }
+                    Err(e) => tracing::warn!("API keys not refreshed: {e}"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+    if let Some(url) = catalog.auth.oidc.as_ref().and_then(|o| o.config.jwks_url.clone()) {
+        let every = Duration::from_secs(catalog.auth.oidc.as_ref().map_or(300, |o| o.config.jwks_refresh_s).max(1));
+        tokio::spawn(async move {
+            loop {
+                let u = url.clone();
+                match tokio::task::spawn_blocking(move || fetch_jwks(&u)).await {
+                    Ok(Ok(text)) => match catalog.auth.set_jwks(&text) {
+                        Ok(n) => tracing::debug!("{n} keys from {url}"),
+                        Err(e) => tracing::warn!("JWKS from {url} not used: {e}"),
+                    },
+                    Ok(Err(e)) => tracing::warn!("JWKS not refreshed: {e}"),
+                    Err(e) => tracing::warn!("JWKS refresh failed: {e}"),
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
 }
 
 /// Checks credentials against the configuration.
 pub struct Authenticator {
     keys: HashMap<[u8; 32], ApiKeyConfig>,
+    /// Keys read from the database (`navigli_api_keys`), replaced on every refresh.
+    db_keys: RwLock<HashMap<[u8; 32], ApiKeyConfig>>,
+    /// URL of the PostGIS database holding `navigli_api_keys`, and the refresh interval.
+    db_source: Option<(String, Duration)>,
     roles: HashMap<String, RoleConfig>,
     oidc: Option<Oidc>,
 }
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Authenticator").field("api_keys", &self.keys.len()).field("oidc", &self.oidc.is_some()).finish()
+        f.debug_struct("Authenticator")
+            .field("api_keys", &self.keys.len())
+            .field("db_keys", &self.db_keys.read().map(|k| k.len()).unwrap_or(0))
+            .field("oidc", &self.oidc.is_some())
+            .finish()
     }
 }
 
@@ -72,30 +168,57 @@ fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
 const MAX_CREDENTIAL: usize = 8192;
 
 impl Authenticator {
-    /// From the `[[api_key]]`, `[[role]]` and `[oidc]` sections (already validated).
+    /// From the `[[api_key]]`, `[[role]]` and `[oidc]` sections (already validated), with the
+    /// sources as overridden on the command line. Keys from a database or a JWKS URL arrive
+    /// later, from [`spawn_refresh`].
     pub fn new(config: &Config) -> Result<Authenticator, String> {
         let keys = config.api_keys.iter().filter_map(|k| hex32(&k.sha256).map(|h| (h, k.clone()))).collect();
         let roles = config.roles.iter().map(|r| (r.name.clone(), r.clone())).collect();
+        let db_source = match &config.server.api_keys_source {
+            None => None,
+            Some(id) => {
+                let source = config.sources.iter().find(|s| &s.id == id).ok_or_else(|| format!("api_keys_source: no source '{id}'"))?;
+                if source.kind != crate::config::SourceKind::Postgis {
+                    return Err(format!("api_keys_source: source '{id}' is not PostGIS (use --source {id}=postgresql://…)"));
+                }
+                let url = source.effective_url().ok_or_else(|| format!("api_keys_source: source '{id}' has no url"))?;
+                Some((url, Duration::from_secs(config.server.api_keys_refresh_s.max(1))))
+            }
+        };
         let oidc = match &config.oidc {
             None => None,
             Some(o) => {
-                let path = config.base_dir.join(&o.jwks_file);
-                let text = std::fs::read_to_string(&path).map_err(|e| format!("jwks_file {}: {e}", path.display()))?;
-                let set = parse_jwks(&text)?;
-                let mut keys = Vec::new();
-                for jwk in &set.keys {
-                    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-                    let alg = match &jwk.algorithm {
-                        jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => jsonwebtoken::Algorithm::RS256,
-                        jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => jsonwebtoken::Algorithm::ES256,
-                        _ => continue,
-                    };
-                    keys.push((jwk.common.key_id.clone(), key, alg));
-                }
-                Some(Oidc { config: o.clone(), keys })
+                let keys = match &o.jwks_file {
+                    Some(file) => {
+                        let path = config.base_dir.join(file);
+                        let text = std::fs::read_to_string(&path).map_err(|e| format!("jwks_file {}: {e}", path.display()))?;
+                        decoding_keys(&text)?
+                    }
+                    None => Vec::new(),
+                };
+                Some(Oidc { config: o.clone(), keys: RwLock::new(keys) })
             }
         };
-        Ok(Authenticator { keys, roles, oidc })
+        Ok(Authenticator { keys, db_keys: RwLock::new(HashMap::new()), db_source, roles, oidc })
+    }
+
+    /// Replaces the database keys (rows of `navigli_api_keys` that have not expired).
+    pub fn set_db_keys(&self, rows: Vec<ApiKeyConfig>) {
+        let map = rows.into_iter().filter_map(|k| hex32(&k.sha256).map(|h| (h, k))).collect();
+        if let Ok(mut keys) = self.db_keys.write() {
+            *keys = map;
+        }
+    }
+
+    /// Replaces the identity provider's keys with those of a JWKS document.
+    pub fn set_jwks(&self, text: &str) -> Result<usize, String> {
+        let oidc = self.oidc.as_ref().ok_or("no [oidc] section")?;
+        let keys = decoding_keys(text)?;
+        let n = keys.len();
+        if let Ok(mut current) = oidc.keys.write() {
+            *current = keys;
+        }
+        Ok(n)
     }
 
     /// The grants of a set of role names (unknown roles grant nothing).
@@ -136,11 +259,18 @@ impl Authenticator {
         let mut found = None;
         for (stored, entry) in &self.keys {
             if same(stored, &digest) {
-                found = Some(entry);
+                found = Some((entry.name.clone(), entry.roles.clone()));
+            }
+        }
+        if let Ok(db) = self.db_keys.read() {
+            for (stored, entry) in db.iter() {
+                if same(stored, &digest) {
+                    found = Some((entry.name.clone(), entry.roles.clone()));
+                }
             }
         }
         match found {
-            Some(entry) => Ok(Caller::Authenticated { name: entry.name.clone(), grants: self.grants(&entry.roles) }),
+            Some((name, roles)) => Ok(Caller::Authenticated { name, grants: self.grants(&roles) }),
             None => Err(AuthError("invalid API key".into())),
         }
     }
@@ -151,7 +281,11 @@ impl Authenticator {
         if !matches!(header.alg, jsonwebtoken::Algorithm::RS256 | jsonwebtoken::Algorithm::ES256) {
             return Err(AuthError(format!("token algorithm {:?} is not accepted (RS256, ES256)", header.alg)));
         }
-        let candidates = oidc.keys.iter().filter(|(kid, _, alg)| *alg == header.alg && (header.kid.is_none() || *kid == header.kid));
+        let keys = oidc.keys.read().map_err(|_| AuthError("provider keys unavailable".into()))?;
+        if keys.is_empty() {
+            return Err(AuthError("the identity provider's keys are not loaded yet".into()));
+        }
+        let candidates = keys.iter().filter(|(kid, _, alg)| *alg == header.alg && (header.kid.is_none() || *kid == header.kid));
         let mut validation = jsonwebtoken::Validation::new(header.alg);
         validation.set_issuer(&[&oidc.config.issuer]);
         validation.set_audience(&[&oidc.config.audience]);

@@ -69,6 +69,12 @@ enum Command {
         #[command(subcommand)]
         action: RoofsAction,
     },
+    /// API keys kept in the database (table navigli_api_keys; `[server] api_keys_source`).
+    Apikey {
+        /// What to do.
+        #[command(subcommand)]
+        action: ApikeyAction,
+    },
     /// Warm a running server's tile cache: every tile of a source over a tenant's extent.
     Seed {
         /// The server, `http://host:port`.
@@ -90,6 +96,40 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum ApikeyAction {
+    /// Make a new key, store its SHA-256 and print the key (shown only this once).
+    Add {
+        /// Database URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Who holds it (unique; appears in logs, the key never does).
+        #[arg(long)]
+        name: String,
+        /// Roles it grants (comma-separated names of [[role]] sections).
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+        /// Expiry, e.g. 2027-06-30 or 2027-06-30T18:00:00Z.
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Delete a key: servers stop accepting it within their refresh interval.
+    Revoke {
+        /// Database URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// The key's name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the keys (names, roles, expiry; never the keys).
+    List {
+        /// Database URL.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum RoofsAction {
     /// Evaluate every roof plane and write the results into the planes layer's source.
     Compute {
@@ -102,9 +142,16 @@ enum RoofsAction {
     },
 }
 
-fn init_logging() {
+/// Logs go to stdout for `serve` (the access log is its output) and to stderr for the other
+/// commands, whose stdout is their result (a new API key, a list).
+fn init_logging(to_stdout: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if to_stdout {
+        builder.init();
+    } else {
+        builder.with_writer(std::io::stderr).init();
+    }
 }
 
 /// Loads the configuration, printing every finding; `None` when it has errors.
@@ -125,6 +172,52 @@ fn load_config(path: &std::path::Path) -> Option<config::Config> {
             None
         }
     }
+}
+
+/// `navigli apikey …`: the database's API keys.
+async fn apikey(action: ApikeyAction) -> Result<(), String> {
+    let url = match &action {
+        ApikeyAction::Add { database_url, .. } | ApikeyAction::Revoke { database_url, .. } | ApikeyAction::List { database_url } => {
+            database_url.clone()
+        }
+    };
+    navigli::migrate::run(&url).await.map_err(|e| e.to_string())?;
+    let client = navigli::migrate::connect(&url).await.map_err(|e| e.to_string())?;
+    match action {
+        ApikeyAction::Add { name, roles, expires, .. } => {
+            let mut raw = [0u8; 24];
+            std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?, &mut raw)
+                .map_err(|e| e.to_string())?;
+            let key = format!("nvg_{}", raw.iter().map(|b| format!("{b:02x}")).collect::<String>());
+            let digest: String = <sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            client
+                .execute(
+                    "INSERT INTO navigli_api_keys (name, sha256, roles, expires_at) VALUES ($1, $2, $3, $4::text::timestamptz)",
+                    &[&name, &digest, &roles, &expires],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{key}");
+            eprintln!("key '{name}' stored (roles: {}); this is the only time it is shown", roles.join(", "));
+        }
+        ApikeyAction::Revoke { name, .. } => {
+            let n = client.execute("DELETE FROM navigli_api_keys WHERE name = $1", &[&name]).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err(format!("no key named '{name}'"));
+            }
+            eprintln!("key '{name}' revoked");
+        }
+        ApikeyAction::List { .. } => {
+            for r in client
+                .query("SELECT name, array_to_string(roles, ','), coalesce(expires_at::text, '-') FROM navigli_api_keys ORDER BY name", &[])
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!("{}\t{}\t{}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The backend of the roof planes layer's source.
@@ -156,7 +249,7 @@ fn tune_allocator() {
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
-    init_logging();
+    init_logging(matches!(cli.command, Command::Serve { .. }));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -246,6 +339,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Apikey { action } => match runtime.block_on(apikey(action)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("apikey: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Migrate { database_url } => match runtime.block_on(navigli::migrate::run(&database_url)) {
             Ok(applied) => {
                 println!("migrations applied: {}", if applied.is_empty() { "none (up to date)".to_string() } else { applied.join(", ") });

@@ -10,7 +10,9 @@
 //! 3. credentials: header, `Bearer` and `apikey` spellings, bad keys and schemes (401 with
 //!    `WWW-Authenticate`), oversized credentials, private caching, and no key in the log;
 //! 4. OIDC bearer tokens (RS256, ES256; keys made with the `openssl` CLI, JWKS written here)
-//!    and every token that must be refused.
+//!    and every token that must be refused;
+//! 5. API keys kept in PostGIS (`navigli apikey add/revoke`, expiry) and a JWKS fetched from a
+//!    URL and re-fetched when the provider rotates its keys.
 
 mod common;
 
@@ -115,12 +117,18 @@ fn setup(oidc: bool, rust_log: &str) -> Setup {
 /// Starts the binary (like `common::server::start`, retrying when another test took the port)
 /// with its stdout and stderr in `log` (`common::server` discards them).
 fn start(config: &Path, log: &Path, rust_log: &str) -> Srv {
+    start_with(config, log, rust_log, &[])
+}
+
+/// [`start`] with extra arguments for `navigli serve`.
+fn start_with(config: &Path, log: &Path, rust_log: &str, extra: &[&str]) -> Srv {
     for _ in 0..5 {
         let port = common::server::free_port();
         let started = Instant::now();
         let file = std::fs::File::create(log).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_navigli"))
             .args(["serve", "--config", config.to_str().unwrap(), "--bind", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .env("RUST_LOG", rust_log)
             .stdout(Stdio::from(file.try_clone().unwrap()))
             .stderr(Stdio::from(file))
@@ -1803,4 +1811,160 @@ fn get_feature_by_id_of_an_ungranted_layer_is_403() {
         ),
     );
     assert_eq!(r.status, 403, "{}", r.short());
+}
+
+// ------------------------------------------------------------------------------------------------
+// Keys in the database, JWKS by URL
+// ------------------------------------------------------------------------------------------------
+
+/// Polls `f` every 100 ms for up to `secs` seconds; true once it holds.
+fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < until {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+fn navigli(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_navigli")).args(args).output().expect("run navigli");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn api_keys_in_the_database_are_accepted_and_revoked_without_a_restart() {
+    let Some(url) = common::demo_postgis() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::server::write_config(dir.path(), common::demo_gpkg());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text = text.replacen("[server]\n", "[server]\napi_keys_source = \"main\"\napi_keys_refresh_s = 1\n", 1);
+    text += &auth_sections(false);
+    std::fs::write(&config, text).unwrap();
+
+    let pid = std::process::id();
+    let (name, expired) = (format!("test-db-key-{pid}"), format!("test-expired-key-{pid}"));
+    let (ok, key, err) = navigli(&["apikey", "add", "--database-url", url, "--name", &name, "--roles", "welfare_all,reader"]);
+    assert!(ok, "{err}");
+    let key = key.trim().to_string();
+    assert!(key.starts_with("nvg_") && key.len() == 52, "{key}");
+    let (ok, old, err) =
+        navigli(&["apikey", "add", "--database-url", url, "--name", &expired, "--roles", "welfare_all", "--expires", "2001-01-01"]);
+    assert!(ok, "{err}");
+    let old = old.trim().to_string();
+    // A second key under the same name is refused (names are unique).
+    assert!(!navigli(&["apikey", "add", "--database-url", url, "--name", &name, "--roles", "reader"]).0);
+    let (ok, listing, _) = navigli(&["apikey", "list", "--database-url", url]);
+    assert!(ok && listing.contains(&name) && listing.contains("welfare_all,reader"), "{listing}");
+    assert!(!listing.contains(&key) && !listing.contains(&sha256_hex(&key)), "the listing shows the key or its digest");
+
+    let srv = start_with(&config, &dir.path().join("server.log"), "warn", &["--source", &format!("main={url}")]);
+    let hits = wfs("cmm", &[("REQUEST", "GetFeature"), ("TYPENAMES", SECRET), ("RESULTTYPE", "hits")]);
+    let total = social_ids(None).len();
+    assert!(
+        eventually(10, || srv.get(Some(&api(&key)), &hits).status == 200),
+        "the database key is not accepted: {}",
+        srv.get(Some(&api(&key)), &hits).short()
+    );
+    let r = srv.get(Some(&api(&key)), &hits);
+    assert!(r.text().contains(&format!("numberMatched=\"{total}\"")), "{}", r.short());
+    // The same key as a query parameter (QGIS), and the config keys still work beside it.
+    assert_eq!(srv.get(None, &format!("{hits}&apikey={key}")).status, 200);
+    assert_eq!(srv.get(Some(&api(KEY_ALL)), &hits).status, 200);
+    // An expired key never works.
+    assert_eq!(srv.get(Some(&api(&old)), &hits).status, 401);
+    // Revoked: refused within the refresh interval, without a restart.
+    let (ok, _, err) = navigli(&["apikey", "revoke", "--database-url", url, "--name", &name]);
+    assert!(ok, "{err}");
+    let revoked = Instant::now();
+    assert!(eventually(10, || srv.get(Some(&api(&key)), &hits).status == 401), "still accepted after revocation");
+    eprintln!("revocation took effect after {:.1} s", revoked.elapsed().as_secs_f64());
+    assert!(!navigli(&["apikey", "revoke", "--database-url", url, "--name", &name]).0, "revoking twice must fail");
+    navigli(&["apikey", "revoke", "--database-url", url, "--name", &expired]);
+    assert!(!srv.log().contains(&key), "the key reached the log");
+}
+
+/// Serves `body` (replaceable) at any path on 127.0.0.1, counting requests.
+struct JwksServer {
+    port: u16,
+    body: std::sync::Arc<std::sync::Mutex<String>>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl JwksServer {
+    fn start(body: String) -> JwksServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let body = std::sync::Arc::new(std::sync::Mutex::new(body));
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (b, h) = (body.clone(), hits.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut buf = [0u8; 4096];
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                let _ = stream.read(&mut buf);
+                h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let text = b.lock().unwrap().clone();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        JwksServer { port, body, hits }
+    }
+}
+
+#[test]
+fn jwks_from_a_url_is_fetched_and_follows_key_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Oidc::generate(dir.path());
+    let first_jwks = std::fs::read_to_string(dir.path().join("jwks.json")).unwrap();
+    let rotated_dir = tempfile::tempdir().unwrap();
+    let second = Oidc::generate(rotated_dir.path());
+    let second_jwks = std::fs::read_to_string(rotated_dir.path().join("jwks.json")).unwrap();
+    let idp = JwksServer::start(first_jwks);
+
+    let config = common::server::write_config(dir.path(), common::demo_gpkg());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text += &auth_sections(false);
+    text += &format!(
+        "[oidc]\nissuer = \"{ISSUER}\"\naudience = \"{AUDIENCE}\"\njwks_url = \"http://127.0.0.1:{}/realms/cmm/certs\"\njwks_refresh_s = 1\n",
+        idp.port
+    );
+    std::fs::write(&config, &text).unwrap();
+    let srv = start(&config, &dir.path().join("server.log"), "warn");
+    let hits = wfs("cmm", &[("REQUEST", "GetFeature"), ("TYPENAMES", SECRET), ("RESULTTYPE", "hits")]);
+    let old_token = first.rs256(&claims(&["welfare_all"]), Some("rsa-1"));
+    let new_token = second.rs256(&claims(&["welfare_all"]), Some("rsa-1"));
+    assert!(eventually(10, || srv.get(Some(&bearer(&old_token)), &hits).status == 200), "token refused: keys not fetched");
+    assert!(first.es256(&claims(&["welfare_all"]), Some("ec-1")).len() > 10);
+    assert_eq!(srv.get(Some(&bearer(&new_token)), &hits).status, 401, "a key the provider has not published yet");
+
+    // The provider rotates its keys: the new ones are accepted, the old ones no longer.
+    *idp.body.lock().unwrap() = second_jwks;
+    assert!(eventually(10, || srv.get(Some(&bearer(&new_token)), &hits).status == 200), "rotated key not picked up");
+    assert_eq!(srv.get(Some(&bearer(&old_token)), &hits).status, 401);
+    // A provider that answers garbage leaves the last good keys in place.
+    *idp.body.lock().unwrap() = "<html>maintenance</html>".into();
+    let seen = idp.hits.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(eventually(10, || idp.hits.load(std::sync::atomic::Ordering::SeqCst) >= seen + 2));
+    assert_eq!(srv.get(Some(&bearer(&new_token)), &hits).status, 200);
+
+    // Only HTTPS, or plain HTTP to this machine; and exactly one of jwks_file / jwks_url.
+    for (bad, message) in [
+        ("jwks_url = \"http://idp.example.org/certs\"", "jwks_url must be https://"),
+        ("jwks_url = \"ftp://127.0.0.1/certs\"", "jwks_url must be https://"),
+        ("jwks_url = \"https://idp.example.org/certs\"\njwks_file = \"jwks.json\"", "exactly one of jwks_file and jwks_url"),
+    ] {
+        let start = text.find("\njwks_url =").unwrap() + 1; // the real line, not the commented example
+        let end = text[start..].find('\n').unwrap() + start;
+        std::fs::write(&config, format!("{}{bad}{}", &text[..start], &text[end..])).unwrap();
+        let (ok, out, err) = navigli(&["check", "--config", config.to_str().unwrap()]);
+        assert!(!ok && (out + &err).contains(message), "{bad}: {err}");
+    }
 }

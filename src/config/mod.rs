@@ -51,6 +51,10 @@ pub struct ServerConfig {
     pub attribution: String,
     /// Requests in progress at once (all workers); more are answered 503 at once.
     pub max_concurrent_requests: usize,
+    /// PostGIS source whose `navigli_api_keys` table holds API keys (besides `[[api_key]]`).
+    pub api_keys_source: Option<String>,
+    /// How often the database keys are re-read, seconds (revocations take effect within it).
+    pub api_keys_refresh_s: u64,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +75,8 @@ impl Default for ServerConfig {
             tile_max_features: 200_000,
             attribution: "© Città Metropolitana di Milano".into(),
             max_concurrent_requests: 256,
+            api_keys_source: None,
+            api_keys_refresh_s: 60,
         }
     }
 }
@@ -323,7 +329,13 @@ pub struct OidcConfig {
     /// Expected `aud`.
     pub audience: String,
     /// JWKS file with the provider's public keys (RS256 / ES256), relative to the config.
-    pub jwks_file: PathBuf,
+    pub jwks_file: Option<PathBuf>,
+    /// Or the provider's JWKS URL (`https://…`; plain `http://` only to a loopback address),
+    /// fetched at start and every `jwks_refresh_s`.
+    pub jwks_url: Option<String>,
+    /// How often the JWKS URL is fetched again, seconds (key rotation).
+    #[serde(default = "default_jwks_refresh")]
+    pub jwks_refresh_s: u64,
     /// Claim holding the role names (an array of strings).
     #[serde(default = "default_roles_claim")]
     pub roles_claim: String,
@@ -337,6 +349,22 @@ fn default_roles_claim() -> String {
 }
 fn default_leeway() -> u64 {
     30
+}
+fn default_jwks_refresh() -> u64 {
+    300
+}
+
+/// Whether a JWKS URL may be fetched: HTTPS, or plain HTTP to this machine only.
+pub fn jwks_url_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host =
+        if host.starts_with('[') { host.split(']').next().map(|h| &h[1..]).unwrap_or("") } else { host.split(':').next().unwrap_or("") };
+    matches!(host, "127.0.0.1" | "localhost" | "::1")
 }
 
 /// The whole configuration.
@@ -621,14 +649,42 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
     }
     if let Some(o) = &cfg.oidc {
         let loc = c.locate("oidc", None, None);
-        let path = cfg.base_dir.join(&o.jwks_file);
-        match std::fs::read_to_string(&path) {
-            Err(e) => c.error(loc, format!("jwks_file {}: {e}", path.display())),
-            Ok(text) => {
-                if let Err(e) = crate::auth::parse_jwks(&text) {
-                    c.error(loc, format!("jwks_file {}: {e}", path.display()));
+        match (&o.jwks_file, &o.jwks_url) {
+            (Some(file), None) => {
+                let path = cfg.base_dir.join(file);
+                match std::fs::read_to_string(&path) {
+                    Err(e) => c.error(loc, format!("jwks_file {}: {e}", path.display())),
+                    Ok(text) => {
+                        if let Err(e) = crate::auth::parse_jwks(&text) {
+                            c.error(loc, format!("jwks_file {}: {e}", path.display()));
+                        }
+                    }
                 }
             }
+            (None, Some(url)) => {
+                if !jwks_url_allowed(url) {
+                    c.error(loc.clone(), "jwks_url must be https:// (plain http:// only to 127.0.0.1, localhost or ::1)");
+                }
+                if o.jwks_refresh_s < 10 && !url.starts_with("http://") {
+                    c.error(loc, "jwks_refresh_s below 10 s would hammer the identity provider");
+                }
+            }
+            _ => c.error(loc, "set exactly one of jwks_file and jwks_url"),
+        }
+    }
+    if let Some(id) = &cfg.server.api_keys_source {
+        let loc = c.locate("server", None, None);
+        match cfg.sources.iter().find(|s| &s.id == id) {
+            None => c.error(loc, format!("api_keys_source: no source '{id}'")),
+            Some(s) if s.kind != SourceKind::Postgis => c.warning(
+                loc,
+                format!("api_keys_source: source '{id}' is not PostGIS here (keys live in a navigli_api_keys table): serve needs --source {id}=postgresql://…"),
+            ),
+            Some(_) => {}
+        }
+        if cfg.server.api_keys_refresh_s == 0 {
+            let loc = c.locate("server", None, None);
+            c.error(loc, "api_keys_refresh_s must be at least 1");
         }
     }
     let problems = cfg.roofs.problems();
