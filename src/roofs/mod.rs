@@ -225,18 +225,10 @@ pub struct SolarReport {
     pub flat_roof: bool,
     /// Energy per month, kWh.
     pub monthly_kwh: [f64; 12],
-    /// Installation cost, €.
-    pub cost_eur: f64,
-    /// Tax deduction over ten years, €.
-    pub deduction_eur: f64,
-    /// First-year savings, €.
-    pub annual_savings_eur: f64,
-    /// Simple payback, years (null when never within the lifetime).
-    pub payback_years: Option<f64>,
-    /// Discounted 20-year net value, €.
-    pub net_value_eur: f64,
-    /// CO₂ avoided per year, kg.
-    pub co2_avoided_kg_per_year: f64,
+    /// Cost, deduction, savings, payback, net value and CO₂ of a system on this plane (its
+    /// fields appear directly in `solar` in the JSON).
+    #[serde(flatten)]
+    pub economics: EconomicReport,
 }
 
 /// Everything known about one plane.
@@ -340,12 +332,7 @@ impl Roofs {
                 module_aspect,
                 flat_roof: flat,
                 monthly_kwh: y.monthly_kwh_per_kwp.map(|v| v * kwp * (1.0 - row_loss)),
-                cost_eur: econ.cost_eur,
-                deduction_eur: econ.deduction_eur,
-                annual_savings_eur: econ.annual_savings_eur,
-                payback_years: econ.payback_years,
-                net_value_eur: econ.net_value_eur,
-                co2_avoided_kg_per_year: econ.co2_avoided_kg_per_year,
+                economics: econ,
             },
             green,
         }
