@@ -312,17 +312,31 @@ fn compute_fills_the_roof_layers_in_both_backends() {
     assert_eq!(worse_than_a_plane, 0);
 
     let server = common::server::start(&config, &[]);
-    // A plane's stored values are what the API computes for it.
-    let (fid, slope, aspect, area): (i64, f64, f64, f64) = conn
-        .query_row("SELECT fid, pendenza, esposizione, area_m2 FROM falde WHERE pendenza > 15 AND classe = 'ottima' LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
-        .unwrap();
-    let api = json(&server, &format!("/cmm/roofs/estimate?slope={slope}&aspect={aspect}&area={area}"));
-    let (classe, kwp, irr) = &falde[&fid];
-    assert_eq!(api["solar"]["class_label"], json!(classe));
-    assert!((f(&api, &["solar", "kwp"]) - kwp).abs() < 0.01, "{kwp} vs {api}");
-    assert!((f(&api, &["solar", "irradiation_kwh_m2"]) - irr).abs() < 0.5, "{irr} vs {api}");
+    // Neighbours shade some planes; a plane's stored values are what the API computes for it
+    // with that shading.
+    let shaded = q("SELECT count(*) FROM falde WHERE ombreggiamento > 0.05");
+    let unshaded = q("SELECT count(*) FROM falde WHERE ombreggiamento = 0");
+    eprintln!("planes shaded more than 5 %: {shaded}; not at all: {unshaded}");
+    assert!(shaded > 100 && unshaded > shaded, "{shaded} shaded, {unshaded} open");
+    assert_eq!(q("SELECT count(*) FROM falde WHERE ombreggiamento < 0 OR ombreggiamento > 1 OR ombreggiamento IS NULL"), 0);
+    let mut fid = 0;
+    for condition in ["ombreggiamento > 0.1", "ombreggiamento = 0 AND classe = 'ottima'"] {
+        let (plane, slope, aspect, area, shading): (i64, f64, f64, f64, f64) = conn
+            .query_row(
+                &format!(
+                    "SELECT fid, pendenza, esposizione, area_m2, ombreggiamento FROM falde WHERE pendenza > 15 AND {condition} LIMIT 1"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        let api = json(&server, &format!("/cmm/roofs/estimate?slope={slope}&aspect={aspect}&area={area}&shading={shading}"));
+        let (classe, kwp, irr) = &falde[&plane];
+        assert_eq!(api["solar"]["class_label"], json!(classe), "plane {plane}");
+        assert!((f(&api, &["solar", "kwp"]) - kwp).abs() < 0.01, "{kwp} vs {api}");
+        assert!((f(&api, &["solar", "irradiation_kwh_m2"]) - irr).abs() < 0.5, "plane {plane}: {irr} vs {api}");
+        fid = plane;
+    }
 
     // WMS: the buildings of central Milano in the class colours, and a legend row per class.
     let (status, _, png) = common::server::get_bytes(

@@ -350,6 +350,7 @@ fn try_place(place: &Place, spec: &Spec, u: f64, v: f64, k: usize, occ: &mut Occ
                 Val::NullReal,
                 Val::Text(None),
                 Val::Text(None),
+                Val::NullReal,
             ],
         );
     }

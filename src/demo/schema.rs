@@ -159,6 +159,8 @@ pub(crate) static FALDE: TableDef = TableDef {
         opt("kwh_anno", Real),
         opt("classe", Text),
         opt("verde", Text),
+        // migrations/V5__roof_shading.sql
+        opt("ombreggiamento", Real),
     ],
 };
 
@@ -334,7 +336,12 @@ mod tests {
     /// The column lists match the PostGIS migration exactly (names, order, nullability).
     #[test]
     fn tables_match_the_migration() {
-        let sql = [include_str!("../../migrations/V1__cmm_schema.sql"), include_str!("../../migrations/V3__roofs.sql")].concat();
+        let sql = [
+            include_str!("../../migrations/V1__cmm_schema.sql"),
+            include_str!("../../migrations/V3__roofs.sql"),
+            include_str!("../../migrations/V5__roof_shading.sql"),
+        ]
+        .concat();
         let parse = |body: &str, prefix: &str| -> Vec<(String, String)> {
             body.lines()
                 .map(|l| l.split("--").next().unwrap().trim())
@@ -352,9 +359,9 @@ mod tests {
             let body = &body[body.find('(').unwrap() + 1..body.find("\n);").unwrap()];
             let mut cols = parse(body, "");
             // columns added later: `ALTER TABLE name` blocks of `ADD COLUMN IF NOT EXISTS …`
-            if let Some(start) = sql.find(&format!("ALTER TABLE {}\n", def.name)) {
+            for (start, _) in sql.match_indices(&format!("ALTER TABLE {}\n", def.name)) {
                 let body = &sql[start..];
-                cols.extend(parse(&body[..body.find(";\n").unwrap()], "ADD COLUMN IF NOT EXISTS "));
+                cols.extend(parse(&body[..body.find(";").unwrap() + 1], "ADD COLUMN IF NOT EXISTS "));
             }
             let names: Vec<&str> = cols.iter().map(|(n, _)| n.as_str()).collect();
             let mut expected = vec!["fid", "geom"];

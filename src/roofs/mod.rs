@@ -269,6 +269,11 @@ impl Roofs {
         }
     }
 
+    /// Fraction of the light lost to a skyline by modules at `tilt`/`aspect`.
+    pub fn shading_factor(&self, tilt: f64, aspect: f64, horizon: &solar::Horizon) -> f64 {
+        self.model.shading_factor(tilt, aspect, horizon)
+    }
+
     /// Yield of modules at `tilt`/`aspect` with `shading` (exposed for caching callers).
     pub fn plane_yield(&self, tilt: f64, aspect: f64, shading: f64) -> PlaneYield {
         self.model.plane(tilt, aspect, shading)
