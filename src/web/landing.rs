@@ -31,6 +31,8 @@ fn tenant_links(base: &str, t: &Tenant) -> Json {
         "wfs": format!("{base}/{key}/wfs?SERVICE=WFS&REQUEST=GetCapabilities"),
         "ows": format!("{base}/{key}/ows"),
         "tiles": format!("{base}/{key}/tiles"),
+        "roofs_estimate": format!("{base}/{key}/roofs/estimate?slope={{slope}}&aspect={{aspect}}&area={{area}}"),
+        "roofs_at": format!("{base}/{key}/roofs/at?lon={{lon}}&lat={{lat}}"),
     })
 }
 
@@ -145,6 +147,9 @@ pub async fn tenant_page(state: web::Data<AppState>, path: web::Path<String>, re
         h,
         "<h1>{title}</h1><p><a href=\"{base}/\">all tenants</a> · <a href=\"?f=json\">JSON</a></p>\
          <ul><li>WMS: <code>{base}/{key}/wms</code></li><li>WFS: <code>{base}/{key}/wfs</code></li>\
+         <li>Vector tiles: <a href=\"{base}/{key}/tiles\">{base}/{key}/tiles</a></li>\
+         <li>Roof check: <a href=\"{base}/{key}/roofs/estimate?slope=30&amp;aspect=180&amp;area=40\">{base}/{key}/roofs/estimate?slope=30&amp;aspect=180&amp;area=40</a> \
+         (docs/roofs.md)</li>\
          <li>Extent (CRS:84): {:.5}, {:.5}, {:.5}, {:.5}{est}</li></ul><h2>Layers</h2><table><tr><th>name</th><th>title</th><th>group</th></tr>",
         e.min_x,
         e.min_y,
