@@ -16,8 +16,8 @@
 //! The expectation of each request is written next to it. Requests a correct server may
 //! legitimately answer (a SQL-looking literal is only a literal) are in the "harmless" group:
 //! not a 5xx, the data unchanged, and for literals zero features. Requests that fail because of a
-//! navigli bug stay in the corpus, tagged with the [`Bug`]; the main tests skip them on the
-//! affected backend and the `#[ignore]`d `bug_*` tests run exactly those.
+//! navigli bug stayed in the corpus, tagged with the [`Bug`] (all fixed now): the main tests
+//! skip them on the affected backend and one test per bug (`known_bug`) runs exactly those.
 
 mod common;
 
@@ -1657,7 +1657,7 @@ fn hostile_requests_over_postgis() {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Known bugs: the requests of the corpus that fail today
+// Known bugs (all fixed): the corpus requests that once failed, one test per bug
 // ------------------------------------------------------------------------------------------------
 
 /// Runs the corpus cases tagged with `bug` on every backend it affects, asserting they pass.

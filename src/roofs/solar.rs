@@ -145,6 +145,49 @@ pub fn erbs_monthly(kt: f64, ws: f64) -> f64 {
     kd.clamp(0.0, 1.0)
 }
 
+/// A plane's orientation, prepared for the per-step irradiance split.
+struct PlaneGeometry {
+    normal: [f64; 3],
+    sky_view: f64,
+    ground_view: f64,
+}
+
+/// The irradiance on a plane at one step, W/m², by component (Hay–Davies).
+struct PlaneIrradiance {
+    cos_aoi: f64,
+    direct: f64,
+    circumsolar: f64,
+    isotropic: f64,
+    ground: f64,
+}
+
+impl PlaneGeometry {
+    fn new(slope: f64, aspect: f64) -> PlaneGeometry {
+        let beta = slope.to_radians();
+        let gamma = aspect.to_radians();
+        PlaneGeometry {
+            normal: [beta.sin() * gamma.sin(), beta.sin() * gamma.cos(), beta.cos()],
+            sky_view: (1.0 + beta.cos()) / 2.0,
+            ground_view: (1.0 - beta.cos()) / 2.0,
+        }
+    }
+
+    fn irradiance(&self, s: &Step, albedo: f64) -> PlaneIrradiance {
+        let n = &self.normal;
+        let cos_aoi = n[0] * s.sun[0] + n[1] * s.sun[1] + n[2] * s.sun[2];
+        let proj = cos_aoi.max(0.0);
+        let rb = proj / s.sun[2].max(MIN_COS_ZENITH);
+        let ai = s.dni / s.extra;
+        PlaneIrradiance {
+            cos_aoi,
+            direct: s.dni * proj,
+            circumsolar: (s.dhi * ai * rb).max(0.0),
+            isotropic: (s.dhi * (1.0 - ai) * self.sky_view).max(0.0),
+            ground: s.ghi * albedo * self.ground_view,
+        }
+    }
+}
+
 impl SolarModel {
     /// Prepares the characteristic days of `climate`.
     pub fn new(climate: &Climate, pv: &PvParams) -> SolarModel {
@@ -200,10 +243,7 @@ impl SolarModel {
     /// Irradiation and yield of a plane: `slope` degrees from horizontal, `aspect` degrees
     /// clockwise from north (180 = south), `shading` the fraction of irradiation lost (0–1).
     pub fn plane(&self, slope: f64, aspect: f64, shading: f64) -> PlaneYield {
-        let beta = slope.to_radians();
-        let gamma = aspect.to_radians();
-        let normal = [beta.sin() * gamma.sin(), beta.sin() * gamma.cos(), beta.cos()];
-        let (sky_view, ground_view) = ((1.0 + beta.cos()) / 2.0, (1.0 - beta.cos()) / 2.0);
+        let plane = PlaneGeometry::new(slope, aspect);
         let (iam_sky, iam_ground) = martin_ruiz_diffuse(slope, self.pv.iam_ar);
         let iam_norm = 1.0 - (-1.0 / self.pv.iam_ar).exp();
         let k = &self.pv.huld_k;
@@ -215,13 +255,8 @@ impl SolarModel {
             let mut poa_month = 0.0;
             let mut e_month = 0.0;
             for s in steps {
-                let cos_aoi = normal[0] * s.sun[0] + normal[1] * s.sun[1] + normal[2] * s.sun[2];
-                let proj = cos_aoi.max(0.0);
-                let rb = proj / s.sun[2].max(MIN_COS_ZENITH);
-                let ai = s.dni / s.extra;
-                let direct = s.dni * proj;
-                let sky = (s.dhi * (1.0 - ai) * sky_view).max(0.0) + (s.dhi * ai * rb).max(0.0);
-                let ground = s.ghi * self.albedo * ground_view;
+                let PlaneIrradiance { cos_aoi, direct, circumsolar, isotropic, ground } = plane.irradiance(s, self.albedo);
+                let sky = isotropic + circumsolar;
                 let poa = direct + sky + ground;
                 let iam_beam = if cos_aoi > 0.0 { (1.0 - (-cos_aoi / self.pv.iam_ar).exp()) / iam_norm } else { 0.0 };
                 let effective = direct * iam_beam + sky * iam_sky + ground * iam_ground;
@@ -253,22 +288,14 @@ impl SolarModel {
         if horizon.iter().all(|h| *h <= 0.0) {
             return 0.0;
         }
-        let beta = slope.to_radians();
-        let gamma = aspect.to_radians();
-        let normal = [beta.sin() * gamma.sin(), beta.sin() * gamma.cos(), beta.cos()];
-        let (sky_view, ground_view) = ((1.0 + beta.cos()) / 2.0, (1.0 - beta.cos()) / 2.0);
+        let plane = PlaneGeometry::new(slope, aspect);
         let sky_kept = 1.0 - horizon.iter().map(|h| h.max(0.0).sin().powi(2)).sum::<f64>() / HORIZON_SECTORS as f64;
         let (mut open, mut shaded) = (0.0, 0.0);
         for (m, steps) in self.months.iter().enumerate() {
             let (mut o, mut sh) = (0.0, 0.0);
             for s in steps.iter().step_by(10) {
-                let cos_aoi = normal[0] * s.sun[0] + normal[1] * s.sun[1] + normal[2] * s.sun[2];
-                let proj = cos_aoi.max(0.0);
-                let rb = proj / s.sun[2].max(MIN_COS_ZENITH);
-                let ai = s.dni / s.extra;
-                let beam = s.dni * proj + (s.dhi * ai * rb).max(0.0);
-                let iso = (s.dhi * (1.0 - ai) * sky_view).max(0.0);
-                let ground = s.ghi * self.albedo * ground_view;
+                let p = plane.irradiance(s, self.albedo);
+                let (beam, iso, ground) = (p.direct + p.circumsolar, p.isotropic, p.ground);
                 let sun_visible = s.elevation > horizon[s.sector];
                 o += beam + iso + ground;
                 sh += if sun_visible { beam } else { 0.0 } + iso * sky_kept + ground;

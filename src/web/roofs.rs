@@ -3,8 +3,6 @@
 //! WGS84 point in the tenant and evaluates each of its roof planes. Thin: parameters are
 //! checked here, the model is [`crate::roofs`]. Field names are stable (see `docs/roofs.md`).
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::TryStreamExt;
@@ -16,6 +14,7 @@ use crate::catalog::{Caller, Layer, Tenant};
 use crate::crs::Crs;
 use crate::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp};
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::ogc::kvp::Kvp;
 use crate::roofs::{BuildingInfo, PlaneInput, RoofReport, Roofs};
 use crate::source::{Feature, FeatureQuery, Value};
 
@@ -37,17 +36,13 @@ fn not_found(text: impl Into<String>) -> ServiceError {
     ServiceError::new(OgcException::new(ExceptionCode::NotFound, text).with_status(404), ReportFormat::Json)
 }
 
-/// Query parameters by lower-case name (first occurrence wins; at most 32 read).
-fn params(req: &HttpRequest) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()).take(32) {
-        out.entry(k.to_ascii_lowercase()).or_insert_with(|| v.into_owned());
-    }
-    out
+/// The query parameters, with the same caps and case rules as the OGC services.
+fn params(req: &HttpRequest) -> Result<Kvp, ServiceError> {
+    Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Json))
 }
 
 /// A finite number within `range`, or a 400 naming the parameter.
-fn number(p: &HashMap<String, String>, name: &str, range: (f64, f64), what: &str) -> Result<Option<f64>, ServiceError> {
+fn number(p: &Kvp, name: &str, range: (f64, f64), what: &str) -> Result<Option<f64>, ServiceError> {
     let Some(raw) = p.get(name) else { return Ok(None) };
     let v: f64 = raw.trim().parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
         let shown: String = raw.chars().take(32).collect();
@@ -59,7 +54,7 @@ fn number(p: &HashMap<String, String>, name: &str, range: (f64, f64), what: &str
     Ok(Some(v))
 }
 
-fn flag(p: &HashMap<String, String>, name: &str) -> Result<bool, ServiceError> {
+fn flag(p: &Kvp, name: &str) -> Result<bool, ServiceError> {
     match p.get(name).map(|s| s.trim().to_ascii_lowercase()) {
         None => Ok(false),
         Some(s) if s == "true" || s == "1" || s == "yes" => Ok(true),
@@ -110,7 +105,7 @@ fn respond(report: Json, roofs: &Roofs) -> HttpResponse {
 pub async fn estimate(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let _tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
     let _caller = state.caller(&req, ReportFormat::Json)?;
-    let p = params(&req);
+    let p = params(&req)?;
     let slope = number(&p, "slope", (0.0, 90.0), "degrees from horizontal")?.ok_or_else(|| missing("slope"))?;
     let aspect = number(&p, "aspect", (0.0, 360.0), "degrees clockwise from north, 180 = south")?.ok_or_else(|| missing("aspect"))?;
     let area = number(&p, "area", (0.0, 1.0e6), "square metres")?.ok_or_else(|| missing("area"))?;
@@ -162,7 +157,7 @@ fn roof_layer<'a>(state: &'a AppState, tenant: &Tenant, caller: &Caller, name: &
 pub async fn at(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
     let caller = state.caller(&req, ReportFormat::Json)?;
-    let p = params(&req);
+    let p = params(&req)?;
     let lon = number(&p, "lon", (-180.0, 180.0), "WGS84 longitude")?.ok_or_else(|| missing("lon"))?;
     let lat = number(&p, "lat", (-90.0, 90.0), "WGS84 latitude")?.ok_or_else(|| missing("lat"))?;
     let main_home = flag(&p, "main_home")?;
