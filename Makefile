@@ -16,6 +16,7 @@ test:
 	scripts/test.sh
 
 lint:
+	python3 scripts/module-edges.py
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
 

@@ -5,8 +5,14 @@
 #                           QGIS 3.22's Python bindings (python3-qgis, ~930 MB, for tests/qgis.rs),
 #                           OWSLib (the Python WFS client the end-to-end tests drive) and pvlib
 #                           (the independent yield model tests/roofs.rs compares with) in a
-#                           venv at target/pyvenv, Chromium, and the npm packages maplibre-gl
-#                           and playwright-core in target/npm (for tests/maplibre.rs)
+#                           venv at target/pyvenv, Chromium, and the npm packages maplibre-gl,
+#                           playwright-core (for tests/maplibre.rs), ol, esbuild and axe-core
+#                           in target/npm
+# The Python and npm packages are pinned, with all their dependencies: Python in
+# tests/requirements.txt (== pins), npm in tests/js/package.json (exact versions) and
+# tests/js/package-lock.json (installed with npm ci). Each is (re)installed only when its pin
+# files changed, seen by a sha256 stamp kept beside the install (target/pyvenv/.requirements.sha256,
+# target/npm/.lock.sha256).
 set -euo pipefail
 mode="${1:-build}"
 want=(cmake g++ sqlite3)
@@ -27,16 +33,26 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 if [ "$mode" = "test" ]; then
-  venv="$(cd "$(dirname "$0")/.." && pwd)/target/pyvenv"
-  if ! "$venv/bin/python" -c 'import owslib, lxml, pvlib' >/dev/null 2>&1; then
-    echo "installing OWSLib and pvlib into $venv"
-    /usr/bin/python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check owslib lxml pvlib
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  venv="$root/target/pyvenv"
+  req="$root/tests/requirements.txt"
+  req_sum="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$req_sum" ] \
+     || ! "$venv/bin/python" -c 'import owslib, lxml, pvlib' >/dev/null 2>&1; then
+    echo "installing tests/requirements.txt (OWSLib, lxml, pvlib) into $venv"
+    /usr/bin/python3 -m venv --clear "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    echo "$req_sum" >"$venv/.requirements.sha256"
   fi
-  npm_dir="$(cd "$(dirname "$0")/.." && pwd)/target/npm"
-  if [ ! -f "$npm_dir/node_modules/maplibre-gl/package.json" ] || [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
-    echo "installing maplibre-gl and playwright-core into $npm_dir"
+  npm_dir="$root/target/npm"
+  npm_sum="$(cat "$root/tests/js/package.json" "$root/tests/js/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$npm_dir/.lock.sha256" 2>/dev/null)" != "$npm_sum" ] \
+     || [ ! -f "$npm_dir/node_modules/maplibre-gl/package.json" ] || [ ! -f "$npm_dir/node_modules/playwright-core/package.json" ]; then
+    echo "installing tests/js/package-lock.json (maplibre-gl, playwright-core, ol, esbuild, axe-core) into $npm_dir"
     mkdir -p "$npm_dir"
-    npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error maplibre-gl playwright-core
+    rm -f "$npm_dir/.lock.sha256"
+    cp "$root/tests/js/package.json" "$root/tests/js/package-lock.json" "$npm_dir/"
+    npm ci --prefix "$npm_dir" --no-audit --no-fund --loglevel=error
+    echo "$npm_sum" >"$npm_dir/.lock.sha256"
   fi
 fi

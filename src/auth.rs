@@ -10,7 +10,7 @@
 //!   and `nbf` checked (`[oidc]`); roles come from a claim.
 //!
 //! Roles (`[[role]]`) grant restricted layers per tenant; the grants travel with the caller and
-//! [`Caller::may_see`] is the one authorisation check every protocol goes through.
+//! `catalog::Layer::visible_to` is the one authorisation check every protocol goes through.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -18,8 +18,49 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{Caller, Grant};
 use crate::config::{ApiKeyConfig, Config, OidcConfig, RoleConfig};
+
+/// Who is asking: nobody in particular, or the holder of valid credentials.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Caller {
+    /// No credentials.
+    #[default]
+    Anonymous,
+    /// Valid credentials (an API key or a token), with what its roles grant.
+    Authenticated {
+        /// Key holder or token subject (for logs).
+        name: String,
+        /// Restricted layers granted, per tenant.
+        grants: Vec<Grant>,
+    },
+}
+
+/// A restricted layer granted to a caller in some tenants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    /// Layer name.
+    pub layer: String,
+    /// Tenant ids or slugs; `*` for all.
+    pub tenants: Vec<String>,
+}
+
+impl Caller {
+    /// Whether the caller's grants cover the restricted layer `layer` in the tenant with this
+    /// id and slug (the catalog's `Layer::visible_to` asks it).
+    pub fn granted(&self, layer: &str, tenant_id: &str, tenant_slug: Option<&str>) -> bool {
+        match self {
+            Caller::Anonymous => false,
+            Caller::Authenticated { grants, .. } => grants
+                .iter()
+                .any(|g| g.layer == layer && g.tenants.iter().any(|t| t == "*" || t == tenant_id || tenant_slug == Some(t.as_str()))),
+        }
+    }
+
+    /// Whether the caller presented valid credentials.
+    pub fn is_authenticated(&self) -> bool {
+        matches!(self, Caller::Authenticated { .. })
+    }
+}
 
 /// Credentials were given but are not valid (→ 401).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,15 +133,15 @@ pub async fn read_db_keys(url: &str) -> Result<Vec<ApiKeyConfig>, String> {
 
 /// Starts the background refreshes an [`Authenticator`] needs: database keys and a JWKS URL.
 /// Each keeps the last good set when a refresh fails (and logs why).
-pub fn spawn_refresh(catalog: Arc<crate::catalog::Catalog>) {
-    if let Some((url, every)) = catalog.auth.db_source.clone() {
-        let catalog = catalog.clone();
+pub fn spawn_refresh(auth: Arc<Authenticator>) {
+    if let Some((url, every)) = auth.db_source.clone() {
+        let auth = auth.clone();
         tokio::spawn(async move {
             loop {
                 match read_db_keys(&url).await {
                     Ok(rows) => {
                         tracing::debug!("{} API keys from the database", rows.len());
-                        catalog.auth.set_db_keys(rows);
+                        auth.set_db_keys(rows);
                     }
                     Err(e) => tracing::warn!("API keys not refreshed: {e}"),
                 }
@@ -108,13 +149,13 @@ pub fn spawn_refresh(catalog: Arc<crate::catalog::Catalog>) {
             }
         });
     }
-    if let Some(url) = catalog.auth.oidc.as_ref().and_then(|o| o.config.jwks_url.clone()) {
-        let every = Duration::from_secs(catalog.auth.oidc.as_ref().map_or(300, |o| o.config.jwks_refresh_s).max(1));
+    if let Some(url) = auth.oidc.as_ref().and_then(|o| o.config.jwks_url.clone()) {
+        let every = Duration::from_secs(auth.oidc.as_ref().map_or(300, |o| o.config.jwks_refresh_s).max(1));
         tokio::spawn(async move {
             loop {
                 let u = url.clone();
                 match tokio::task::spawn_blocking(move || fetch_jwks(&u)).await {
-                    Ok(Ok(text)) => match catalog.auth.set_jwks(&text) {
+                    Ok(Ok(text)) => match auth.set_jwks(&text) {
                         Ok(n) => tracing::debug!("{n} keys from {url}"),
                         Err(e) => tracing::warn!("JWKS from {url} not used: {e}"),
                     },

@@ -8,12 +8,40 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 
+pub use crate::auth::{Caller, Grant};
 use crate::config::{Access, Comune, Config, Contact, GroupConfig, LayerConfig, ServerConfig, SourceConfig, SourceKind};
 use crate::crs::{Bbox, Crs};
 use crate::filter::GeometryLiteral;
 use crate::source::gpkg::GpkgSource;
 use crate::source::postgis::{PostgisOptions, PostgisSource};
 use crate::source::{Attribute, FeatureQuery, FeatureSource, Relation, SourceError, SourceLayer, TenantScope};
+
+/// Checks the content of a file the configuration names (see [`crate::config::ContentCheck`]):
+/// styles parse and their images load (what is not rendered is a warning); JWKS documents
+/// parse.
+pub fn check_content(kind: crate::config::Content, text: &str, dir: &std::path::Path) -> Vec<(crate::config::Severity, String)> {
+    use crate::config::{Content, Severity};
+    match kind {
+        Content::Jwks => crate::auth::parse_jwks(text).err().map(|e| (Severity::Error, e)).into_iter().collect(),
+        Content::Style => match crate::render::sld::parse_sld(text) {
+            Err(e) => vec![(Severity::Error, e.to_string())],
+            Ok(report) => {
+                let mut out: Vec<(Severity, String)> =
+                    report.unsupported.iter().map(|item| (Severity::Warning, format!("not rendered: {item}"))).collect();
+                for mut style in report.styles {
+                    out.extend(crate::render::map::load_graphics(&mut style, dir).into_iter().map(|p| (Severity::Error, p.to_string())));
+                }
+                out
+            }
+        },
+    }
+}
+
+/// Loads `layers.toml` with every check: the configuration's own rules and the content of the
+/// style and JWKS files it names ([`check_content`]).
+pub fn load_config(path: &std::path::Path) -> Result<(Config, Vec<crate::config::Finding>), crate::config::ConfigErrors> {
+    crate::config::load_with(path, Some(check_content))
+}
 
 /// A published layer bound to its source.
 #[derive(Debug)]
@@ -79,47 +107,15 @@ impl Tenant {
     }
 }
 
-/// Who is asking: nobody in particular, or the holder of valid credentials.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Caller {
-    /// No credentials.
-    #[default]
-    Anonymous,
-    /// Valid credentials (an API key or a token), with what its roles grant.
-    Authenticated {
-        /// Key holder or token subject (for logs).
-        name: String,
-        /// Restricted layers granted, per tenant.
-        grants: Vec<Grant>,
-    },
-}
-
-/// A restricted layer granted to a caller in some tenants.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Grant {
-    /// Layer name.
-    pub layer: String,
-    /// Tenant ids or slugs; `*` for all.
-    pub tenants: Vec<String>,
-}
-
-impl Caller {
-    /// Whether this caller may see `layer` of `tenant` at all (listing, maps, features,
-    /// tiles): the one authorisation check of every protocol.
-    pub fn may_see(&self, layer: &Layer, tenant: &Tenant) -> bool {
-        match (layer.config.access, self) {
-            (Access::Public, _) => true,
-            (Access::Restricted, Caller::Anonymous) => false,
-            (Access::Restricted, Caller::Authenticated { grants, .. }) => grants.iter().any(|g| {
-                g.layer == layer.config.name
-                    && g.tenants.iter().any(|t| t == "*" || *t == tenant.id || tenant.slug.as_deref() == Some(t.as_str()))
-            }),
+impl Layer {
+    /// Whether `caller` may see this layer of `tenant` at all (listing, maps, features, tiles):
+    /// the one authorisation check of every protocol. Public layers are seen by everyone;
+    /// restricted ones only by callers whose grants cover this layer in this tenant.
+    pub fn visible_to(&self, caller: &Caller, tenant: &Tenant) -> bool {
+        match self.config.access {
+            Access::Public => true,
+            Access::Restricted => caller.granted(&self.config.name, &tenant.id, tenant.slug.as_deref()),
         }
-    }
-
-    /// Whether the caller presented valid credentials.
-    pub fn is_authenticated(&self) -> bool {
-        matches!(self, Caller::Authenticated { .. })
     }
 }
 
@@ -141,10 +137,29 @@ pub struct Catalog {
     /// The styles folder (SLD files and the images they name).
     pub styles_dir: std::path::PathBuf,
     /// Checks credentials (API keys, bearer tokens).
-    pub auth: crate::auth::Authenticator,
+    pub auth: Arc<crate::auth::Authenticator>,
     /// The roof suitability model (`[roofs]`).
     pub roofs: Arc<crate::roofs::Roofs>,
+    /// The capabilities' `updateSequence`: see [`update_sequence`].
+    pub update_sequence: u64,
     keys: HashMap<String, usize>,
+}
+
+/// The capabilities' `updateSequence`: `server.update_sequence` when set, else when the
+/// configuration, the comuni table or a file of the styles folder last changed (Unix seconds).
+/// Capabilities change only with those, so the value only grows while they are edited.
+pub fn update_sequence(config: &Config) -> u64 {
+    if let Some(n) = config.server.update_sequence {
+        return n;
+    }
+    let styles = config.base_dir.join(&config.server.styles_dir);
+    let style_files = std::fs::read_dir(&styles).into_iter().flatten().filter_map(|e| e.ok()).map(|e| e.path());
+    let newest = std::iter::once(config.base_dir.join(&config.tenants.comuni))
+        .chain(style_files)
+        .filter_map(|p| crate::config::modified_secs(&p))
+        .chain(config.modified)
+        .max();
+    newest.unwrap_or(1)
 }
 
 /// Start-up failed.
@@ -421,8 +436,9 @@ impl Catalog {
             sources: sources.into_values().collect(),
             styles: load_styles(config)?,
             styles_dir: config.base_dir.join(&config.server.styles_dir),
-            auth: crate::auth::Authenticator::new(config).map_err(CatalogError::Auth)?,
+            auth: Arc::new(crate::auth::Authenticator::new(config).map_err(CatalogError::Auth)?),
             roofs: Arc::new(crate::roofs::Roofs::new(&config.roofs)),
+            update_sequence: update_sequence(config),
             keys,
         })
     }
@@ -434,12 +450,12 @@ impl Catalog {
 
     /// The layers of `tenant` that `caller` may see, in config order.
     pub fn visible_layers<'a>(&'a self, tenant: &'a Tenant, caller: &'a Caller) -> impl Iterator<Item = &'a Arc<Layer>> + 'a {
-        tenant.layer_indexes.iter().map(|&i| &self.layers[i]).filter(move |l| caller.may_see(l, tenant))
+        tenant.layer_indexes.iter().map(|&i| &self.layers[i]).filter(move |l| l.visible_to(caller, tenant))
     }
 
     /// One layer of `tenant` visible to `caller`, by name.
     pub fn layer(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<&Arc<Layer>> {
-        tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name && caller.may_see(l, tenant))
+        tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name && l.visible_to(caller, tenant))
     }
 
     /// When an authenticated caller names a layer `tenant` offers but the caller's grants do
@@ -450,7 +466,7 @@ impl Catalog {
             return None;
         }
         let layer = tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name)?;
-        (!caller.may_see(layer, tenant)).then(|| (403, format!("layer {name} is not granted to these credentials")))
+        (!layer.visible_to(caller, tenant)).then(|| (403, format!("layer {name} is not granted to these credentials")))
     }
 
     /// The parsed style of a layer, when it has one.

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod encode;
 pub mod filter;
 pub mod migrate;
+pub mod model;
 pub mod ogc;
 pub mod render;
 pub mod roofs;

@@ -156,7 +156,7 @@ fn init_logging(to_stdout: bool) {
 
 /// Loads the configuration, printing every finding; `None` when it has errors.
 fn load_config(path: &std::path::Path) -> Option<config::Config> {
-    match config::load(path) {
+    match navigli::catalog::load_config(path) {
         Ok((cfg, findings)) => {
             for f in findings {
                 eprintln!("{f}");

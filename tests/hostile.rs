@@ -1594,9 +1594,12 @@ fn snapshot(server: &Server, backend: Backend) -> Vec<String> {
             let url = common::demo_postgis().expect("PostGIS URL");
             let sql = TABLES
                 .iter()
-                .map(|t| format!("SELECT '{t}', count(*), coalesce(sum(fid), 0) FROM {t}"))
+                .enumerate()
+                .map(|(k, t)| format!("SELECT '{t}', count(*), coalesce(sum(fid), 0), {k} FROM {t}"))
                 .collect::<Vec<_>>()
                 .join(" UNION ALL ");
+            // One row per table, in TABLES order: a UNION ALL has no order of its own.
+            let sql = format!("SELECT t, n, s FROM ({sql}) AS snapshot(t, n, s, k) ORDER BY k");
             let psql = Command::new("psql")
                 .args(["-XAtq", "-v", "ON_ERROR_STOP=1", url, "-c", sql.as_str()])
                 .output()

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Longest run of the browser script.
-const TIMEOUT: Duration = Duration::from_secs(90);
+const TIMEOUT: Duration = Duration::from_secs(150);
 /// The map's size (the script's viewport), pixels.
 const SIZE: (u32, u32) = (800, 600);
 /// The style's colours (fills are drawn opaque, so their inner pixels are exactly these).

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::server::{free_port, start, try_get, write_config};
+use common::server::{start, try_get, write_config};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
@@ -22,9 +22,11 @@ const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 type Answer = (Instant, u16, Duration, usize);
 
 /// A private PostgreSQL cluster in a temporary directory, run as `postgres` when we are root.
+/// It listens on a Unix socket in its own directory only: no TCP port another test could take
+/// while it is stopped.
 struct Cluster {
     dir: PathBuf,
-    port: u16,
+    socket_dir: PathBuf,
 }
 
 fn as_postgres(cmd: &str, args: &[&str]) -> Command {
@@ -54,13 +56,13 @@ impl Cluster {
             "initdb",
             &["-D", &data.display().to_string(), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"],
         ));
-        let cluster = Cluster { dir: data, port: free_port() };
+        let cluster = Cluster { dir: data, socket_dir: dir.to_path_buf() };
         cluster.start();
         cluster
     }
 
     fn start(&self) {
-        let opts = format!("-p {} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off", self.port);
+        let opts = format!("-k {} -c listen_addresses='' -c fsync=off", self.socket_dir.display());
         let log = self.dir.join("log").display().to_string();
         run(as_postgres("pg_ctl", &["-D", &self.dir.display().to_string(), "-l", &log, "-w", "-o", &opts, "start"]));
     }
@@ -70,7 +72,7 @@ impl Cluster {
     }
 
     fn url(&self, db: &str) -> String {
-        format!("postgresql://postgres@127.0.0.1:{}/{db}", self.port)
+        format!("postgresql://postgres@/{db}?host={}", self.socket_dir.display())
     }
 }
 
@@ -136,9 +138,29 @@ fn postgis_outage_answers_503_and_recovers_by_itself() {
     let (ready, _, body) = try_get(port, "/ready").unwrap();
     assert_eq!(ready, 503, "/ready while the database is down: {body}");
     for p in paths {
-        let (status, _, body) = try_get(port, p).unwrap();
+        let (status, head, body) = try_get(port, p).unwrap();
         assert_eq!(status, 503, "{p} while the database is down: {body}");
         assert!(body.contains("Exception") && body.contains("unavailable"), "{body}");
+        assert!(head.contains("\r\nretry-after: "), "{p}: 503 without Retry-After: {head}");
+    }
+    // Every other protocol that reads the database: uncached tiles (a layer and a group), the
+    // roof check, GetFeatureInfo, a WFS stored query. Each is 503 with Retry-After and its own
+    // report, and none repeats what the backend said.
+    let others = [
+        ("/milano/tiles/edifici/15/17221/11727.mvt", "unavailable"),
+        ("/cmm/tiles/dbt/14/8611/5863.mvt", "unavailable"),
+        ("/milano/roofs/at?lon=9.1919&lat=45.4642", "unavailable"),
+        ("/milano/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=edifici&QUERY_LAYERS=edifici&STYLES=&CRS=EPSG:32632&BBOX=514000,5034000,515000,5035000&WIDTH=256&HEIGHT=256&I=128&J=128&INFO_FORMAT=application/json", "unavailable"),
+        ("/milano/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&STOREDQUERY_ID=urn:navigli:query:BuildingsOfComune&ISTAT=015146&COUNT=1", "unavailable"),
+    ];
+    for (p, said) in others {
+        let (status, head, body) = try_get(port, p).unwrap();
+        assert_eq!(status, 503, "{p} while the database is down: {body}");
+        assert!(head.contains("\r\nretry-after: "), "{p}: 503 without Retry-After: {head}");
+        assert!(body.contains(said), "{p}: {body}");
+        for backend in ["connect", "postgres", "127.0.0.1", "refused", "SQLSTATE", "tokio"] {
+            assert!(!body.to_ascii_lowercase().contains(&backend.to_ascii_lowercase()), "{p} repeats the backend's '{backend}': {body}");
+        }
     }
     let restart_at = Instant::now();
     cluster.start();

@@ -307,7 +307,8 @@ fn qgis_loads_counts_and_draws_the_wfs_layers() {
                 pages.iter().all(|u| param(u, "count").as_deref() == Some(&PAGE_SIZE.to_string())),
                 "{id}: pages of {PAGE_SIZE} expected: {pages:#?}"
             );
-            assert!(starts.starts_with(&want_starts), "{id}: STARTINDEX of the pages {starts:?}, expected {want_starts:?}");
+            // QGIS may ask its pages in any order (it downloads in a thread): every page once.
+            assert!(want_starts.iter().all(|s| starts.contains(s)), "{id}: STARTINDEX of the pages {starts:?}, expected {want_starts:?}");
         }
         seen.push(format!("{id}: {count} features in {} GetFeature request(s), {}s", pages.len(), r["seconds"]));
     }

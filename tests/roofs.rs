@@ -12,22 +12,9 @@ use std::process::{Command, Stdio};
 use common::server::{demo_server, get, json, Server};
 use serde_json::{json, Value};
 
-/// The Python of the test venv (`scripts/deps.sh test` installs pvlib there); created here
-/// when missing, failing loudly when pip cannot install pvlib.
+/// The Python of the test venv, with pvlib.
 fn pvlib_python() -> std::path::PathBuf {
-    let venv = common::root().join("target/pyvenv");
-    let python = venv.join("bin/python");
-    let has = |p: &std::path::Path| Command::new(p).args(["-c", "import pvlib"]).output().is_ok_and(|o| o.status.success());
-    if !has(&python) {
-        eprintln!("installing pvlib into {} (scripts/deps.sh test does this for make test)", venv.display());
-        if !python.exists() {
-            let made = Command::new("/usr/bin/python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
-            assert!(made, "cannot create a Python venv at {}: install python3-venv", venv.display());
-        }
-        let out = Command::new(venv.join("bin/pip")).args(["install", "--quiet", "pvlib"]).output().expect("run pip");
-        assert!(out.status.success() && has(&python), "pip could not install pvlib: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    python
+    common::pyvenv("pvlib")
 }
 
 fn estimate(server: &Server, slope: f64, aspect: f64) -> Value {
@@ -196,7 +183,7 @@ fn building_point() -> (i64, f64, f64) {
     let gpkg = common::demo_gpkg().display().to_string();
     let out = Command::new("ogrinfo")
         .args(["-q", &gpkg, "-dialect", "SQLite", "-sql"])
-        .arg("SELECT e.fid * 1 AS bid, ST_X(ST_Transform(ST_PointOnSurface(e.geom), 4326)) AS lon, ST_Y(ST_Transform(ST_PointOnSurface(e.geom), 4326)) AS lat FROM edifici e WHERE e.cod_istat = '015146' AND (SELECT count(*) FROM falde f WHERE f.edificio_fid = e.fid) >= 2 LIMIT 1")
+        .arg("SELECT e.fid * 1 AS bid, ST_X(ST_Transform(ST_PointOnSurface(e.geom), 4326)) AS lon, ST_Y(ST_Transform(ST_PointOnSurface(e.geom), 4326)) AS lat FROM edifici e WHERE e.cod_istat = '015146' AND (SELECT count(*) FROM falde f WHERE f.edificio_fid = e.fid) >= 2 ORDER BY e.fid LIMIT 1")
         .output()
         .expect("ogrinfo (gdal-bin, installed by make test)");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -324,7 +311,7 @@ fn compute_fills_the_roof_layers_in_both_backends() {
         let (plane, slope, aspect, area, shading): (i64, f64, f64, f64, f64) = conn
             .query_row(
                 &format!(
-                    "SELECT fid, pendenza, esposizione, area_m2, ombreggiamento FROM falde WHERE pendenza > 15 AND {condition} LIMIT 1"
+                    "SELECT fid, pendenza, esposizione, area_m2, ombreggiamento FROM falde WHERE pendenza > 15 AND {condition} ORDER BY fid LIMIT 1"
                 ),
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),

@@ -513,7 +513,7 @@ fn getfeature_gml_is_schema_valid_and_counts_agree_with_the_geopackage() {
     let body =
         fetch_from("cmm", "cmm-comuni", &[("TYPENAMES", "comuni"), ("COUNT", "3"), ("SORTBY", "popolazione DESC")], "application/gml+xml");
     assert_eq!(root_attr(&body, "numberMatched").as_deref(), Some("133"));
-    let top: Vec<String> = gpkg_features("SELECT nome FROM comuni ORDER BY popolazione DESC LIMIT 3", &[])
+    let top: Vec<String> = gpkg_features("SELECT nome FROM comuni ORDER BY popolazione DESC, fid LIMIT 3", &[])
         .iter()
         .map(|f| f["properties"]["nome"].as_str().unwrap().to_string())
         .collect();
@@ -1120,7 +1120,9 @@ fn expect_exception(server: &Server, path: &str, status: u16, codes: &[&str], lo
     let (got, head, body) = get(server, path);
     let elapsed = started.elapsed();
     assert_eq!(got, status, "{path}:\n{body}");
-    assert!(elapsed < Duration::from_secs(3), "{path}: took {elapsed:?}");
+    // No hang: an exception is quick even for hostile input (the bound is loose on purpose,
+    // the debug build shares the machine with the other tests).
+    assert!(elapsed < Duration::from_secs(20), "{path}: took {elapsed:?}");
     assert!(head.contains("content-type: application/xml") || head.contains("content-type: text/xml"), "{path}: {head}");
     let (ns, version) = match report {
         Report::Ows11 => ("xmlns:ows=\"http://www.opengis.net/ows/1.1\"", "2.0.0"),
@@ -1469,25 +1471,9 @@ fn geopackage_and_postgis_servers_answer_identically() {
 // 9. OWSLib
 // ------------------------------------------------------------------------------------------------
 
-/// The Python of the OWSLib venv (`scripts/deps.sh test` makes it); created here when missing,
-/// failing loudly when pip cannot install OWSLib.
+/// The Python of the test venv, with OWSLib and lxml.
 fn owslib_python() -> std::path::PathBuf {
-    let venv = common::root().join("target/pyvenv");
-    let python = venv.join("bin/python");
-    let has_owslib = |p: &std::path::Path| Command::new(p).args(["-c", "import owslib, lxml"]).output().is_ok_and(|o| o.status.success());
-    if !has_owslib(&python) {
-        eprintln!("creating {} with OWSLib (scripts/deps.sh test does this for make test)", venv.display());
-        let made = Command::new("/usr/bin/python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
-        assert!(made, "cannot create a Python venv at {}: install python3-venv (scripts/deps.sh test)", venv.display());
-        let out = Command::new(venv.join("bin/pip")).args(["install", "--quiet", "owslib", "lxml"]).output().expect("run pip");
-        assert!(
-            out.status.success() && has_owslib(&python),
-            "pip could not install OWSLib into {}: {}",
-            venv.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    python
+    common::pyvenv("owslib, lxml")
 }
 
 const OWSLIB_SCRIPT: &str = r#"

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use crate::crs::Crs;
-use crate::source::AttributeType;
+use crate::model::AttributeType;
 pub use comuni::{parse_comuni, Comune};
 
 /// `[server]`: network and limits.
@@ -55,6 +55,9 @@ pub struct ServerConfig {
     pub api_keys_source: Option<String>,
     /// How often the database keys are re-read, seconds (revocations take effect within it).
     pub api_keys_refresh_s: u64,
+    /// The capabilities' `updateSequence` (default: when the configuration, the comuni table
+    /// or a style last changed, in Unix seconds). Set it when replicas must agree exactly.
+    pub update_sequence: Option<u64>,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +80,7 @@ impl Default for ServerConfig {
             max_concurrent_requests: 256,
             api_keys_source: None,
             api_keys_refresh_s: 60,
+            update_sequence: None,
         }
     }
 }
@@ -372,6 +376,8 @@ pub fn jwks_url_allowed(url: &str) -> bool {
 pub struct Config {
     /// Directory of the config file: relative paths are resolved against it.
     pub base_dir: PathBuf,
+    /// When the config file was last modified (Unix seconds), when read from a file.
+    pub modified: Option<u64>,
     /// `[server]`.
     pub server: ServerConfig,
     /// `[[source]]`.
@@ -435,7 +441,23 @@ struct Collector<'a> {
     file: String,
     text: &'a str,
     findings: Vec<Finding>,
+    contents: Option<ContentCheck>,
 }
+
+/// What a [`ContentCheck`] reads: a file the configuration names, whose format another module
+/// owns (configuration imports no renderer and no authenticator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Content {
+    /// An SLD/SE style (`styles/<name>.sld`); its images are in `dir`.
+    Style,
+    /// A JWKS document (`[oidc] jwks_file`).
+    Jwks,
+}
+
+/// Checks the content of a file the configuration names, given its text and folder: the
+/// problems found, each an error or a warning. The catalog supplies the real one
+/// (`catalog::check_content`); without it only the configuration's own rules are checked.
+pub type ContentCheck = fn(Content, &str, &Path) -> Vec<(Severity, String)>;
 
 impl Collector<'_> {
     /// Location of the `index`-th `[[section]]` (or `[section]`) header, with its line.
@@ -457,6 +479,10 @@ impl Collector<'_> {
             loc.push_str(&format!(" ({l})"));
         }
         loc
+    }
+
+    fn push(&mut self, severity: Severity, location: String, message: impl Into<String>) {
+        self.findings.push(Finding { severity, location, message: message.into() });
     }
 
     fn error(&mut self, location: String, message: impl Into<String>) {
@@ -486,8 +512,15 @@ impl Collector<'_> {
     }
 }
 
-/// Loads and validates `path`; all errors come back together.
+/// Loads and validates `path` by the configuration's own rules; all errors come back
+/// together. [`load_with`] also checks the files it names.
 pub fn load(path: &Path) -> Result<(Config, Vec<Finding>), ConfigErrors> {
+    load_with(path, None)
+}
+
+/// Loads and validates `path`, checking the content of the style and JWKS files it names with
+/// `contents`; all errors come back together.
+pub fn load_with(path: &Path, contents: Option<ContentCheck>) -> Result<(Config, Vec<Finding>), ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![Finding {
             severity: Severity::Error,
@@ -497,12 +530,30 @@ pub fn load(path: &Path) -> Result<(Config, Vec<Finding>), ConfigErrors> {
     })?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let base_dir = if base_dir.as_os_str().is_empty() { PathBuf::from(".") } else { base_dir };
-    load_str(&text, &path.display().to_string(), &base_dir)
+    let (mut config, findings) = load_str_with(&text, &path.display().to_string(), &base_dir, contents)?;
+    config.modified = modified_secs(path);
+    Ok((config, findings))
+}
+
+/// When a file was last modified, in Unix seconds.
+pub fn modified_secs(path: &Path) -> Option<u64> {
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    modified.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 /// Loads a configuration from text; `file` names it in messages, `base_dir` resolves paths.
 pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<Finding>), ConfigErrors> {
-    let mut c = Collector { file: file.to_string(), text, findings: Vec::new() };
+    load_str_with(text, file, base_dir, None)
+}
+
+/// [`load_str`], checking named files with `contents` (see [`load_with`]).
+pub fn load_str_with(
+    text: &str,
+    file: &str,
+    base_dir: &Path,
+    contents: Option<ContentCheck>,
+) -> Result<(Config, Vec<Finding>), ConfigErrors> {
+    let mut c = Collector { file: file.to_string(), text, findings: Vec::new(), contents };
     let doc: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => {
@@ -583,6 +634,7 @@ pub fn load_str(text: &str, file: &str, base_dir: &Path) -> Result<(Config, Vec<
     };
     let config = Config {
         base_dir: base_dir.to_path_buf(),
+        modified: None,
         server,
         sources,
         groups,
@@ -655,8 +707,9 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
                 match std::fs::read_to_string(&path) {
                     Err(e) => c.error(loc, format!("jwks_file {}: {e}", path.display())),
                     Ok(text) => {
-                        if let Err(e) = crate::auth::parse_jwks(&text) {
-                            c.error(loc, format!("jwks_file {}: {e}", path.display()));
+                        let dir = path.parent().unwrap_or(&cfg.base_dir).to_path_buf();
+                        for (severity, problem) in c.contents.map(|check| check(Content::Jwks, &text, &dir)).unwrap_or_default() {
+                            c.push(severity, loc.clone(), format!("jwks_file {}: {problem}", path.display()));
                         }
                     }
                 }
@@ -793,20 +846,12 @@ fn validate(cfg: &Config, c: &mut Collector<'_>) {
             let path = cfg.base_dir.join(&cfg.server.styles_dir).join(format!("{style}.sld"));
             match std::fs::read_to_string(&path) {
                 Err(_) => c.error(loc.clone(), format!("style '{style}' has no file {}", path.display())),
-                Ok(text) => match crate::render::sld::parse_sld(&text) {
-                    Err(e) => c.error(loc.clone(), format!("style '{style}': {e}")),
-                    Ok(report) => {
-                        for item in report.unsupported {
-                            c.warning(loc.clone(), format!("style '{style}': not rendered: {item}"));
-                        }
-                        let dir = cfg.base_dir.join(&cfg.server.styles_dir);
-                        for mut s in report.styles {
-                            for problem in crate::render::map::load_graphics(&mut s, &dir) {
-                                c.error(loc.clone(), format!("style '{style}': {problem}"));
-                            }
-                        }
+                Ok(text) => {
+                    let dir = cfg.base_dir.join(&cfg.server.styles_dir);
+                    for (severity, problem) in c.contents.map(|check| check(Content::Style, &text, &dir)).unwrap_or_default() {
+                        c.push(severity, loc.clone(), format!("style '{style}': {problem}"));
                     }
-                },
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use geo::{Geometry, LineString, Polygon};
 
 use super::{decode_wkb, EncodeError, FeatureEncoder};
-use crate::ogc::xml_escape;
+use crate::encode::xml_escape;
 use crate::source::{Attribute, Feature, Value};
 
 /// GML flavour.

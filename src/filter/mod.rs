@@ -1,17 +1,16 @@
 //! The filter model shared by every protocol and every backend: an AST of attribute and spatial
-//! predicates. Protocol parsers (FES 2.0/1.1 XML, CQL, KVP `BBOX`) build it; [`sql`] turns a
-//! validated filter into SQL text plus bound parameters for each dialect.
+//! predicates. Protocol parsers (FES 2.0/1.1 XML, CQL, KVP `BBOX`) build it; the sources
+//! validate it against a layer and translate it to SQL (`crate::source::sql`).
 //!
 //! Property names in a filter are plain strings until [`crate::source::FeatureQuery::resolve`]
 //! checks them against the layer's attribute allow-list; literals are never spliced into SQL.
 
 pub mod fes;
-pub mod sql;
 
 use geo::Geometry;
 
 use crate::crs::{Bbox, Crs};
-use crate::source::Value;
+use crate::model::Value;
 
 /// Largest number of nodes a filter may have (protects against deeply nested or huge filters).
 pub const MAX_FILTER_NODES: usize = 1_000;

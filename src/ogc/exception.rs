@@ -17,6 +17,8 @@ pub enum ExceptionCode {
     VersionNegotiationFailed,
     /// UPDATESEQUENCE is newer than the server's.
     InvalidUpdateSequence,
+    /// WMS: UPDATESEQUENCE equals the server's (the client's capabilities are current).
+    CurrentUpdateSequence,
     /// A requested option is not supported.
     OptionNotSupported,
     /// Anything else.
@@ -52,6 +54,7 @@ impl ExceptionCode {
             ExceptionCode::InvalidParameterValue => "InvalidParameterValue",
             ExceptionCode::VersionNegotiationFailed => "VersionNegotiationFailed",
             ExceptionCode::InvalidUpdateSequence => "InvalidUpdateSequence",
+            ExceptionCode::CurrentUpdateSequence => "CurrentUpdateSequence",
             ExceptionCode::OptionNotSupported => "OptionNotSupported",
             ExceptionCode::NoApplicableCode => "NoApplicableCode",
             ExceptionCode::OperationParsingFailed => "OperationParsingFailed",
@@ -138,9 +141,7 @@ impl From<SourceError> for OgcException {
     fn from(e: SourceError) -> Self {
         let (text, status) = match &e {
             SourceError::Unavailable { .. } => ("data source unavailable, try again later".to_string(), 503),
-            SourceError::Postgres { error, .. } if error.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED) => {
-                ("the request took too long and was cancelled".to_string(), 503)
-            }
+            SourceError::Timeout { .. } => ("the request took too long and was cancelled".to_string(), 503),
             _ => ("internal error while reading data".to_string(), 500),
         };
         OgcException::new(ExceptionCode::OperationProcessingFailed, text).with_status(status)

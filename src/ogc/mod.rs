@@ -7,34 +7,50 @@ pub mod kvp;
 pub mod wfs;
 pub mod wms;
 
-/// Escapes text for XML content and attribute values.
-pub fn xml_escape(s: &str) -> std::borrow::Cow<'_, str> {
-    let forbidden = |c: char| ((c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{FFFE}' || c == '\u{FFFF}';
-    if !s.contains(['&', '<', '>', '"', '\'']) && !s.chars().any(forbidden) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters are not allowed in XML 1.0: drop them.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    std::borrow::Cow::Owned(out)
+/// How a GetCapabilities request's `UPDATESEQUENCE` compares with the server's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateSequence {
+    /// Absent, or older than the server's: answer the whole document.
+    Stale,
+    /// Equal to the server's: the client's copy is current.
+    Current,
 }
+
+/// Compares `UPDATESEQUENCE` with the server's `current` value (WMS 1.3.0 table 3, OWS Common
+/// 1.1 table 6): numerically when it is an integer, else as text (the server judges the
+/// order). A value higher than the server's is an `InvalidUpdateSequence`.
+pub fn update_sequence(kvp: &kvp::Kvp, current: u64) -> Result<UpdateSequence, exception::OgcException> {
+    let Some(asked) = kvp.get("updatesequence").map(str::trim) else { return Ok(UpdateSequence::Stale) };
+    let ordering = match asked.parse::<u64>() {
+        Ok(n) => n.cmp(&current),
+        Err(_) => asked.cmp(current.to_string().as_str()),
+    };
+    match ordering {
+        std::cmp::Ordering::Less => Ok(UpdateSequence::Stale),
+        std::cmp::Ordering::Equal => Ok(UpdateSequence::Current),
+        std::cmp::Ordering::Greater => Err(exception::OgcException::new(
+            exception::ExceptionCode::InvalidUpdateSequence,
+            format!("UPDATESEQUENCE is higher than the server's ({current})"),
+        )
+        .at("updateSequence")),
+    }
+}
+
+pub use crate::encode::xml_escape;
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(super::xml_escape("a<b & 'c' \"d\"\u{1}"), "a&lt;b &amp; &apos;c&apos; &quot;d&quot;");
-        assert!(matches!(super::xml_escape("plain"), std::borrow::Cow::Borrowed(_)));
+    fn update_sequences_compare_as_numbers_else_as_text() {
+        let at = |q: &str| super::update_sequence(&super::kvp::Kvp::parse(q).unwrap(), 1_700_000_000);
+        assert_eq!(at(""), Ok(super::UpdateSequence::Stale));
+        assert_eq!(at("UPDATESEQUENCE=0"), Ok(super::UpdateSequence::Stale));
+        assert_eq!(at("updateSequence=1699999999"), Ok(super::UpdateSequence::Stale));
+        assert_eq!(at("UPDATESEQUENCE=1700000000"), Ok(super::UpdateSequence::Current));
+        let higher = at("UPDATESEQUENCE=1700000001").unwrap_err();
+        assert_eq!(higher.code, super::exception::ExceptionCode::InvalidUpdateSequence);
+        assert_eq!(higher.locator.as_deref(), Some("updateSequence"));
+        assert!(at("UPDATESEQUENCE=zzz").is_err());
+        assert_eq!(at("UPDATESEQUENCE=1-old"), Ok(super::UpdateSequence::Stale));
     }
 }

@@ -954,7 +954,7 @@ pub fn default_style(geometry_type: &str) -> Style {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::AttributeType;
+    use crate::model::AttributeType;
 
     #[test]
     fn draws_polygons_lines_and_points_where_they_belong() {

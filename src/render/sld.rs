@@ -622,7 +622,7 @@ impl Interpreter {
         let Some(raw) = node.filter.as_ref().filter(|r| !r.xml.is_empty()) else {
             return Err(SldError::Filter(format!("empty Filter at line {}", node.line)));
         };
-        let ctx = FesContext { version: raw.version, type_name: layer.unwrap_or(""), default_crs: Crs::UTM32N };
+        let ctx = FesContext { version: raw.version, type_name: layer.unwrap_or(""), default_crs: Crs::UTM32N, geometry: None };
         match parse_filter(&raw.xml, &ctx) {
             Ok(f) => {
                 if has_unrenderable_predicate(&f) {
@@ -1033,7 +1033,7 @@ mod tests {
 
     use super::*;
     use crate::filter::CompareOp;
-    use crate::source::Value;
+    use crate::model::Value;
 
     /// The demo layers, each with a style file of the same name.
     const DEMO_LAYERS: [&str; 12] = [

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::crs::Bbox;
 use crate::filter::like_matches;
-use crate::filter::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param};
+use crate::source::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param};
 
 /// A GeoPackage file opened read-only.
 #[derive(Debug)]

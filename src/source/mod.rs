@@ -9,6 +9,7 @@
 pub mod gpkg;
 pub mod postgis;
 mod resolve;
+pub mod sql;
 
 use std::fmt;
 use std::pin::Pin;
@@ -19,67 +20,8 @@ use futures_util::Stream;
 use crate::crs::{Bbox, Crs, TransformError};
 use crate::filter::Filter;
 
+pub use crate::model::{AttributeType, Value};
 pub use resolve::{Predicate, QueryError, ResolvedQuery, SpatialRelation};
-
-/// A typed attribute value (dates travel as ISO `YYYY-MM-DD` text).
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    /// SQL NULL.
-    Null,
-    /// Boolean.
-    Bool(bool),
-    /// 64-bit integer.
-    Int(i64),
-    /// Double.
-    Float(f64),
-    /// Text (also dates).
-    Text(String),
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Null => Ok(()),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => write!(f, "{x}"),
-            Value::Text(s) => f.write_str(s),
-        }
-    }
-}
-
-/// The type of an exposed attribute, as declared in `layers.toml`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AttributeType {
-    /// 64-bit integer.
-    #[serde(alias = "integer")]
-    Int,
-    /// Double precision.
-    #[serde(alias = "double", alias = "real")]
-    Float,
-    /// Text.
-    #[serde(alias = "string")]
-    Text,
-    /// Boolean.
-    #[serde(alias = "boolean")]
-    Bool,
-    /// Calendar date (ISO 8601, `YYYY-MM-DD`).
-    Date,
-}
-
-impl AttributeType {
-    /// The XML Schema type name (for DescribeFeatureType and friends).
-    pub fn xsd(self) -> &'static str {
-        match self {
-            AttributeType::Int => "long",
-            AttributeType::Float => "double",
-            AttributeType::Text => "string",
-            AttributeType::Bool => "boolean",
-            AttributeType::Date => "date",
-        }
-    }
-}
 
 /// One exposed attribute of a layer: the allow-list entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,6 +163,21 @@ pub enum SourceError {
         /// Why.
         message: String,
     },
+    /// The source cancelled a query that ran longer than its statement timeout.
+    #[error("source {source_id}: the query ran longer than the statement timeout")]
+    Timeout {
+        /// Source id.
+        source_id: String,
+    },
+    /// A failure reported once and shared by several waiters (a tile rendered for concurrent
+    /// requests); `message` is the original error, for logs only.
+    #[error("source {source_id}: {message}")]
+    Failed {
+        /// Source id.
+        source_id: String,
+        /// The original error.
+        message: String,
+    },
     /// A stored geometry could not be decoded or transformed.
     #[error("layer {layer}: bad geometry for feature {id}: {message}")]
     Geometry {
@@ -242,6 +199,20 @@ pub enum SourceError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl SourceError {
+    /// A copy to hand to every waiter of a shared computation: the kinds a protocol answers
+    /// differently (unavailable, timeout) are kept, the others become [`SourceError::Failed`].
+    pub fn shared(&self) -> SourceError {
+        match self {
+            SourceError::Unavailable { source_id, message } => {
+                SourceError::Unavailable { source_id: source_id.clone(), message: message.clone() }
+            }
+            SourceError::Timeout { source_id } => SourceError::Timeout { source_id: source_id.clone() },
+            other => SourceError::Failed { source_id: String::new(), message: other.to_string() },
+        }
+    }
 }
 
 /// A data change seen by a source: a table and, when known, the changed box.
@@ -287,16 +258,18 @@ pub trait FeatureSource: Send + Sync + fmt::Debug {
     async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError>;
     /// Checks that the layer's table and columns exist with usable types.
     async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError>;
-    /// One MVT layer (a one-layer tile; empty when no feature remains) for a query whose
-    /// geometries come in EPSG:3857. The default reads the features and encodes them with
-    /// [`crate::tiles::mvt`]; PostGIS overrides it with `ST_AsMVT`.
-    async fn mvt(
+    /// An optional capability: one MVT layer (a one-layer tile; empty when no feature remains)
+    /// rendered by the backend itself, for a query whose geometries come in EPSG:3857. `None`
+    /// (the default) means the backend has no such capability: the tile service then reads the
+    /// features and encodes them itself. PostGIS answers with `ST_AsMVT`.
+    async fn native_mvt(
         &self,
         layer: Arc<SourceLayer>,
         query: ResolvedQuery,
-        params: &crate::filter::sql::MvtParams,
-    ) -> Result<Vec<u8>, SourceError> {
-        crate::tiles::mvt::encode_layer(self.query(layer.clone(), query.clone()).await?, &layer, &query, params).await
+        params: &sql::MvtParams,
+    ) -> Result<Option<Vec<u8>>, SourceError> {
+        let _ = (layer, query, params);
+        Ok(None)
     }
 
     /// Starts reporting data changes to `sink` (until it is closed); the default reports none.

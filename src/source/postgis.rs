@@ -1,5 +1,5 @@
 //! PostGIS backend (tokio-postgres through a deadpool pool). SQL comes from
-//! [`crate::filter::sql`] with every literal bound; statements are prepared once per
+//! [`crate::source::sql`] with every literal bound; statements are prepared once per
 //! connection and cached. Rows are read from the server as a stream and handed on through a
 //! bounded channel.
 
@@ -16,7 +16,7 @@ use super::{
     reproject_wkb, AttributeType, Feature, FeatureSource, FeatureStream, ResolvedQuery, SourceError, SourceLayer, Value, STREAM_BUFFER,
 };
 use crate::crs::Bbox;
-use crate::filter::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param, Statement};
+use crate::source::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param, Statement};
 
 /// A PostGIS database reached through a connection pool.
 #[derive(Debug)]
@@ -162,8 +162,16 @@ impl FeatureSource for PostgisSource {
                 }
                 if tx.send(item).await.is_err() {
                     // The consumer is gone: stop the server-side query too, so the pooled
-                    // connection is not left draining rows nobody reads.
+                    // connection is not left draining rows nobody reads. Then read the stream
+                    // to its end (the cancellation error, or the last row): the connection goes
+                    // back to the pool only once its query is over, so a late cancel cannot
+                    // hit the next query on it.
                     let _ = cancel.cancel_query(NoTls).await;
+                    while let Some(row) = rows.next().await {
+                        if row.is_err() {
+                            break;
+                        }
+                    }
                     break;
                 }
             }
@@ -194,13 +202,13 @@ impl FeatureSource for PostgisSource {
         tokio::spawn(listen(self.id.clone(), self.url.clone(), sink));
     }
 
-    async fn mvt(
+    async fn native_mvt(
         &self,
         layer: Arc<SourceLayer>,
         query: ResolvedQuery,
-        params: &crate::filter::sql::MvtParams,
-    ) -> Result<Vec<u8>, SourceError> {
-        let statement = crate::filter::sql::mvt_statement(&Self::dialect(&layer), &layer, &query, params);
+        params: &crate::source::sql::MvtParams,
+    ) -> Result<Option<Vec<u8>>, SourceError> {
+        let statement = crate::source::sql::mvt_statement(&Self::dialect(&layer), &layer, &query, params);
         let client = self.client().await?;
         let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
@@ -209,7 +217,7 @@ impl FeatureSource for PostgisSource {
             .await
             .map_err(|e| self.pg_err(e))?;
         let bytes: Option<Vec<u8>> = row.try_get(0).map_err(|e| self.pg_err(e))?;
-        Ok(bytes.unwrap_or_default())
+        Ok(Some(bytes.unwrap_or_default()))
     }
 
     async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError> {
@@ -234,6 +242,8 @@ fn classify(source_id: &str, error: tokio_postgres::Error) -> SourceError {
     let io = std::error::Error::source(&error).is_some_and(|e| e.is::<std::io::Error>());
     if shut || io || error.is_closed() {
         SourceError::Unavailable { source_id: source_id.to_string(), message: error.to_string() }
+    } else if error.code() == Some(&SqlState::QUERY_CANCELED) {
+        SourceError::Timeout { source_id: source_id.to_string() }
     } else {
         SourceError::Postgres { source_id: source_id.to_string(), error }
     }

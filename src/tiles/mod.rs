@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::catalog::{Caller, Catalog, Layer, Tenant};
 use crate::crs::{Bbox, Crs};
-use crate::filter::sql::MvtParams;
+use crate::source::sql::MvtParams;
 use crate::source::{FeatureQuery, SourceError};
 
 /// Half the side of the Web Mercator square, metres.
@@ -227,7 +227,8 @@ impl TileService {
                 TileError::NotFound(m) => TileError::NotFound(m.clone()),
                 TileError::Denied(s, m) => TileError::Denied(*s, m.clone()),
                 TileError::Query(m) => TileError::Query(m.clone()),
-                TileError::Source(s) => TileError::Query(s.to_string()),
+                // Unavailable and timed-out sources stay what they are (503, like WMS and WFS).
+                TileError::Source(s) => TileError::Source(s.shared()),
             },
         )?;
         Ok((rendered, false))
@@ -253,11 +254,29 @@ impl TileService {
                 // Simplify to half a tile unit below the layer's highest zoom (lossless on screen).
                 let tolerance = if z < layer.config.max_zoom { frame.unit() / 2.0 } else { 0.0 };
                 let params = MvtParams { name: layer.name().to_string(), bbox, extent: self.extent, buffer: self.buffer, tolerance };
-                tile.extend(layer.source.mvt(layer.schema.clone(), resolved, &params).await?);
+                let bytes = match layer.source.native_mvt(layer.schema.clone(), resolved.clone(), &params).await? {
+                    Some(bytes) => bytes,
+                    // The generic path: the source's rows, encoded here.
+                    None => {
+                        mvt::encode_layer(
+                            layer.source.query(layer.schema.clone(), resolved.clone()).await?,
+                            layer.schema.clone(),
+                            resolved,
+                            params,
+                        )
+                        .await?
+                    }
+                };
+                tile.extend(bytes);
             }
         }
-        let etag = etag_of(&tile);
-        Ok(CachedTile { gzip: if tile.is_empty() { actix_web::web::Bytes::new() } else { gzip(&tile).into() }, etag })
+        // Compression off the async workers too.
+        tokio::task::spawn_blocking(move || {
+            let etag = etag_of(&tile);
+            CachedTile { gzip: if tile.is_empty() { actix_web::web::Bytes::new() } else { gzip(&tile).into() }, etag }
+        })
+        .await
+        .map_err(|e| TileError::Query(format!("tile compression: {e}")))
     }
 
     /// Evicts every cached tile holding one of `layers` (all tenants, all zooms) whose square

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use geo::{Coord, Geometry, LineString, Polygon, Simplify};
 
 use crate::crs::Bbox;
-use crate::source::Value;
+use crate::model::Value;
 
 /// MVT geometry types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -239,30 +239,38 @@ pub fn encode_geometry(geometry: &Geometry<f64>, frame: &TileFrame, simplify: bo
     }
 }
 
-/// Reads a feature stream (geometries in EPSG:3857) into one MVT layer.
+/// Reads a feature stream (geometries in EPSG:3857) into one MVT layer. The decoding and
+/// encoding run on the blocking pool, pulling rows from the stream there, so a large tile never
+/// holds up the server's async workers.
 pub async fn encode_layer(
     mut rows: crate::source::FeatureStream,
-    layer: &crate::source::SourceLayer,
-    query: &crate::source::ResolvedQuery,
-    params: &crate::filter::sql::MvtParams,
+    layer: std::sync::Arc<crate::source::SourceLayer>,
+    query: crate::source::ResolvedQuery,
+    params: crate::source::sql::MvtParams,
 ) -> Result<Vec<u8>, crate::source::SourceError> {
     use futures_util::StreamExt;
-    let frame = TileFrame { bbox: params.bbox, extent: params.extent, buffer: params.buffer };
-    let names: Vec<&str> = query.columns.iter().map(|&i| layer.attributes[i].name.as_str()).collect();
-    let mut encoder = LayerEncoder::new(&params.name, params.extent);
-    while let Some(row) = rows.next().await {
-        let row = row?;
-        let Some(wkb) = &row.wkb else { continue };
-        let geometry = crate::encode::decode_wkb(row.id, wkb).map_err(|e| crate::source::SourceError::Geometry {
-            layer: layer.name.clone(),
-            id: row.id,
-            message: e.to_string(),
-        })?;
-        let Some(encoded) = encode_geometry(&geometry, &frame, params.tolerance > 0.0) else { continue };
-        let attributes: Vec<(&str, &Value)> = names.iter().copied().zip(row.values.iter()).collect();
-        encoder.add(row.id, &attributes, encoded);
-    }
-    Ok(encoder.finish())
+    let runtime = tokio::runtime::Handle::current();
+    let encode = move || {
+        let frame = TileFrame { bbox: params.bbox, extent: params.extent, buffer: params.buffer };
+        let names: Vec<&str> = query.columns.iter().map(|&i| layer.attributes[i].name.as_str()).collect();
+        let mut encoder = LayerEncoder::new(&params.name, params.extent);
+        while let Some(row) = runtime.block_on(rows.next()) {
+            let row = row?;
+            let Some(wkb) = &row.wkb else { continue };
+            let geometry = crate::encode::decode_wkb(row.id, wkb).map_err(|e| crate::source::SourceError::Geometry {
+                layer: layer.name.clone(),
+                id: row.id,
+                message: e.to_string(),
+            })?;
+            let Some(encoded) = encode_geometry(&geometry, &frame, params.tolerance > 0.0) else { continue };
+            let attributes: Vec<(&str, &Value)> = names.iter().copied().zip(row.values.iter()).collect();
+            encoder.add(row.id, &attributes, encoded);
+        }
+        Ok(encoder.finish())
+    };
+    tokio::task::spawn_blocking(encode)
+        .await
+        .map_err(|e| crate::source::SourceError::Failed { source_id: String::new(), message: format!("tile encoder: {e}") })?
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {

@@ -288,7 +288,7 @@ async fn ows_post(
 pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
     crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
-    crate::auth::spawn_refresh(catalog.clone());
+    crate::auth::spawn_refresh(catalog.auth.clone());
     let state = AppState { catalog: catalog.clone(), tiles };
     let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));

@@ -9,8 +9,8 @@ use serde_json::json;
 use super::error::ServiceError;
 use super::AppState;
 use crate::catalog::{Layer, Tenant};
+use crate::model::AttributeType;
 use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::source::AttributeType;
 use crate::tiles::{resolve_source, zoom_range, TileError};
 
 /// Media type of Mapbox Vector Tiles.

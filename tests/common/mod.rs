@@ -65,8 +65,13 @@ pub fn demo_gpkg() -> &'static PathBuf {
         std::fs::create_dir_all(&dir).expect("fixture dir");
         let path = dir.join(format!("demo-{}.gpkg", fingerprint()));
         if !path.exists() {
-            // write_gpkg writes a temporary file and renames it: concurrent writers are safe.
-            navigli::demo::write_gpkg(&path, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 }).expect("demo gpkg");
+            // One process generates it while the others wait (nextest starts many at once, and
+            // generating in each would load the machine the timed tests run on). write_gpkg
+            // writes a temporary file and renames it, so a reader never sees half a file.
+            let _lock = exclusive_lock(&dir.join("demo.lock"));
+            if !path.exists() {
+                navigli::demo::write_gpkg(&path, comuni(), &DemoOptions { size: DemoSize::Small, seed: 42 }).expect("demo gpkg");
+            }
         }
         path
     })
@@ -128,4 +133,43 @@ pub fn sources() -> Vec<Arc<dyn FeatureSource>> {
         out.push(Arc::new(PostgisSource::new("postgis", &options).expect("postgis pool")));
     }
     out
+}
+
+/// The Python of the test venv (`target/pyvenv`, made by `scripts/deps.sh test` from the pins
+/// in `tests/requirements.txt`) once it can `import` every module of `modules` (comma list);
+/// when it cannot, the venv is made here from the same pins, failing loudly when pip cannot.
+pub fn pyvenv(modules: &str) -> PathBuf {
+    let venv = root().join("target/pyvenv");
+    let python = venv.join("bin/python");
+    let has = || std::process::Command::new(&python).args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
+    if !has() {
+        std::fs::create_dir_all(root().join("target")).expect("target dir");
+        let _lock = exclusive_lock(&root().join("target/pyvenv.lock"));
+        if has() {
+            return python;
+        }
+        eprintln!("installing tests/requirements.txt into {} (scripts/deps.sh test does this for make test)", venv.display());
+        if !python.exists() {
+            let made = std::process::Command::new("/usr/bin/python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
+            assert!(made, "cannot create a Python venv at {}: install python3-venv (scripts/deps.sh test)", venv.display());
+        }
+        let out = std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(root().join("tests/requirements.txt"))
+            .output()
+            .expect("run pip");
+        assert!(out.status.success() && has(), "pip could not install {modules}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    python
+}
+
+/// An exclusive advisory lock on `path` (created if missing), held until the file is dropped:
+/// one test process at a time makes a shared fixture.
+pub fn exclusive_lock(path: &std::path::Path) -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::create(path).unwrap_or_else(|e| panic!("lock file {}: {e}", path.display()));
+    // SAFETY: flock on a descriptor we own; it is released when the file is closed.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(rc, 0, "flock {}: {}", path.display(), std::io::Error::last_os_error());
+    file
 }

@@ -12,6 +12,7 @@ use super::{WfsContext, WfsVersion, NAMESPACE, PREFIX};
 use crate::catalog::TenantKind;
 use crate::crs::Crs;
 use crate::ogc::exception::OgcException;
+use crate::ogc::kvp::Kvp;
 use crate::ogc::xml_escape as esc;
 
 /// Output formats of GetFeature per version.
@@ -37,8 +38,20 @@ const SPATIAL: &[&str] = &["BBOX", "Intersects", "Within", "Contains", "Disjoint
 const OPERANDS: &[&str] = &["Envelope", "Point", "LineString", "Polygon", "MultiPoint", "MultiCurve", "MultiSurface"];
 
 /// The capabilities document.
-pub fn get_capabilities(ctx: &WfsContext<'_>, version: WfsVersion) -> Result<HttpResponse, OgcException> {
+///
+/// `UPDATESEQUENCE` equal to the server's gets, in 2.0.0, the root element with only its
+/// `version` and `updateSequence` (OWS Common 1.1 §7.3.4); WFS 1.1.0's schema requires the
+/// filter capabilities, so 1.1.0 answers the whole document. A higher one is an
+/// `InvalidUpdateSequence`.
+pub fn get_capabilities(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    let current = crate::ogc::update_sequence(kvp, ctx.catalog.update_sequence)? == crate::ogc::UpdateSequence::Current;
     let body = match version {
+        WfsVersion::V2_0_0 if current => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<wfs:WFS_Capabilities version=\"2.0.0\" updateSequence=\"{}\" \
+             xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd\"/>\n",
+            ctx.catalog.update_sequence
+        ),
         WfsVersion::V2_0_0 => capabilities_200(ctx),
         WfsVersion::V1_1_0 => capabilities_110(ctx),
     };
@@ -70,10 +83,11 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = write!(
         x,
-        "<wfs:WFS_Capabilities version=\"2.0.0\" xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:ows=\"http://www.opengis.net/ows/1.1\" \
+        "<wfs:WFS_Capabilities version=\"2.0.0\" updateSequence=\"{}\" xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:ows=\"http://www.opengis.net/ows/1.1\" \
          xmlns:fes=\"http://www.opengis.net/fes/2.0\" xmlns:gml=\"http://www.opengis.net/gml/3.2\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
-         xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n"
+         xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n",
+        ctx.catalog.update_sequence
     );
     let _ = write!(
         x,
@@ -199,10 +213,11 @@ fn capabilities_110(ctx: &WfsContext<'_>) -> String {
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = write!(
         x,
-        "<wfs:WFS_Capabilities version=\"1.1.0\" xmlns:wfs=\"http://www.opengis.net/wfs\" xmlns:ows=\"http://www.opengis.net/ows\" \
+        "<wfs:WFS_Capabilities version=\"1.1.0\" updateSequence=\"{}\" xmlns:wfs=\"http://www.opengis.net/wfs\" xmlns:ows=\"http://www.opengis.net/ows\" \
          xmlns:ogc=\"http://www.opengis.net/ogc\" xmlns:gml=\"http://www.opengis.net/gml\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
          xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
-         xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.1.0/wfs.xsd\">\n"
+         xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.1.0/wfs.xsd\">\n",
+        ctx.catalog.update_sequence
     );
     let _ = write!(
         x,

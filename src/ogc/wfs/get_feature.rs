@@ -186,6 +186,14 @@ pub async fn get_feature(
         }
         _ => requested_layers(ctx, kvp, version)?,
     };
+    if let Some(ids) = &rids {
+        // Ids must name the requested types: an id of another type is a contradiction, not an
+        // empty answer.
+        if let Some((t, n)) = ids.iter().find(|(t, _)| !layers.iter().any(|l| l.name() == t)) {
+            let shown: String = format!("{t}.{n}").chars().take(64).collect();
+            return Err(invalid("resourceId", format!("resource id '{shown}' is not of the requested feature types")));
+        }
+    }
     if value_reference.is_some() && layers.len() != 1 {
         return Err(invalid(version.type_names_locator(), "GetPropertyValue takes exactly one feature type"));
     }
@@ -248,6 +256,7 @@ pub async fn get_feature(
                     version: if version == WfsVersion::V2_0_0 { FesVersion::V2_0 } else { FesVersion::V1_1 },
                     type_name: layer.name(),
                     default_crs: native,
+                    geometry: Some(&layer.config.geometry_column),
                 };
                 Some(parse_filter(xml, &fes).map_err(fes_error)?)
             }

@@ -148,7 +148,7 @@ pub async fn handle(mut ctx: WfsContext<'_>, operation: &str, kvp: &Kvp) -> Resu
     let version = negotiate(kvp, capabilities).map_err(|e| (e, report_format(kvp)))?;
     let format = version.report_format();
     let result = match operation {
-        "GetCapabilities" => capabilities::get_capabilities(&ctx, version),
+        "GetCapabilities" => capabilities::get_capabilities(&ctx, version, kvp),
         "DescribeFeatureType" => schema::describe_feature_type(&ctx, version, kvp),
         "GetFeature" => get_feature::get_feature(&ctx, version, kvp, None).await,
         "GetPropertyValue" if version == WfsVersion::V2_0_0 => {

@@ -13,10 +13,10 @@ use super::{WfsContext, NAMESPACE, PREFIX};
 use crate::catalog::Layer;
 use crate::crs::Crs;
 use crate::filter::{CompareOp, Filter, GeometryLiteral};
+use crate::model::Value;
 use crate::ogc::exception::{ExceptionCode, OgcException};
 use crate::ogc::kvp::Kvp;
 use crate::ogc::xml_escape as esc;
-use crate::source::Value;
 
 /// The mandatory stored query.
 pub const GET_FEATURE_BY_ID: &str = "urn:ogc:def:query:OGC-WFS::GetFeatureById";
@@ -90,8 +90,14 @@ pub fn select<'a>(ctx: &'a WfsContext<'_>, id: &str, kvp: &Kvp) -> Result<Stored
     match id {
         GET_FEATURE_BY_ID => {
             let rid = kvp.require("id")?;
-            let (type_name, n) = rid.rsplit_once('.').ok_or_else(|| invalid("id", "ID looks like 'edifici.12'"))?;
-            let n: i64 = n.parse().map_err(|_| invalid("id", "ID looks like 'edifici.12'"))?;
+            // Any id that names no feature here is NotFound (WFS 2.0 §7.9.3.6), whatever its
+            // form: navigli's ids are `<type>.<integer>`, but a client cannot know that.
+            let not_found = || {
+                let shown: String = rid.chars().take(64).collect();
+                OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{shown}'")).at("id")
+            };
+            let (type_name, n) = rid.trim().rsplit_once('.').ok_or_else(not_found)?;
+            let n: i64 = n.parse().map_err(|_| not_found())?;
             let type_name = type_name.rsplit(':').next().unwrap_or(type_name);
             let layer = ctx.layer(type_name, "id").map_err(|e| {
                 // Credentials that do not grant the layer keep their 403; anything else is an
@@ -99,8 +105,7 @@ pub fn select<'a>(ctx: &'a WfsContext<'_>, id: &str, kvp: &Kvp) -> Result<Stored
                 if e.http_status() == 403 {
                     return e;
                 }
-                let shown: String = rid.chars().take(64).collect();
-                OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{shown}'")).at("id")
+                not_found()
             })?;
             Ok(StoredSelection { layers: vec![layer], filters: vec![Filter::Ids(vec![n])], bare: true })
         }

@@ -69,7 +69,7 @@ const PIXEL_SIZE_M: f64 = 0.000_28;
 /// The GetCapabilities document of `ctx.tenant` as seen by `ctx.caller`.
 pub fn capabilities_document(ctx: &WmsContext<'_>, version: WmsVersion) -> String {
     let mut w = Writer { x: String::with_capacity(32 * 1024), v: version, url: ctx.service_url.clone() };
-    w.prologue();
+    w.prologue(ctx.catalog.update_sequence);
     w.service(ctx);
     w.x.push_str("<Capability>\n");
     w.request();
@@ -142,19 +142,21 @@ impl Writer {
         let _ = write!(self.x, "<{name}>{}</{name}>", esc(text));
     }
 
-    fn prologue(&mut self) {
+    fn prologue(&mut self, update_sequence: u64) {
         self.x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        match self.v {
-            WmsVersion::V1_3_0 => self.x.push_str(
-                "<WMS_Capabilities version=\"1.3.0\" xmlns=\"http://www.opengis.net/wms\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+        let _ = match self.v {
+            WmsVersion::V1_3_0 => write!(
+                self.x,
+                "<WMS_Capabilities version=\"1.3.0\" updateSequence=\"{update_sequence}\" xmlns=\"http://www.opengis.net/wms\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
                  xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
                  xsi:schemaLocation=\"http://www.opengis.net/wms http://schemas.opengis.net/wms/1.3.0/capabilities_1_3_0.xsd\">\n",
             ),
-            WmsVersion::V1_1_1 => self.x.push_str(
+            WmsVersion::V1_1_1 => write!(
+                self.x,
                 "<!DOCTYPE WMT_MS_Capabilities SYSTEM \"http://schemas.opengis.net/wms/1.1.1/WMS_MS_Capabilities.dtd\">\n\
-                 <WMT_MS_Capabilities version=\"1.1.1\">\n",
+                 <WMT_MS_Capabilities version=\"1.1.1\" updateSequence=\"{update_sequence}\">\n",
             ),
-        }
+        };
     }
 
     fn service(&mut self, ctx: &WmsContext<'_>) {

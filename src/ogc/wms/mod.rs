@@ -52,6 +52,23 @@ fn parse_version(kvp: &Kvp) -> Result<WmsVersion, OgcException> {
     }
 }
 
+/// The version of a GetCapabilities answer (WMS 1.3.0 §6.2.4): the one asked for (VERSION, or
+/// its pre-1.1 name WMTVER) when supported, else the highest supported version below it, else
+/// the lowest supported one; 1.3.0 when none is asked.
+fn negotiate(kvp: &Kvp) -> WmsVersion {
+    let Some(asked) = kvp.get("version").or_else(|| kvp.get("wmtver")) else { return WmsVersion::V1_3_0 };
+    let number = |s: &str| -> Option<(u32, u32, u32)> {
+        let mut parts = s.trim().split('.').map(|p| p.parse::<u32>().ok());
+        Some((parts.next()??, parts.next().flatten().unwrap_or(0), parts.next().flatten().unwrap_or(0)))
+    };
+    match number(asked) {
+        Some(v) if v >= (1, 3, 0) => WmsVersion::V1_3_0,
+        // Below 1.3.0 (1.1.1 itself, or anything lower than every supported version).
+        Some(_) => WmsVersion::V1_1_1,
+        None => WmsVersion::V1_3_0,
+    }
+}
+
 /// The exception report format of a WMS request.
 pub fn report_format(kvp: &Kvp) -> ReportFormat {
     match parse_version(kvp) {
@@ -392,6 +409,14 @@ async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<
 /// `GetFeatureInfo`.
 async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let req = parse_map_request(ctx, kvp, "query_layers")?;
+    let shown = parse_map_request(ctx, kvp, "layers")?;
+    if let Some((layer, _)) = req.layers.iter().find(|(q, _)| !shown.layers.iter().any(|(l, _)| l.name() == q.name())) {
+        return Err(invalid(
+            ExceptionCode::LayerNotDefined,
+            "query_layers",
+            format!("QUERY_LAYERS names {}, which is not in LAYERS", layer.name()),
+        ));
+    }
     let (i_name, j_name) = match req.version {
         WmsVersion::V1_3_0 => ("i", "j"),
         WmsVersion::V1_1_1 => ("x", "y"),
@@ -457,13 +482,13 @@ fn info_response(format: &str, found: &[(String, Vec<Attribute>, Vec<crate::sour
                         .zip(&r.values)
                         .map(|(a, v)| {
                             let j = match v {
-                                crate::source::Value::Null => serde_json::Value::Null,
-                                crate::source::Value::Bool(b) => (*b).into(),
-                                crate::source::Value::Int(i) => (*i).into(),
-                                crate::source::Value::Float(f) => {
+                                crate::model::Value::Null => serde_json::Value::Null,
+                                crate::model::Value::Bool(b) => (*b).into(),
+                                crate::model::Value::Int(i) => (*i).into(),
+                                crate::model::Value::Float(f) => {
                                     serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number)
                                 }
-                                crate::source::Value::Text(t) => t.clone().into(),
+                                crate::model::Value::Text(t) => t.clone().into(),
                             };
                             (a.name.clone(), j)
                         })
@@ -572,10 +597,12 @@ fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, O
 pub async fn handle(ctx: WmsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     match operation {
         "GetCapabilities" => {
-            let version = match kvp.get("version") {
-                Some("1.1.1") | Some("1.1.0") => WmsVersion::V1_1_1,
-                _ => WmsVersion::V1_3_0,
-            };
+            let version = negotiate(kvp);
+            if crate::ogc::update_sequence(kvp, ctx.catalog.update_sequence)? == crate::ogc::UpdateSequence::Current {
+                return Err(
+                    OgcException::new(ExceptionCode::CurrentUpdateSequence, "the capabilities have not changed").at("updateSequence")
+                );
+            }
             let content_type = match version {
                 WmsVersion::V1_3_0 => "text/xml",
                 WmsVersion::V1_1_1 => "application/vnd.ogc.wms_xml",
@@ -589,5 +616,27 @@ pub async fn handle(ctx: WmsContext<'_>, operation: &str, kvp: &Kvp) -> Result<H
         "GetFeatureInfo" => get_feature_info(&ctx, kvp).await,
         "GetLegendGraphic" => get_legend_graphic(&ctx, kvp),
         other => Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WMS {other} is not available yet")).at("request")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_versions_negotiate_down_then_up() {
+        let v = |q: &str| negotiate(&Kvp::parse(q).unwrap());
+        assert_eq!(v(""), WmsVersion::V1_3_0);
+        assert_eq!(v("VERSION=1.3.0"), WmsVersion::V1_3_0);
+        assert_eq!(v("VERSION=1.1.1"), WmsVersion::V1_1_1);
+        assert_eq!(v("WMTVER=1.1.1"), WmsVersion::V1_1_1);
+        // Lower than every supported version: the lowest.
+        assert_eq!(v("VERSION=0.0.0"), WmsVersion::V1_1_1);
+        assert_eq!(v("WMTVER=1.0.0"), WmsVersion::V1_1_1);
+        // Between two supported versions: the highest below it.
+        assert_eq!(v("VERSION=1.2.0"), WmsVersion::V1_1_1);
+        // Higher than every supported version: the highest.
+        assert_eq!(v("VERSION=2.0.0"), WmsVersion::V1_3_0);
+        assert_eq!(v("VERSION=1.3.1"), WmsVersion::V1_3_0);
     }
 }
