@@ -96,6 +96,11 @@ pub struct Tenant {
 }
 
 impl Tenant {
+    /// The key of the tenant in URLs: the slug of a comune (`milano`), else the id (`cmm`).
+    pub fn url_key(&self) -> &str {
+        self.slug.as_deref().unwrap_or(&self.id)
+    }
+
     /// The restriction to apply to queries (none for the metropolitan tenant).
     pub fn scope(&self) -> Option<TenantScope> {
         match &self.kind {
@@ -117,6 +122,14 @@ impl Layer {
             Access::Restricted => caller.granted(&self.config.name, &tenant.id, tenant.slug.as_deref()),
         }
     }
+}
+
+/// Why the catalog refuses a caller something that exists (the HTTP layer answers 403).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    /// Valid credentials whose grants do not cover it.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// The resolved runtime catalog.
@@ -445,7 +458,12 @@ impl Catalog {
 
     /// A tenant by id (`cmm`, ISTAT code) or slug (case-insensitive).
     pub fn tenant(&self, key: &str) -> Option<&Tenant> {
-        self.keys.get(key).or_else(|| self.keys.get(&key.to_ascii_lowercase())).map(|&i| &self.tenants[i])
+        self.tenant_index(key).map(|i| &self.tenants[i])
+    }
+
+    /// The index in [`Catalog::tenants`] of a tenant by id or slug (case-insensitive).
+    pub fn tenant_index(&self, key: &str) -> Option<usize> {
+        self.keys.get(key).or_else(|| self.keys.get(&key.to_ascii_lowercase())).copied()
     }
 
     /// The layers of `tenant` that `caller` may see, in config order.
@@ -459,14 +477,14 @@ impl Catalog {
     }
 
     /// When an authenticated caller names a layer `tenant` offers but the caller's grants do
-    /// not cover: 403 and a message. Anonymous callers get `None`: to them a restricted layer
-    /// is indistinguishable from one that does not exist.
-    pub fn denied(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<(u16, String)> {
+    /// not cover: a [`Denial`]. Anonymous callers get `None`: to them a restricted layer is
+    /// indistinguishable from one that does not exist.
+    pub fn denied(&self, tenant: &Tenant, caller: &Caller, name: &str) -> Option<Denial> {
         if !caller.is_authenticated() {
             return None;
         }
         let layer = tenant.layer_indexes.iter().map(|&i| &self.layers[i]).find(|l| l.name() == name)?;
-        (!layer.visible_to(caller, tenant)).then(|| (403, format!("layer {name} is not granted to these credentials")))
+        (!layer.visible_to(caller, tenant)).then(|| Denial::Forbidden(format!("layer {name} is not granted to these credentials")))
     }
 
     /// The parsed style of a layer, when it has one.

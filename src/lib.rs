@@ -1,6 +1,7 @@
 //! navigli: an OGC geospatial server (WMS, WFS, vector tiles) for the Città Metropolitana di
 //! Milano. See `README.md` for the URL scheme and `layers.toml` for the configuration.
 
+pub mod apps;
 pub mod auth;
 pub mod catalog;
 pub mod clip;
@@ -9,6 +10,7 @@ pub mod crs;
 pub mod demo;
 pub mod encode;
 pub mod filter;
+pub mod http;
 pub mod migrate;
 pub mod model;
 pub mod ogc;

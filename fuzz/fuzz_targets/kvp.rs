@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use navigli::ogc::kvp::{Kvp, MAX_PARAMS};
+use navigli::http::kvp::{Kvp, MAX_PARAMS};
 
 const NAMES: [&str; 10] = ["service", "REQUEST", "TypeNames", "bbox", "FILTER", "layers", "styles", "srsName", "count", ""];
 

@@ -1,11 +1,19 @@
-//! What every OGC protocol shares: the KVP request parser ([`kvp`]) and the exception model
-//! ([`exception`]). Protocol modules (WMS, WFS, tiles) build on these; the web layer renders
-//! exceptions in exactly one place (`crate::web::error`).
+//! The protocols, one module each with the same shape — `routes` to mount, thin handlers on
+//! [`crate::http::Scope`], the protocol's operations and its exception flavour: [`ows`] (the
+//! WMS/WFS endpoints) over [`wms`] and [`wfs`], and [`tiles`] (vector tiles). What they share
+//! below them (KVP, the exception model, the error renderer) is in [`crate::http`]; here, the
+//! `updateSequence` rule of capabilities.
 
-pub mod exception;
-pub mod kvp;
+pub mod ows;
+pub mod tiles;
 pub mod wfs;
 pub mod wms;
+
+/// Mounts every OGC protocol's routes.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    ows::routes(cfg);
+    tiles::routes(cfg);
+}
 
 /// How a GetCapabilities request's `UPDATESEQUENCE` compares with the server's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,7 +27,7 @@ pub enum UpdateSequence {
 /// Compares `UPDATESEQUENCE` with the server's `current` value (WMS 1.3.0 table 3, OWS Common
 /// 1.1 table 6): numerically when it is an integer, else as text (the server judges the
 /// order). A value higher than the server's is an `InvalidUpdateSequence`.
-pub fn update_sequence(kvp: &kvp::Kvp, current: u64) -> Result<UpdateSequence, exception::OgcException> {
+pub fn update_sequence(kvp: &crate::http::kvp::Kvp, current: u64) -> Result<UpdateSequence, crate::http::exception::OgcException> {
     let Some(asked) = kvp.get("updatesequence").map(str::trim) else { return Ok(UpdateSequence::Stale) };
     let ordering = match asked.parse::<u64>() {
         Ok(n) => n.cmp(&current),
@@ -28,8 +36,8 @@ pub fn update_sequence(kvp: &kvp::Kvp, current: u64) -> Result<UpdateSequence, e
     match ordering {
         std::cmp::Ordering::Less => Ok(UpdateSequence::Stale),
         std::cmp::Ordering::Equal => Ok(UpdateSequence::Current),
-        std::cmp::Ordering::Greater => Err(exception::OgcException::new(
-            exception::ExceptionCode::InvalidUpdateSequence,
+        std::cmp::Ordering::Greater => Err(crate::http::exception::OgcException::new(
+            crate::http::exception::ExceptionCode::InvalidUpdateSequence,
             format!("UPDATESEQUENCE is higher than the server's ({current})"),
         )
         .at("updateSequence")),
@@ -42,13 +50,13 @@ pub use crate::encode::xml_escape;
 mod tests {
     #[test]
     fn update_sequences_compare_as_numbers_else_as_text() {
-        let at = |q: &str| super::update_sequence(&super::kvp::Kvp::parse(q).unwrap(), 1_700_000_000);
+        let at = |q: &str| super::update_sequence(&crate::http::kvp::Kvp::parse(q).unwrap(), 1_700_000_000);
         assert_eq!(at(""), Ok(super::UpdateSequence::Stale));
         assert_eq!(at("UPDATESEQUENCE=0"), Ok(super::UpdateSequence::Stale));
         assert_eq!(at("updateSequence=1699999999"), Ok(super::UpdateSequence::Stale));
         assert_eq!(at("UPDATESEQUENCE=1700000000"), Ok(super::UpdateSequence::Current));
         let higher = at("UPDATESEQUENCE=1700000001").unwrap_err();
-        assert_eq!(higher.code, super::exception::ExceptionCode::InvalidUpdateSequence);
+        assert_eq!(higher.code, crate::http::exception::ExceptionCode::InvalidUpdateSequence);
         assert_eq!(higher.locator.as_deref(), Some("updateSequence"));
         assert!(at("UPDATESEQUENCE=zzz").is_err());
         assert_eq!(at("UPDATESEQUENCE=1-old"), Ok(super::UpdateSequence::Stale));

@@ -3,7 +3,7 @@
 //! [`Roofs`] evaluates one roof plane — slope, aspect, area, shading — into a [`RoofReport`]:
 //! the solar yield ([`solar`]), the economics of a system on it ([`economics`]) and whether it
 //! can be greened ([`green`]), together with every assumption used. The same evaluation serves
-//! the citizen API (`/{tenant}/roofs/…`, [`crate::web::roofs`]) and `navigli roofs compute`
+//! the citizen API (`/{tenant}/roofs/…`, `crate::apps::roofs`) and `navigli roofs compute`
 //! ([`compute`]), which fills the `falde`, `tetti_rossi` and `tetti_verdi` layers.
 //! The model, its constants and their sources are documented in `docs/roofs.md`.
 

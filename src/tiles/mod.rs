@@ -62,9 +62,9 @@ pub enum TileError {
     /// A layer's query could not be built.
     #[error("{0}")]
     Query(String),
-    /// The caller may not see a layer (401 or 403).
-    #[error("{1}")]
-    Denied(u16, String),
+    /// The caller may not see a layer.
+    #[error("{0}")]
+    Denied(crate::catalog::Denial),
 }
 
 /// The layers of a tile source visible to a caller in a tenant: a layer, a group or a comma
@@ -85,8 +85,8 @@ pub fn resolve_source<'a>(
             None => catalog.visible_layers(tenant, caller).filter(|l| l.config.group == name).collect(),
         };
         if members.is_empty() {
-            if let Some((status, message)) = catalog.denied(tenant, caller, name) {
-                return Err(TileError::Denied(status, message));
+            if let Some(denial) = catalog.denied(tenant, caller, name) {
+                return Err(TileError::Denied(denial));
             }
             return Err(TileError::NotFound(format!("no tile source '{}'", name.chars().take(64).collect::<String>())));
         }
@@ -225,7 +225,7 @@ impl TileService {
         let rendered = self.cache.try_get_with(key, async { self.render(tenant, layers, z, x, y).await.map(Arc::new) }).await.map_err(
             |e: Arc<TileError>| match &*e {
                 TileError::NotFound(m) => TileError::NotFound(m.clone()),
-                TileError::Denied(s, m) => TileError::Denied(*s, m.clone()),
+                TileError::Denied(d) => TileError::Denied(d.clone()),
                 TileError::Query(m) => TileError::Query(m.clone()),
                 // Unavailable and timed-out sources stay what they are (503, like WMS and WFS).
                 TileError::Source(s) => TileError::Source(s.shared()),

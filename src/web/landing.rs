@@ -9,8 +9,8 @@ use serde_json::{json, Value as Json};
 
 use super::{AppState, ServiceError};
 use crate::catalog::{Caller, Catalog, Tenant, TenantKind};
-use crate::ogc::exception::ReportFormat;
-use crate::ogc::kvp::Kvp;
+use crate::http::kvp::Kvp;
+use crate::http::Scope;
 use crate::ogc::xml_escape as esc;
 
 fn wants_json(req: &HttpRequest) -> bool {
@@ -24,7 +24,7 @@ fn wants_json(req: &HttpRequest) -> bool {
 }
 
 fn tenant_links(base: &str, t: &Tenant) -> Json {
-    let key = t.slug.as_deref().unwrap_or(&t.id);
+    let key = t.url_key();
     json!({
         "self": format!("{base}/{key}"),
         "wms": format!("{base}/{key}/wms?SERVICE=WMS&REQUEST=GetCapabilities"),
@@ -66,10 +66,9 @@ fn layer_json(l: &crate::catalog::Layer) -> Json {
 }
 
 /// `GET /`.
-pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+pub async fn landing(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let catalog = &state.catalog;
     let base = catalog.server.base_url();
-    let caller = state.caller(&req, ReportFormat::Json)?;
     let metro = &catalog.tenants[0];
     if wants_json(&req) {
         let body = json!({
@@ -110,7 +109,7 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
         "</table><h2>Tenants</h2><table><tr><th>id</th><th>tenant</th><th>zona omogenea</th><th>WMS</th><th>WFS</th><th>layers</th></tr>",
     );
     for t in &catalog.tenants {
-        let key = t.slug.as_deref().unwrap_or(&t.id);
+        let key = t.url_key();
         let zona = match &t.kind {
             TenantKind::Comune(c) => esc(&c.zona_name).into_owned(),
             TenantKind::Metro => String::new(),
@@ -131,16 +130,13 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> Result<Htt
 }
 
 /// `GET /{tenant}`.
-pub async fn tenant_page(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
-    let json_wanted = wants_json(&req);
-    let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
-    let catalog = &state.catalog;
+pub async fn tenant_page(scope: Scope, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    let (tenant, catalog, caller) = (scope.tenant(), scope.catalog(), &scope.caller);
     let base = catalog.server.base_url();
-    let caller = state.caller(&req, ReportFormat::Json)?;
-    if json_wanted {
-        return Ok(HttpResponse::Ok().json(tenant_json(catalog, &base, tenant, &caller, true)));
+    if wants_json(&req) {
+        return Ok(HttpResponse::Ok().json(tenant_json(catalog, &base, tenant, caller, true)));
     }
-    let key = tenant.slug.as_deref().unwrap_or(&tenant.id);
+    let key = tenant.url_key();
     let mut h = page_head(&tenant.title);
     let e = &tenant.extent_lonlat;
     let _ = write!(
@@ -159,7 +155,7 @@ pub async fn tenant_page(state: web::Data<AppState>, path: web::Path<String>, re
         key = esc(key),
         est = if tenant.extent_estimated { " (estimated)" } else { "" }
     );
-    for l in catalog.visible_layers(tenant, &caller) {
+    for l in catalog.visible_layers(tenant, caller) {
         let _ =
             write!(h, "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", esc(l.name()), esc(&l.config.title), esc(&l.config.group));
     }

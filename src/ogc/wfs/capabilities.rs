@@ -11,8 +11,8 @@ use actix_web::HttpResponse;
 use super::{WfsContext, WfsVersion, NAMESPACE, PREFIX};
 use crate::catalog::TenantKind;
 use crate::crs::Crs;
-use crate::ogc::exception::OgcException;
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::OgcException;
+use crate::http::kvp::Kvp;
 use crate::ogc::xml_escape as esc;
 
 /// Output formats of GetFeature per version.

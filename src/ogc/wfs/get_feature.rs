@@ -17,8 +17,8 @@ use crate::encode::gml::{GmlCollection, GmlEncoder, GmlVersion, ValueEncoder, Va
 use crate::encode::{body_stream, FeatureEncoder};
 use crate::filter::fes::{parse_filter, FesContext, FesError, FesVersion};
 use crate::filter::Filter;
-use crate::ogc::exception::{ExceptionCode, OgcException};
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::{ExceptionCode, OgcException};
+use crate::http::kvp::Kvp;
 use crate::source::{Attribute, FeatureQuery, FeatureStream, ResolvedQuery, SortKey};
 
 /// Most feature types one request may name.

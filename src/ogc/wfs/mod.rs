@@ -11,8 +11,8 @@ mod stored;
 use actix_web::HttpResponse;
 
 use crate::catalog::{Caller, Catalog, Layer, Tenant};
-use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::http::kvp::Kvp;
 
 /// Namespace prefix of navigli feature types.
 pub const PREFIX: &str = "navigli";
@@ -89,8 +89,8 @@ impl WfsContext<'_> {
             Some(_) => "",
             None => type_name,
         };
-        if let Some((status, message)) = self.catalog.denied(self.tenant, self.caller, local) {
-            return Err(OgcException::new(ExceptionCode::NoApplicableCode, message).at(locator).with_status(status));
+        if let Some(denial) = self.catalog.denied(self.tenant, self.caller, local) {
+            return Err(OgcException::from(denial).at(locator));
         }
         self.catalog.layer(self.tenant, self.caller, local).map(|l| l.as_ref()).ok_or_else(|| {
             let shown: String = type_name.chars().take(64).collect();
@@ -141,8 +141,30 @@ fn bound_prefixes(kvp: &Kvp) -> Vec<String> {
         .collect()
 }
 
-/// Handles one request; `operation` is the canonical name from the dispatcher.
-pub async fn handle(mut ctx: WfsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, (OgcException, ReportFormat)> {
+/// The operations this WFS answers.
+pub const OPERATIONS: &[&str] =
+    &["GetCapabilities", "DescribeFeatureType", "GetFeature", "GetPropertyValue", "ListStoredQueries", "DescribeStoredQueries"];
+
+impl<'a> WfsContext<'a> {
+    /// The context of a request on `/{tenant}/{service}` (`wfs` or `ows`).
+    pub fn of<P: crate::http::Protocol>(scope: &'a crate::http::Scope<P>, service: &str) -> WfsContext<'a> {
+        WfsContext {
+            catalog: scope.catalog(),
+            tenant: scope.tenant(),
+            caller: &scope.caller,
+            service_url: scope.service_url(service),
+            prefixes: Vec::new(),
+        }
+    }
+}
+
+/// Handles one request; `request` is its REQUEST parameter (case-insensitive).
+pub async fn handle(mut ctx: WfsContext<'_>, request: &str, kvp: &Kvp) -> Result<HttpResponse, (OgcException, ReportFormat)> {
+    let Some(operation) = OPERATIONS.iter().copied().find(|op| op.eq_ignore_ascii_case(request)) else {
+        let shown: String = request.chars().take(64).collect();
+        let e = OgcException::new(ExceptionCode::OperationNotSupported, format!("WFS has no operation '{shown}'")).at("request");
+        return Err((e, report_format(kvp)));
+    };
     ctx.prefixes = bound_prefixes(kvp);
     let capabilities = operation == "GetCapabilities";
     let version = negotiate(kvp, capabilities).map_err(|e| (e, report_format(kvp)))?;

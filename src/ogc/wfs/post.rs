@@ -5,8 +5,8 @@
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use crate::ogc::exception::{ExceptionCode, OgcException};
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::{ExceptionCode, OgcException};
+use crate::http::kvp::Kvp;
 
 /// Deepest element nesting accepted outside filters.
 const MAX_DEPTH: usize = 64;

@@ -10,8 +10,8 @@ use actix_web::HttpResponse;
 
 use super::{WfsContext, WfsVersion, NAMESPACE, PREFIX};
 use crate::catalog::Layer;
-use crate::ogc::exception::{ExceptionCode, OgcException};
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::{ExceptionCode, OgcException};
+use crate::http::kvp::Kvp;
 
 /// The GML property type of a configured geometry type.
 pub fn geometry_property_type(geometry_type: &str) -> &'static str {

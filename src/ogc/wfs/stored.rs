@@ -13,9 +13,9 @@ use super::{WfsContext, NAMESPACE, PREFIX};
 use crate::catalog::Layer;
 use crate::crs::Crs;
 use crate::filter::{CompareOp, Filter, GeometryLiteral};
+use crate::http::exception::{ExceptionCode, OgcException};
+use crate::http::kvp::Kvp;
 use crate::model::Value;
-use crate::ogc::exception::{ExceptionCode, OgcException};
-use crate::ogc::kvp::Kvp;
 use crate::ogc::xml_escape as esc;
 
 /// The mandatory stored query.

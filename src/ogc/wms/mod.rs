@@ -19,8 +19,8 @@ pub use capabilities::{WmsContext, WmsVersion};
 use crate::catalog::Layer;
 use crate::crs::{Bbox, Crs};
 use crate::filter::Filter;
-use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::http::kvp::Kvp;
 use crate::render::map::{default_style, style_properties, styled_symbolizers, Canvas, ImageFormat};
 use crate::render::style::{Color, Style};
 use crate::source::{Attribute, FeatureQuery};
@@ -137,8 +137,8 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
                 let members: Vec<&Layer> =
                     ctx.catalog.visible_layers(ctx.tenant, ctx.caller).filter(|l| l.config.group == *name).map(|l| l.as_ref()).collect();
                 if members.is_empty() {
-                    if let Some((status, message)) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
-                        return Err(OgcException::new(ExceptionCode::NoApplicableCode, message).at(layers_param).with_status(status));
+                    if let Some(denial) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
+                        return Err(OgcException::from(denial).at(layers_param));
                     }
                     return Err(invalid(
                         ExceptionCode::LayerNotDefined,
@@ -559,8 +559,8 @@ fn info_response(format: &str, found: &[(String, Vec<Attribute>, Vec<crate::sour
 /// `GetLegendGraphic`: one sample per style rule with the rule's title.
 fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let name = kvp.require("layer")?;
-    if let Some((status, message)) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
-        return Err(OgcException::new(ExceptionCode::NoApplicableCode, message).at("layer").with_status(status));
+    if let Some(denial) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
+        return Err(OgcException::from(denial).at("layer"));
     }
     let layer = ctx.catalog.layer(ctx.tenant, ctx.caller, name).ok_or_else(|| {
         invalid(ExceptionCode::LayerNotDefined, "layer", format!("unknown layer '{}'", name.chars().take(64).collect::<String>()))
@@ -593,8 +593,22 @@ fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, O
     Ok(image_response(canvas.encode(format).map_err(internal)?, format))
 }
 
-/// Handles one KVP request; `operation` is the canonical name from the dispatcher.
-pub async fn handle(ctx: WmsContext<'_>, operation: &str, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+/// The operations this WMS answers.
+pub const OPERATIONS: &[&str] = &["GetCapabilities", "GetMap", "GetFeatureInfo", "GetLegendGraphic"];
+
+impl<'a> WmsContext<'a> {
+    /// The context of a request on `/{tenant}/{service}` (`wms` or `ows`).
+    pub fn of<P: crate::http::Protocol>(scope: &'a crate::http::Scope<P>, service: &str) -> WmsContext<'a> {
+        WmsContext { catalog: scope.catalog(), tenant: scope.tenant(), caller: &scope.caller, service_url: scope.service_url(service) }
+    }
+}
+
+/// Handles one KVP request; `request` is its REQUEST parameter (case-insensitive).
+pub async fn handle(ctx: WmsContext<'_>, request: &str, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+    let Some(operation) = OPERATIONS.iter().copied().find(|op| op.eq_ignore_ascii_case(request)) else {
+        let shown: String = request.chars().take(64).collect();
+        return Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WMS has no operation '{shown}'")).at("request"));
+    };
     match operation {
         "GetCapabilities" => {
             let version = negotiate(kvp);

@@ -8,8 +8,8 @@ use actix_web::http::header::{ContentType, CACHE_CONTROL};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::ogc::xml_escape;
+use crate::encode::xml_escape;
+use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
 
 /// An error on its way to the caller, with the report format of the protocol that raised it.
 #[derive(Debug, thiserror::Error)]

@@ -2,19 +2,19 @@
 //! by its slope, aspect and area; `GET /{tenant}/roofs/at?lon=…&lat=…` finds the building at a
 //! WGS84 point in the tenant and evaluates each of its roof planes. Thin: parameters are
 //! checked here, the model is [`crate::roofs`]. Field names are stable (see `docs/roofs.md`).
+//! Errors are JSON with a locator.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::TryStreamExt;
 use serde_json::{json, Value as Json};
 
-use super::error::ServiceError;
-use super::AppState;
-use crate::catalog::{Caller, Layer, Tenant};
+use crate::catalog::{Layer, Tenant};
 use crate::crs::Crs;
 use crate::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp};
-use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::ogc::kvp::Kvp;
+use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::http::kvp::Kvp;
+use crate::http::{Scope, ServiceError};
 use crate::roofs::{BuildingInfo, PlaneInput, RoofReport, Roofs};
 use crate::source::{Feature, FeatureQuery, Value};
 
@@ -34,11 +34,6 @@ fn missing(locator: &str) -> ServiceError {
 
 fn not_found(text: impl Into<String>) -> ServiceError {
     ServiceError::new(OgcException::new(ExceptionCode::NotFound, text).with_status(404), ReportFormat::Json)
-}
-
-/// The query parameters, with the same caps and case rules as the OGC services.
-fn params(req: &HttpRequest) -> Result<Kvp, ServiceError> {
-    Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Json))
 }
 
 /// A finite number within `range`, or a 400 naming the parameter.
@@ -101,20 +96,23 @@ fn respond(report: Json, roofs: &Roofs) -> HttpResponse {
         .body(body.to_string())
 }
 
+/// Mounts the roof check routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{tenant}/roofs/estimate", web::get().to(estimate)).route("/{tenant}/roofs/at", web::get().to(at));
+}
+
 /// `GET /{tenant}/roofs/estimate?slope=&aspect=&area=[&shading=][&main_home=]`.
-pub async fn estimate(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
-    let _tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
-    let _caller = state.caller(&req, ReportFormat::Json)?;
-    let p = params(&req)?;
-    let slope = number(&p, "slope", (0.0, 90.0), "degrees from horizontal")?.ok_or_else(|| missing("slope"))?;
-    let aspect = number(&p, "aspect", (0.0, 360.0), "degrees clockwise from north, 180 = south")?.ok_or_else(|| missing("aspect"))?;
-    let area = number(&p, "area", (0.0, 1.0e6), "square metres")?.ok_or_else(|| missing("area"))?;
+pub async fn estimate(scope: Scope) -> Result<HttpResponse, ServiceError> {
+    let p = &scope.kvp;
+    let slope = number(p, "slope", (0.0, 90.0), "degrees from horizontal")?.ok_or_else(|| missing("slope"))?;
+    let aspect = number(p, "aspect", (0.0, 360.0), "degrees clockwise from north, 180 = south")?.ok_or_else(|| missing("aspect"))?;
+    let area = number(p, "area", (0.0, 1.0e6), "square metres")?.ok_or_else(|| missing("area"))?;
     if area <= 0.0 {
         return Err(bad("area", "area must be greater than 0 square metres"));
     }
-    let shading = number(&p, "shading", (0.0, 1.0), "fraction of light lost")?.unwrap_or(0.0);
-    let main_home = flag(&p, "main_home")?;
-    let roofs = &state.catalog.roofs;
+    let shading = number(p, "shading", (0.0, 1.0), "fraction of light lost")?.unwrap_or(0.0);
+    let main_home = flag(p, "main_home")?;
+    let roofs = &scope.catalog().roofs;
     let input = PlaneInput { slope, aspect: aspect % 360.0, area_m2: area, shading, main_home };
     let report = roofs.evaluate(&input, &BuildingInfo::default());
     Ok(respond(serde_json::to_value(&report).unwrap_or(Json::Null), roofs))
@@ -144,81 +142,76 @@ fn as_f64(v: Option<&Value>) -> Option<f64> {
     }
 }
 
-/// The layer `name` if `caller` may read it in `tenant`, else a 404 saying what is missing.
-fn roof_layer<'a>(state: &'a AppState, tenant: &Tenant, caller: &Caller, name: &str) -> Result<&'a Layer, ServiceError> {
-    state
-        .catalog
-        .layer(tenant, caller, name)
+/// The layer `name` if the caller may read it in the tenant, else a 404 saying what is missing.
+fn roof_layer<'a>(scope: &'a Scope, name: &str) -> Result<&'a Layer, ServiceError> {
+    scope
+        .catalog()
+        .layer(scope.tenant(), &scope.caller, name)
         .map(|l| l.as_ref())
         .ok_or_else(|| not_found(format!("this service publishes no '{name}' layer, needed to look buildings up")))
 }
 
-/// `GET /{tenant}/roofs/at?lon=&lat=[&main_home=]`.
-pub async fn at(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
-    let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
-    let caller = state.caller(&req, ReportFormat::Json)?;
-    let p = params(&req)?;
-    let lon = number(&p, "lon", (-180.0, 180.0), "WGS84 longitude")?.ok_or_else(|| missing("lon"))?;
-    let lat = number(&p, "lat", (-90.0, 90.0), "WGS84 latitude")?.ok_or_else(|| missing("lat"))?;
-    let main_home = flag(&p, "main_home")?;
-    let roofs = &state.catalog.roofs;
-    let buildings = roof_layer(&state, tenant, &caller, roofs.config().buildings_layer())?;
-    let planes = roof_layer(&state, tenant, &caller, roofs.config().planes_layer())?;
-
+/// The building at a WGS84 point: its id and what the roof model needs of it.
+async fn building_at(buildings: &Layer, tenant: &Tenant, lon: f64, lat: f64) -> Result<(i64, BuildingInfo), ServiceError> {
     let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
-    let b_props: Vec<&str> = ["EDIFC_USO", "UN_VOL_AV"].into_iter().filter(|n| buildings.schema.attribute_index(n).is_some()).collect();
-    let found = first_rows(
-        buildings,
-        tenant,
-        FeatureQuery {
-            filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: point }),
-            properties: Some(b_props.iter().map(|s| s.to_string()).collect()),
-            ..FeatureQuery::default()
-        },
-        1,
-    )
-    .await?;
+    let props: Vec<&str> = ["EDIFC_USO", "UN_VOL_AV"].into_iter().filter(|n| buildings.schema.attribute_index(n).is_some()).collect();
+    let query = FeatureQuery {
+        filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: point }),
+        properties: Some(props.iter().map(|s| s.to_string()).collect()),
+        ..FeatureQuery::default()
+    };
+    let found = first_rows(buildings, tenant, query, 1).await?;
     let Some(building) = found.first() else {
         return Err(not_found(format!("no building at lon {lon}, lat {lat} in {}", tenant.title)));
     };
-    let info = BuildingInfo {
-        height_m: as_f64(attr(&b_props, building, "UN_VOL_AV")),
-        uso: match attr(&b_props, building, "EDIFC_USO") {
-            Some(Value::Text(s)) => Some(s.clone()),
-            _ => None,
-        },
+    let uso = match attr(&props, building, "EDIFC_USO") {
+        Some(Value::Text(s)) => Some(s.clone()),
+        _ => None,
     };
-    let p_props = ["pendenza", "esposizione", "area_m2"];
-    let rows = first_rows(
-        planes,
-        tenant,
-        FeatureQuery {
-            filter: Some(Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building.id) }),
-            properties: Some(p_props.iter().map(|s| s.to_string()).collect()),
-            ..FeatureQuery::default()
-        },
-        MAX_PLANES,
-    )
-    .await?;
-    let reports: Vec<(i64, RoofReport)> = rows
+    Ok((building.id, BuildingInfo { height_m: as_f64(attr(&props, building, "UN_VOL_AV")), uso }))
+}
+
+/// The roof planes of a building, each evaluated: (plane id, report).
+async fn plane_reports(
+    planes: &Layer,
+    tenant: &Tenant,
+    roofs: &Roofs,
+    building: (i64, &BuildingInfo),
+    main_home: bool,
+) -> Result<Vec<(i64, RoofReport)>, ServiceError> {
+    let props = ["pendenza", "esposizione", "area_m2"];
+    let query = FeatureQuery {
+        filter: Some(Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building.0) }),
+        properties: Some(props.iter().map(|s| s.to_string()).collect()),
+        ..FeatureQuery::default()
+    };
+    let rows = first_rows(planes, tenant, query, MAX_PLANES).await?;
+    Ok(rows
         .iter()
         .filter_map(|f| {
-            let slope = as_f64(attr(&p_props, f, "pendenza"))?;
-            let aspect = as_f64(attr(&p_props, f, "esposizione"))?;
-            let area = as_f64(attr(&p_props, f, "area_m2"))?;
+            let slope = as_f64(attr(&props, f, "pendenza"))?;
+            let aspect = as_f64(attr(&props, f, "esposizione"))?;
+            let area = as_f64(attr(&props, f, "area_m2"))?;
             let input = PlaneInput { slope, aspect, area_m2: area, shading: 0.0, main_home };
-            Some((f.id, roofs.evaluate(&input, &info)))
+            Some((f.id, roofs.evaluate(&input, building.1)))
         })
-        .collect();
+        .collect())
+}
+
+/// `GET /{tenant}/roofs/at?lon=&lat=[&main_home=]`.
+pub async fn at(scope: Scope) -> Result<HttpResponse, ServiceError> {
+    let p = &scope.kvp;
+    let lon = number(p, "lon", (-180.0, 180.0), "WGS84 longitude")?.ok_or_else(|| missing("lon"))?;
+    let lat = number(p, "lat", (-90.0, 90.0), "WGS84 latitude")?.ok_or_else(|| missing("lat"))?;
+    let main_home = flag(p, "main_home")?;
+    let roofs = &scope.catalog().roofs;
+    let buildings = roof_layer(&scope, roofs.config().buildings_layer())?;
+    let planes = roof_layer(&scope, roofs.config().planes_layer())?;
+    let (id, info) = building_at(buildings, scope.tenant(), lon, lat).await?;
+    let reports = plane_reports(planes, scope.tenant(), roofs, (id, &info), main_home).await?;
     let summary = roofs.summarize(reports.iter().map(|(_, r)| r), main_home);
     let body = json!({
-        "building": {
-            "layer": buildings.name(),
-            "id": building.id,
-            "uso": info.uso,
-            "height_m": info.height_m,
-            "planes": reports.len(),
-        },
+        "building": { "layer": buildings.name(), "id": id, "uso": info.uso, "height_m": info.height_m, "planes": reports.len() },
         "summary": summary,
         "planes": reports.iter().map(|(id, r)| {
             let mut v = serde_json::to_value(r).unwrap_or(Json::Null);

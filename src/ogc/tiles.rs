@@ -1,16 +1,15 @@
-//! Vector tile endpoints: `/{tenant}/tiles` (index), `/{tenant}/tiles/{source}.json`
+//! The vector tile protocol: `/{tenant}/tiles` (index), `/{tenant}/tiles/{source}.json`
 //! (TileJSON 3.0.0) and `/{tenant}/tiles/{source}/{z}/{x}/{y}.mvt|.pbf`. Thin: parsing and
-//! HTTP caching here, rendering and the cache in [`crate::tiles`].
+//! HTTP caching here, rendering and the cache in [`crate::tiles`]. Errors are JSON.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::error::ServiceError;
-use super::AppState;
-use crate::catalog::{Layer, Tenant};
+use crate::catalog::Layer;
+use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
+use crate::http::{apikey_suffix, Scope, ServiceError};
 use crate::model::AttributeType;
-use crate::ogc::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::tiles::{resolve_source, zoom_range, TileError};
 
 /// Media type of Mapbox Vector Tiles.
@@ -23,25 +22,26 @@ fn not_found(message: impl Into<String>) -> ServiceError {
 fn tile_error(e: TileError) -> ServiceError {
     match e {
         TileError::NotFound(m) => not_found(m),
-        TileError::Denied(status, m) => {
-            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, m).with_status(status), ReportFormat::Json)
-        }
+        TileError::Denied(d) => ServiceError::new(OgcException::from(d), ReportFormat::Json),
         TileError::Query(m) => ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, m), ReportFormat::Json),
         TileError::Source(s) => ServiceError::new(OgcException::from(s), ReportFormat::Json),
     }
 }
 
-fn tenant_key(tenant: &Tenant) -> &str {
-    tenant.slug.as_deref().unwrap_or(&tenant.id)
+/// Mounts the tile routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/{tenant}/tiles", web::get().to(index))
+        .route("/{tenant}/tiles/{file}", web::get().to(tilejson))
+        .route("/{tenant}/tiles/{source}/{z}/{x}/{file}", web::get().to(tile));
 }
 
 /// `GET /{tenant}/tiles/{source}/{z}/{x}/{y}.mvt` (or `.pbf`).
 pub async fn tile(
-    state: web::Data<AppState>,
+    scope: Scope,
     path: web::Path<(String, String, String, String, String)>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ServiceError> {
-    let (tenant_key, source, z, x, file) = path.into_inner();
+    let (_, source, z, x, file) = path.into_inner();
     // Parsed here, not by the router: a bad number is a JSON 404 that echoes nothing.
     let z: u8 = z.parse().map_err(|_| not_found("tiles are /{z}/{x}/{y}.mvt with whole numbers"))?;
     let x: u32 = x.parse().map_err(|_| not_found("tiles are /{z}/{x}/{y}.mvt with whole numbers"))?;
@@ -50,13 +50,12 @@ pub async fn tile(
         .or_else(|| file.strip_suffix(".pbf"))
         .and_then(|y| y.parse().ok())
         .ok_or_else(|| not_found("tiles are /{z}/{x}/{y}.mvt or .pbf"))?;
-    let tenant = state.tenant(&tenant_key, ReportFormat::Json)?;
-    let caller = state.caller(&req, ReportFormat::Json)?;
-    let layers = resolve_source(&state.catalog, tenant, &caller, &source).map_err(tile_error)?;
+    let tenant = scope.tenant();
+    let layers = resolve_source(scope.catalog(), tenant, &scope.caller, &source).map_err(tile_error)?;
     // Tiles holding restricted layers must not be kept by shared caches.
     let private = layers.iter().any(|l| l.config.access == crate::config::Access::Restricted);
-    let (tile, hit) = state.tiles.tile(tenant, &layers, z, x, y).await.map_err(tile_error)?;
-    let max_age = state.catalog.server.tile_max_age_s;
+    let (tile, hit) = scope.state().tiles.tile(tenant, &layers, z, x, y).await.map_err(tile_error)?;
+    let max_age = scope.catalog().server.tile_max_age_s;
     let response = |status| {
         let mut r = HttpResponse::build(status);
         r.insert_header((header::ETAG, tile.etag.clone()))
@@ -116,33 +115,22 @@ fn vector_layer(layer: &Layer) -> serde_json::Value {
 }
 
 /// `GET /{tenant}/tiles/{source}.json`: TileJSON 3.0.0.
-pub async fn tilejson(
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-) -> Result<HttpResponse, ServiceError> {
-    let (tenant_key_param, file) = path.into_inner();
+pub async fn tilejson(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpResponse, ServiceError> {
+    let (_, file) = path.into_inner();
     let source = file.strip_suffix(".json").ok_or_else(|| not_found("TileJSON is /{tenant}/tiles/{source}.json"))?;
-    let tenant = state.tenant(&tenant_key_param, ReportFormat::Json)?;
-    let caller = state.caller(&req, ReportFormat::Json)?;
-    let layers = resolve_source(&state.catalog, tenant, &caller, source).map_err(tile_error)?;
+    let tenant = scope.tenant();
+    let layers = resolve_source(scope.catalog(), tenant, &scope.caller, source).map_err(tile_error)?;
     let (minzoom, maxzoom) = zoom_range(&layers);
     let b = tenant.extent_lonlat;
-    let base = state.catalog.server.base_url();
     // A key given as a parameter stays in the tile URLs (clients that cannot set headers).
-    let apikey = form_urlencoded::parse(req.query_string().as_bytes())
-        .take(crate::ogc::kvp::MAX_PARAMS)
-        .find(|(k, _)| k.eq_ignore_ascii_case("apikey"))
-        .map(|(_, v)| format!("?apikey={}", form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>()))
-        .unwrap_or_default();
-    let url = format!("{base}/{}/tiles/{source}/{{z}}/{{x}}/{{y}}.mvt{apikey}", tenant_key(tenant));
+    let url = format!("{}/{source}/{{z}}/{{x}}/{{y}}.mvt{}", scope.service_url("tiles"), apikey_suffix(&scope.kvp));
     let center_zoom = (minzoom + 2).clamp(minzoom, maxzoom);
     let body = json!({
         "tilejson": "3.0.0",
         "name": source,
         "description": format!("{} — {}", tenant.title, layers.iter().map(|l| l.config.title.as_str()).collect::<Vec<_>>().join(", ")),
         "version": env!("CARGO_PKG_VERSION"),
-        "attribution": state.catalog.server.attribution,
+        "attribution": scope.catalog().server.attribution,
         "scheme": "xyz",
         "tiles": [url],
         "minzoom": minzoom,
@@ -153,19 +141,18 @@ pub async fn tilejson(
     });
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", state.catalog.server.tile_max_age_s)))
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", scope.catalog().server.tile_max_age_s)))
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
         .body(body.to_string()))
 }
 
 /// `GET /{tenant}/tiles`: the tile sources of a tenant (every layer and group it offers).
-pub async fn index(state: web::Data<AppState>, path: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
-    let tenant = state.tenant(&path.into_inner(), ReportFormat::Json)?;
-    let caller = state.caller(&req, ReportFormat::Json)?;
-    let base = format!("{}/{}/tiles", state.catalog.server.base_url(), tenant_key(tenant));
+pub async fn index(scope: Scope) -> Result<HttpResponse, ServiceError> {
+    let (tenant, catalog) = (scope.tenant(), scope.catalog());
+    let base = scope.service_url("tiles");
     let mut sources = Vec::new();
-    for group in &state.catalog.groups {
-        let members: Vec<_> = state.catalog.visible_layers(tenant, &caller).filter(|l| l.config.group == group.name).collect();
+    for group in &catalog.groups {
+        let members: Vec<_> = catalog.visible_layers(tenant, &scope.caller).filter(|l| l.config.group == group.name).collect();
         if members.is_empty() {
             continue;
         }

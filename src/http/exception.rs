@@ -1,6 +1,6 @@
 //! The OGC exception model: codes from OWS Common 1.1/2.0, WMS 1.1.1/1.3.0 and WFS 2.0, the
 //! HTTP status each maps to, and the report flavours a protocol answers with. Rendering lives
-//! in `crate::web::error`, the one place errors become HTTP responses.
+//! in [`super::error`], the one place errors become HTTP responses.
 
 use crate::source::{QueryError, SourceError};
 
@@ -132,6 +132,14 @@ impl From<QueryError> for OgcException {
         };
         let status = if matches!(e, QueryError::Unsupported(_)) { Some(400) } else { None };
         OgcException { code, locator: Some(locator.into()), text: e.to_string(), status }
+    }
+}
+
+impl From<crate::catalog::Denial> for OgcException {
+    fn from(d: crate::catalog::Denial) -> Self {
+        match d {
+            crate::catalog::Denial::Forbidden(m) => OgcException::new(ExceptionCode::NoApplicableCode, m).with_status(403),
+        }
     }
 }
 

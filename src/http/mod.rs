@@ -1,0 +1,171 @@
+//! What every HTTP endpoint shares, below the protocols: the OGC exception model
+//! ([`exception`]), KVP parsing ([`kvp`]), the one place errors become responses ([`error`]),
+//! the shared state, the [`Scope`] extractor that gives every tenant endpoint its tenant and
+//! caller, and bounded body reading. Protocol modules (`ogc/*`, `apps/*`) build on it; `web`
+//! mounts them.
+
+pub mod error;
+pub mod exception;
+pub mod kvp;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use actix_web::{web, FromRequest, HttpRequest};
+
+pub use error::ServiceError;
+use exception::{ExceptionCode, OgcException, ReportFormat};
+use kvp::Kvp;
+
+use crate::auth::Caller;
+use crate::catalog::{Catalog, Tenant};
+
+/// State shared by all workers.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The runtime catalog.
+    pub catalog: Arc<Catalog>,
+    /// Vector tiles and their cache.
+    pub tiles: Arc<crate::tiles::TileService>,
+}
+
+/// How a protocol reports the errors of its requests: each protocol module names one.
+pub trait Protocol: 'static {
+    /// The report flavour for a request with these parameters (e.g. from its VERSION).
+    fn report_format(kvp: &Kvp) -> ReportFormat;
+}
+
+/// JSON endpoints (tiles, roofs, landing pages): `{"code", "locator", "description"}`.
+pub struct Json;
+
+impl Protocol for Json {
+    fn report_format(_: &Kvp) -> ReportFormat {
+        ReportFormat::Json
+    }
+}
+
+/// The tenant a request addresses (the `{tenant}` path segment) and who asks (its
+/// `Authorization` header or `apikey` parameter), with the request's parameters decoded once.
+/// Extracting it answers an unknown tenant with 404 and invalid credentials with 401, in the
+/// report flavour of protocol `P`.
+pub struct Scope<P: Protocol = Json> {
+    state: web::Data<AppState>,
+    tenant: usize,
+    /// Who asks.
+    pub caller: Caller,
+    /// The query parameters.
+    pub kvp: Kvp,
+    /// How this request's errors are reported.
+    pub format: ReportFormat,
+    protocol: PhantomData<P>,
+}
+
+impl<P: Protocol> Scope<P> {
+    /// The shared state.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.state.catalog
+    }
+
+    /// The tenant.
+    pub fn tenant(&self) -> &Tenant {
+        &self.state.catalog.tenants[self.tenant]
+    }
+
+    /// The public URL of one of the tenant's services, e.g. `http://host/milano/wms`.
+    pub fn service_url(&self, service: &str) -> String {
+        format!("{}/{}/{service}", self.catalog().server.base_url(), self.tenant().url_key())
+    }
+
+    /// An error of this request, in its report flavour.
+    pub fn error(&self, e: OgcException) -> ServiceError {
+        ServiceError::new(e, self.format)
+    }
+
+    fn extract(req: &HttpRequest) -> Result<Scope<P>, ServiceError> {
+        let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| {
+            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "server state missing"), ReportFormat::Json)
+        })?;
+        let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, P::report_format(&Kvp::default())))?;
+        let format = P::report_format(&kvp);
+        let key = req.match_info().get("tenant").unwrap_or("");
+        let tenant = state.catalog.tenant_index(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))?;
+        let caller = caller_of(req, &state.catalog, &kvp, format)?;
+        Ok(Scope { state, tenant, caller, kvp, format, protocol: PhantomData })
+    }
+}
+
+impl<P: Protocol> FromRequest for Scope<P> {
+    type Error = ServiceError;
+    type Future = std::future::Ready<Result<Scope<P>, ServiceError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Scope::extract(req))
+    }
+}
+
+/// The caller of a request, from its `Authorization` header or its `apikey` parameter; invalid
+/// credentials answer 401 in `format`.
+fn caller_of(req: &HttpRequest, catalog: &Catalog, kvp: &Kvp, format: ReportFormat) -> Result<Caller, ServiceError> {
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    // Present but empty is a credential too (refused), not an anonymous request.
+    let apikey = kvp.pairs().find(|(k, _)| *k == "apikey").map(|(_, v)| v);
+    catalog.auth.caller(header, apikey).map_err(|e| {
+        tracing::info!("rejected credentials: {e}");
+        ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()).with_status(401), format)
+    })
+}
+
+/// The caller of a request that addresses no tenant (the landing page); errors are JSON.
+impl FromRequest for Caller {
+    type Error = ServiceError;
+    type Future = std::future::Ready<Result<Caller, ServiceError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let caller = (|| {
+            let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| {
+                ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "server state missing"), ReportFormat::Json)
+            })?;
+            let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Json))?;
+            caller_of(req, &state.catalog, &kvp, ReportFormat::Json)
+        })();
+        std::future::ready(caller)
+    }
+}
+
+/// `?apikey=…` when the request carried its key as a parameter, for URLs written into answers
+/// (capabilities, TileJSON): clients that cannot set headers (QGIS) stay authenticated.
+pub fn apikey_suffix(kvp: &Kvp) -> String {
+    match kvp.get("apikey") {
+        Some(k) => format!("?apikey={}", form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>()),
+        None => String::new(),
+    }
+}
+
+/// Longest a request body may take to arrive.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads a request body within the size limit and [`BODY_TIMEOUT`]; every failure is an
+/// exception report (413 too large, 408 too slow, 400 unreadable — e.g. a bad gzip body).
+pub async fn read_body(mut payload: web::Payload, limit: usize, format: ReportFormat) -> Result<web::Bytes, ServiceError> {
+    use futures_util::StreamExt;
+    let fail = |status: u16, text: &str| {
+        ServiceError::new(OgcException::new(ExceptionCode::OperationParsingFailed, text).with_status(status), format)
+    };
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| fail(400, "the request body could not be read"))?;
+            if body.len() + chunk.len() > limit {
+                return Err(fail(413, &format!("the request body is larger than {limit} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(BODY_TIMEOUT, read).await.map_err(|_| fail(408, "the request body did not arrive in time"))?
+}
