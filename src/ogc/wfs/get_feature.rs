@@ -1,6 +1,9 @@
-//! GetFeature (KVP): TYPENAMES, RESOURCEID, BBOX, FILTER, SORTBY, PROPERTYNAME, SRSNAME,
-//! COUNT/MAXFEATURES, STARTINDEX, RESULTTYPE, OUTPUTFORMAT. Counts run first (they give
-//! numberMatched and the paging links), then each layer's rows stream into the encoder.
+//! GetFeature and GetPropertyValue: TYPENAMES, RESOURCEID, BBOX, FILTER, SORTBY, PROPERTYNAME,
+//! SRSNAME, COUNT/MAXFEATURES, STARTINDEX, RESULTTYPE, OUTPUTFORMAT, stored queries. Three
+//! steps: [`GetFeatureRequest::from_kvp`] decodes the parameters, `plan` checks them against
+//! the catalog (layers, filters parsed per layer, allow-listed properties), `execute` runs the
+//! counts first (numberMatched and the paging links) and streams each layer's rows into the
+//! encoder.
 
 use std::sync::Arc;
 
@@ -143,6 +146,87 @@ fn resource_ids(kvp: &Kvp) -> Result<Option<Vec<(String, i64)>>, OgcException> {
         .map(Some)
 }
 
+/// A GetFeature (or, with `value_reference`, GetPropertyValue) request with every parameter
+/// decoded and checked that needs no layer: the typed form of the KVP (and of the XML POST,
+/// which is read into the same KVP).
+pub struct GetFeatureRequest<'k> {
+    version: WfsVersion,
+    format: OutputFormat,
+    value_reference: Option<&'k str>,
+    stored_id: Option<&'k str>,
+    resource_ids: Option<Vec<(String, i64)>>,
+    has_type_names: bool,
+    /// Page size asked (`None`: the server's cap).
+    count: Option<u64>,
+    start: u64,
+    hits: bool,
+    sort: Vec<SortKey>,
+    /// One FILTER per type, still XML (parsed per layer: it needs the layer's CRS and geometry).
+    filters: Option<&'k str>,
+    properties: Option<&'k str>,
+    kvp: &'k Kvp,
+}
+
+impl<'k> GetFeatureRequest<'k> {
+    /// Decodes the parameters of a GetFeature (GetPropertyValue when `value_reference`).
+    pub fn from_kvp(kvp: &'k Kvp, version: WfsVersion, value_reference: Option<&'k str>) -> Result<Self, OgcException> {
+        let format = output_format(kvp, version)?;
+        if value_reference.is_some() && format == OutputFormat::GeoJson {
+            return Err(invalid("outputFormat", "GetPropertyValue answers XML only"));
+        }
+        let stored_id = kvp.get("storedquery_id");
+        let has_type_names = kvp.has("typenames") || kvp.has("typename");
+        if stored_id.is_some() && (has_type_names || kvp.has("filter") || kvp.has("resourceid")) {
+            return Err(invalid("storedQuery_Id", "STOREDQUERY_ID excludes TYPENAMES, FILTER and RESOURCEID"));
+        }
+        let resource_ids = resource_ids(kvp)?;
+        if stored_id.is_none() && resource_ids.is_none() && !has_type_names {
+            return Err(OgcException::new(ExceptionCode::MissingParameterValue, "TYPENAMES (or RESOURCEID) is mandatory")
+                .at(version.type_names_locator()));
+        }
+        if kvp.has("filter") && kvp.has("bbox") {
+            return Err(invalid("filter", "FILTER and BBOX are mutually exclusive"));
+        }
+        if resource_ids.is_some() && (kvp.has("filter") || kvp.has("bbox")) {
+            return Err(invalid("resourceId", "RESOURCEID excludes FILTER and BBOX"));
+        }
+        let count_param = match version {
+            WfsVersion::V2_0_0 => kvp.get("count").or_else(|| kvp.get("maxfeatures")),
+            WfsVersion::V1_1_0 => kvp.get("maxfeatures").or_else(|| kvp.get("count")),
+        };
+        let locator = version.count_locator();
+        let count = count_param
+            .map(|c| c.parse::<u64>().ok().filter(|c| *c > 0))
+            .map(|c| c.ok_or_else(|| invalid(locator, format!("{} must be a positive integer", locator.to_ascii_uppercase()))))
+            .transpose()?;
+        let start: u64 = match kvp.get("startindex") {
+            None => 0,
+            Some(s) => s.parse().map_err(|_| invalid("startIndex", "STARTINDEX must be a non-negative integer"))?,
+        };
+        let hits = match kvp.get("resulttype").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("results") => false,
+            Some("hits") => true,
+            Some(_) => return Err(invalid("resultType", "RESULTTYPE is 'results' or 'hits'")),
+        };
+        let (sort, filters, properties) = (parse_sort(kvp)?, kvp.get("filter"), kvp.get("propertyname"));
+        Ok(GetFeatureRequest {
+            version,
+            format,
+            value_reference,
+            stored_id,
+            resource_ids,
+            has_type_names,
+            count,
+            start,
+            hits,
+            sort,
+            filters,
+            properties,
+            kvp,
+        })
+    }
+}
+
 /// One feature type of the request, its query checked once against the layer.
 struct Planned<'a> {
     layer: &'a Layer,
@@ -150,7 +234,18 @@ struct Planned<'a> {
     attributes: Vec<Attribute>,
 }
 
-/// `GetFeature`.
+/// A request checked against the catalog: its layers with their resolved queries, ready to run.
+struct Plan<'a> {
+    layers: Vec<&'a Layer>,
+    planned: Vec<Planned<'a>>,
+    /// Output CRS, whether axes are swapped, and its name as written.
+    output: (Crs, bool, String),
+    value_kind: Option<(ValueKind, String)>,
+    /// GetFeatureById: the bare feature, and 404 when there is none.
+    bare: bool,
+    count: u64,
+}
+
 /// `GetFeature`, or with `value_reference` `GetPropertyValue` (WFS 2.0).
 pub async fn get_feature(
     ctx: &WfsContext<'_>,
@@ -158,35 +253,29 @@ pub async fn get_feature(
     kvp: &Kvp,
     value_reference: Option<&str>,
 ) -> Result<HttpResponse, OgcException> {
-    let format = output_format(kvp, version)?;
-    if value_reference.is_some() && format == OutputFormat::GeoJson {
-        return Err(invalid("outputFormat", "GetPropertyValue answers XML only"));
+    let request = GetFeatureRequest::from_kvp(kvp, version, value_reference)?;
+    let plan = plan(ctx, &request)?;
+    execute(ctx, &request, plan).await
+}
+
+/// The layers a request names: those of its stored query, of its resource ids, or TYPENAMES.
+fn plan_layers<'a>(
+    ctx: &'a WfsContext<'_>,
+    request: &GetFeatureRequest<'_>,
+) -> Result<(Vec<&'a Layer>, Option<super::stored::StoredSelection<'a>>), OgcException> {
+    if let Some(id) = request.stored_id {
+        let stored = super::stored::select(ctx, id, request.kvp)?;
+        return Ok((stored.layers.clone(), Some(stored)));
     }
-    let stored = match kvp.get("storedquery_id") {
-        Some(id) => {
-            if kvp.has("typenames") || kvp.has("typename") || kvp.has("filter") || kvp.has("resourceid") {
-                return Err(invalid("storedQuery_Id", "STOREDQUERY_ID excludes TYPENAMES, FILTER and RESOURCEID"));
-            }
-            Some(super::stored::select(ctx, id, kvp)?)
-        }
-        None => None,
-    };
-    let bare = stored.as_ref().is_some_and(|s| s.bare);
-    let rids = resource_ids(kvp)?;
-    let layers: Vec<&Layer> = match (&rids, kvp.has("typenames") || kvp.has("typename")) {
-        _ if stored.is_some() => stored.as_ref().map(|s| s.layers.clone()).unwrap_or_default(),
+    let layers: Vec<&Layer> = match (&request.resource_ids, request.has_type_names) {
         (Some(ids), false) => {
             let mut names: Vec<&str> = ids.iter().map(|(t, _)| t.as_str()).collect();
             names.dedup();
             names.iter().map(|n| ctx.layer(n, "resourceId")).collect::<Result<_, _>>()?
         }
-        (None, false) => {
-            return Err(OgcException::new(ExceptionCode::MissingParameterValue, "TYPENAMES (or RESOURCEID) is mandatory")
-                .at(version.type_names_locator()))
-        }
-        _ => requested_layers(ctx, kvp, version)?,
+        _ => requested_layers(ctx, request.kvp, request.version)?,
     };
-    if let Some(ids) = &rids {
+    if let Some(ids) = &request.resource_ids {
         // Ids must name the requested types: an id of another type is a contradiction, not an
         // empty answer.
         if let Some((t, n)) = ids.iter().find(|(t, _)| !layers.iter().any(|l| l.name() == t)) {
@@ -194,144 +283,143 @@ pub async fn get_feature(
             return Err(invalid("resourceId", format!("resource id '{shown}' is not of the requested feature types")));
         }
     }
-    if value_reference.is_some() && layers.len() != 1 {
-        return Err(invalid(version.type_names_locator(), "GetPropertyValue takes exactly one feature type"));
+    Ok((layers, None))
+}
+
+/// Checks a request against the catalog: its layers, each layer's filter, properties and sort.
+fn plan<'a>(ctx: &'a WfsContext<'_>, request: &GetFeatureRequest<'_>) -> Result<Plan<'a>, OgcException> {
+    let (layers, stored) = plan_layers(ctx, request)?;
+    let type_names = request.version.type_names_locator();
+    if request.value_reference.is_some() && layers.len() != 1 {
+        return Err(invalid(type_names, "GetPropertyValue takes exactly one feature type"));
     }
-    let value_kind = match value_reference {
-        None => None,
-        Some(v) => Some(value_kind(layers[0], v)?),
-    };
+    let value_kind = request.value_reference.map(|v| value_kind(layers[0], v)).transpose()?;
     if layers.len() > MAX_TYPES {
-        return Err(invalid(version.type_names_locator(), format!("at most {MAX_TYPES} feature types per request")));
+        return Err(invalid(type_names, format!("at most {MAX_TYPES} feature types per request")));
     }
-    if kvp.has("filter") && kvp.has("bbox") {
-        return Err(invalid("filter", "FILTER and BBOX are mutually exclusive"));
+    let filters: Option<Vec<&str>> = request.filters.map(|f| split_parenthesised(f, layers.len()));
+    if filters.as_ref().is_some_and(|f| f.len() != layers.len()) {
+        return Err(invalid("filter", "give one FILTER per feature type, each in parentheses"));
     }
-    if rids.is_some() && (kvp.has("filter") || kvp.has("bbox")) {
-        return Err(invalid("resourceId", "RESOURCEID excludes FILTER and BBOX"));
+    let properties = request.properties.map(|p| split_parenthesised(p, layers.len()));
+    let mut planned = Vec::with_capacity(layers.len());
+    let mut output = None;
+    for (i, layer) in layers.iter().enumerate() {
+        let (crs, swap, srs_name) = output_crs(request.kvp, layer.schema.crs)?;
+        output.get_or_insert((crs, swap, srs_name));
+        let extra = stored.as_ref().and_then(|s| s.filters.get(i).cloned());
+        let filter = layer_filter(request, layer, filters.as_ref().map(|f| f[i]), extra)?;
+        let property_list = properties.as_ref().and_then(|p| p.get(i)).copied();
+        planned.push(plan_layer(request, layer, filter, property_list, &value_kind, crs, ctx)?);
     }
     let max = ctx.catalog.server.max_features;
-    let count_param = match version {
-        WfsVersion::V2_0_0 => kvp.get("count").or_else(|| kvp.get("maxfeatures")),
-        WfsVersion::V1_1_0 => kvp.get("maxfeatures").or_else(|| kvp.get("count")),
-    };
-    let count = match count_param {
-        None => max,
-        Some(c) => c
-            .parse::<u64>()
-            .ok()
-            .filter(|c| *c > 0)
-            .ok_or_else(|| {
-                invalid(version.count_locator(), format!("{} must be a positive integer", version.count_locator().to_ascii_uppercase()))
-            })?
-            .min(max),
-    };
-    let start: u64 = match kvp.get("startindex") {
-        None => 0,
-        Some(s) => s.parse().map_err(|_| invalid("startIndex", "STARTINDEX must be a non-negative integer"))?,
-    };
-    let hits = match kvp.get("resulttype").map(str::to_ascii_lowercase).as_deref() {
-        None | Some("results") => false,
-        Some("hits") => true,
-        Some(_) => return Err(invalid("resultType", "RESULTTYPE is 'results' or 'hits'")),
-    };
-    let sort = parse_sort(kvp)?;
-    let filters: Option<Vec<&str>> = kvp.get("filter").map(|f| split_parenthesised(f, layers.len()));
-    if let Some(f) = &filters {
-        if f.len() != layers.len() {
-            return Err(invalid("filter", "give one FILTER per feature type, each in parentheses"));
-        }
-    }
-    let properties = kvp.get("propertyname").map(|p| split_parenthesised(p, layers.len()));
+    Ok(Plan {
+        layers,
+        planned,
+        output: output.unwrap_or((Crs::UTM32N, false, String::new())),
+        value_kind,
+        bare: stored.as_ref().is_some_and(|s| s.bare),
+        count: request.count.map_or(max, |c| c.min(max)),
+    })
+}
 
-    let mut plans = Vec::with_capacity(layers.len());
-    let mut output: Option<(Crs, bool, String)> = None;
-    for (i, layer) in layers.iter().enumerate() {
-        let native = layer.schema.crs;
-        let (crs, swap, srs_name) = output_crs(kvp, native)?;
-        output.get_or_insert((crs, swap, srs_name));
-        let mut filter = match filters.as_ref().map(|f| f[i]) {
-            Some(xml) => {
-                let fes = FesContext {
-                    version: if version == WfsVersion::V2_0_0 { FesVersion::V2_0 } else { FesVersion::V1_1 },
-                    type_name: layer.name(),
-                    default_crs: native,
-                    geometry: Some(&layer.config.geometry_column),
-                };
-                Some(parse_filter(xml, &fes).map_err(fes_error)?)
-            }
-            None => None,
-        };
-        if let Some(ids) = &rids {
-            filter = Some(Filter::Ids(ids.iter().filter(|(t, _)| t == layer.name()).map(|(_, n)| *n).collect()));
+/// A layer's filter: its FILTER (parsed for this layer), or its resource ids, and the stored
+/// query's own filter.
+fn layer_filter(
+    request: &GetFeatureRequest<'_>,
+    layer: &Layer,
+    xml: Option<&str>,
+    stored: Option<Filter>,
+) -> Result<Option<Filter>, OgcException> {
+    let mut filter = match xml {
+        Some(xml) => {
+            let fes = FesContext {
+                version: if request.version == WfsVersion::V2_0_0 { FesVersion::V2_0 } else { FesVersion::V1_1 },
+                type_name: layer.name(),
+                default_crs: layer.schema.crs,
+                geometry: Some(&layer.config.geometry_column),
+            };
+            Some(parse_filter(xml, &fes).map_err(fes_error)?)
         }
-        if let Some(extra) = stored.as_ref().and_then(|s| s.filters.get(i).cloned()) {
-            filter = Some(match filter {
-                Some(f) => Filter::And(vec![f, extra]),
-                None => extra,
-            });
-        }
-        let (with_geometry, names) = match properties.as_ref().and_then(|p| p.get(i)) {
-            None => (true, None),
-            Some(list) if list.trim() == "*" => (true, None),
-            Some(list) => {
-                let names: Vec<String> = list.split(',').map(|n| strip_prefix(n.trim()).to_string()).filter(|n| !n.is_empty()).collect();
-                if let Some(unknown) =
-                    names.iter().find(|n| **n != layer.config.geometry_column && layer.schema.attribute_index(n).is_none())
-                {
-                    return Err(invalid(
-                        "propertyName",
-                        format!("layer {} has no property '{}'", layer.name(), unknown.chars().take(64).collect::<String>()),
-                    ));
-                }
-                let geom = names.contains(&layer.config.geometry_column);
-                (geom, Some(names.into_iter().filter(|n| *n != layer.config.geometry_column).collect::<Vec<_>>()))
-            }
-        };
-        let (names, with_geometry) = match &value_kind {
-            None => (names, with_geometry),
-            Some((ValueKind::Attribute, name)) => (Some(vec![name.clone()]), false),
-            Some((ValueKind::Geometry, _)) => (Some(vec![]), true),
-            Some((ValueKind::Id, _)) => (Some(vec![]), false),
-        };
-        let query = FeatureQuery {
-            bbox: parse_bbox(kvp, native)?,
-            filter,
-            sort: sort.clone(),
-            properties: names,
-            output_crs: Some(crs),
-            tenant: ctx.tenant.scope(),
-            skip_geometry: !with_geometry,
-            ..Default::default()
-        };
-        if let Some(unknown) = sort.iter().find(|k| layer.schema.attribute_index(&k.property).is_none()) {
-            return Err(invalid(
-                "sortBy",
-                format!("layer {} has no property '{}'", layer.name(), unknown.property.chars().take(64).collect::<String>()),
-            ));
-        }
-        let resolved = query.resolve(&layer.schema, u64::MAX).map_err(OgcException::from)?;
-        let attributes = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
-        plans.push(Planned { layer, resolved, attributes });
+        None => None,
+    };
+    if let Some(ids) = &request.resource_ids {
+        filter = Some(Filter::Ids(ids.iter().filter(|(t, _)| t == layer.name()).map(|(_, n)| *n).collect()));
     }
+    Ok(match (filter, stored) {
+        (Some(f), Some(extra)) => Some(Filter::And(vec![f, extra])),
+        (f, extra) => f.or(extra),
+    })
+}
 
-    // Counts first: numberMatched, then each layer's slice of the global page.
+/// One layer's query, resolved against its allow-list.
+fn plan_layer<'a>(
+    request: &GetFeatureRequest<'_>,
+    layer: &'a Layer,
+    filter: Option<Filter>,
+    property_list: Option<&str>,
+    value_kind: &Option<(ValueKind, String)>,
+    crs: Crs,
+    ctx: &WfsContext<'_>,
+) -> Result<Planned<'a>, OgcException> {
+    let geometry = &layer.config.geometry_column;
+    let (with_geometry, names) = match property_list {
+        None => (true, None),
+        Some(list) if list.trim() == "*" => (true, None),
+        Some(list) => {
+            let names: Vec<String> = list.split(',').map(|n| strip_prefix(n.trim()).to_string()).filter(|n| !n.is_empty()).collect();
+            if let Some(unknown) = names.iter().find(|n| *n != geometry && layer.schema.attribute_index(n).is_none()) {
+                let shown: String = unknown.chars().take(64).collect();
+                return Err(invalid("propertyName", format!("layer {} has no property '{shown}'", layer.name())));
+            }
+            (names.contains(geometry), Some(names.into_iter().filter(|n| n != geometry).collect::<Vec<_>>()))
+        }
+    };
+    let (names, with_geometry) = match value_kind {
+        None => (names, with_geometry),
+        Some((ValueKind::Attribute, name)) => (Some(vec![name.clone()]), false),
+        Some((ValueKind::Geometry, _)) => (Some(vec![]), true),
+        Some((ValueKind::Id, _)) => (Some(vec![]), false),
+    };
+    if let Some(unknown) = request.sort.iter().find(|k| layer.schema.attribute_index(&k.property).is_none()) {
+        let shown: String = unknown.property.chars().take(64).collect();
+        return Err(invalid("sortBy", format!("layer {} has no property '{shown}'", layer.name())));
+    }
+    let query = FeatureQuery {
+        bbox: parse_bbox(request.kvp, layer.schema.crs)?,
+        filter,
+        sort: request.sort.clone(),
+        properties: names,
+        output_crs: Some(crs),
+        tenant: ctx.tenant.scope(),
+        skip_geometry: !with_geometry,
+        ..Default::default()
+    };
+    let resolved = query.resolve(&layer.schema, u64::MAX).map_err(OgcException::from)?;
+    let attributes = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
+    Ok(Planned { layer, resolved, attributes })
+}
+
+/// Runs a plan: counts first (numberMatched, and each layer's slice of the global page), then
+/// the streams of the page, handed to the encoder of the output format.
+async fn execute(ctx: &WfsContext<'_>, request: &GetFeatureRequest<'_>, plan: Plan<'_>) -> Result<HttpResponse, OgcException> {
     // The counts of all types run concurrently (they decide when the first byte can go out).
-    let counts =
-        plans.iter().map(|p| async move { p.layer.source.count(p.layer.schema.clone(), p.resolved.clone()).await.map_err(log_source) });
+    let counts = plan
+        .planned
+        .iter()
+        .map(|p| async move { p.layer.source.count(p.layer.schema.clone(), p.resolved.clone()).await.map_err(log_source) });
     let matched_per_layer = futures_util::future::join_all(counts).await.into_iter().collect::<Result<Vec<u64>, _>>()?;
     let matched: u64 = matched_per_layer.iter().sum();
-    if bare && matched == 0 {
-        let id = kvp.get("id").unwrap_or_default().chars().take(64).collect::<String>();
+    if plan.bare && matched == 0 {
+        let id = request.kvp.get("id").unwrap_or_default().chars().take(64).collect::<String>();
         return Err(OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{id}'")).at("id"));
     }
+    let (start, count, hits) = (request.start, plan.count, request.hits);
     let returned = if hits { 0 } else { count.min(matched.saturating_sub(start)) };
-    let mut streams: Vec<FeatureStream> = Vec::new();
-    let mut types = Vec::new();
-    let mut geometry_property = Vec::new();
+    let mut page = Page { streams: Vec::new(), types: Vec::new(), geometry_property: Vec::new() };
     if !hits {
         let (mut skip, mut remaining) = (start, returned);
-        for (p, n) in plans.iter().zip(&matched_per_layer) {
+        for (p, n) in plan.planned.iter().zip(&matched_per_layer) {
             let offset = skip.min(*n);
             skip -= offset;
             let take = remaining.min(n - offset);
@@ -340,26 +428,47 @@ pub async fn get_feature(
                 continue;
             }
             let resolved = ResolvedQuery { offset, limit: take, ..p.resolved.clone() };
-            streams.push(p.layer.source.query(Arc::clone(&p.layer.schema), resolved).await.map_err(log_source)?);
-            types.push((p.layer.name().to_string(), p.attributes.clone()));
-            geometry_property.push(p.layer.config.geometry_column.clone());
+            page.streams.push(p.layer.source.query(Arc::clone(&p.layer.schema), resolved).await.map_err(log_source)?);
+            page.types.push((p.layer.name().to_string(), p.attributes.clone()));
+            page.geometry_property.push(p.layer.config.geometry_column.clone());
         }
     }
+    let link = |index: u64| page_link(ctx, request.kvp, index);
+    let next = (!hits && start + returned < matched).then(|| link(start + returned));
+    let previous = (!hits && start > 0).then(|| link(start.saturating_sub(count)));
+    Ok(respond(ctx, request, &plan, page, (matched, returned), (next, previous)))
+}
 
-    let page = |index: u64| -> String {
-        let mut q: Vec<(String, String)> =
-            form_urlencoded::parse(kvp_query(kvp).as_bytes()).into_owned().filter(|(k, _)| !k.eq_ignore_ascii_case("startindex")).collect();
-        q.push(("STARTINDEX".into(), index.to_string()));
-        let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(q).finish();
-        format!("{}?{encoded}", ctx.service_url)
-    };
-    let next = (!hits && start + returned < matched).then(|| page(start + returned));
-    let previous = (!hits && start > 0).then(|| page(start.saturating_sub(count)));
-    let (crs, swap, srs_name) = output.unwrap_or((crate::crs::Crs::UTM32N, false, String::new()));
+/// The streams of one page, with the types they are of.
+struct Page {
+    streams: Vec<FeatureStream>,
+    types: Vec<(String, Vec<Attribute>)>,
+    geometry_property: Vec<String>,
+}
+
+/// The request's URL at another STARTINDEX (for `next` and `previous`).
+fn page_link(ctx: &WfsContext<'_>, kvp: &Kvp, index: u64) -> String {
+    let mut q: Vec<(String, String)> =
+        form_urlencoded::parse(kvp_query(kvp).as_bytes()).into_owned().filter(|(k, _)| !k.eq_ignore_ascii_case("startindex")).collect();
+    q.push(("STARTINDEX".into(), index.to_string()));
+    let encoded: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(q).finish();
+    format!("{}?{encoded}", ctx.service_url)
+}
+
+/// The streaming response in the request's output format.
+fn respond(
+    ctx: &WfsContext<'_>,
+    request: &GetFeatureRequest<'_>,
+    plan: &Plan<'_>,
+    page: Page,
+    (matched, returned): (u64, u64),
+    (next, previous): (Option<String>, Option<String>),
+) -> HttpResponse {
+    let (crs, swap, srs_name) = plan.output.clone();
     let timestamp = iso_now();
-    match format {
+    match request.format {
         OutputFormat::Gml(gml) => {
-            let type_list: Vec<&str> = layers.iter().map(|l| l.name()).collect();
+            let type_list: Vec<&str> = plan.layers.iter().map(|l| l.name()).collect();
             let dft_version = if gml == GmlVersion::V3_2 { "2.0.0" } else { "1.1.0" };
             // A path URL for the DescribeFeatureType document: same content as the KVP request,
             // cacheable, and without '&' (some validators paste schemaLocation URLs unescaped).
@@ -371,27 +480,33 @@ pub async fn get_feature(
                 schema_location,
                 number_matched: Some(matched),
                 // WFS 1.1.0 answers hits with the count in numberOfFeatures.
-                number_returned: if hits && gml == GmlVersion::V3_1_1 { matched } else { returned },
+                number_returned: if request.hits && gml == GmlVersion::V3_1_1 { matched } else { returned },
                 timestamp,
                 next,
                 previous,
                 srs_name,
                 swap_axes: swap,
-                types,
-                geometry_property,
-                bare,
+                types: page.types,
+                geometry_property: page.geometry_property,
+                bare: plan.bare,
             };
-            if let Some((kind, _)) = value_kind {
-                return Ok(stream_response(ValueEncoder::new(collection, kind), streams, "application/xml"));
+            if let Some((kind, _)) = plan.value_kind.clone() {
+                return stream_response(ValueEncoder::new(collection, kind), page.streams, "application/xml");
             }
-            Ok(stream_response(GmlEncoder::new(collection), streams, gml.mime()))
+            stream_response(GmlEncoder::new(collection), page.streams, gml.mime())
         }
         OutputFormat::GeoJson => {
             let links = next.map(|n| ("next".to_string(), n)).into_iter().chain(previous.map(|p| ("previous".to_string(), p))).collect();
             let crs_urn = (crs.srid() != 4326).then(|| crs.urn());
-            let collection =
-                GeoJsonCollection { number_matched: Some(matched), number_returned: returned, timestamp, crs_urn, links, types };
-            Ok(stream_response(GeoJsonEncoder::new(collection), streams, "application/json"))
+            let collection = GeoJsonCollection {
+                number_matched: Some(matched),
+                number_returned: returned,
+                timestamp,
+                crs_urn,
+                links,
+                types: page.types,
+            };
+            stream_response(GeoJsonEncoder::new(collection), page.streams, "application/json")
         }
     }
 }

@@ -109,19 +109,50 @@ fn parse_size(kvp: &Kvp, name: &str) -> Result<u32, OgcException> {
     })
 }
 
-fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str) -> Result<MapRequest<'a>, OgcException> {
+async fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str) -> Result<MapRequest<'a>, OgcException> {
     let version = parse_version(kvp)?;
     let sld = if layers_param == "layers" { sld_body(kvp)? } else { None };
+    let chosen = map_layers(ctx, kvp, layers_param, sld.as_ref())?;
+    if chosen.len() > MAX_LAYERS {
+        return Err(invalid(ExceptionCode::InvalidParameterValue, layers_param, format!("at most {MAX_LAYERS} layers per map")));
+    }
+    let layers = with_graphics(chosen, ctx.catalog.styles_dir.clone()).await?;
+    let view = MapView::from_kvp(kvp, version)?;
+    Ok(MapRequest {
+        version,
+        layers,
+        crs: view.crs,
+        bbox: view.bbox,
+        width: view.width,
+        height: view.height,
+        transparent: view.transparent,
+        background: view.background,
+        dpi: view.dpi,
+    })
+}
+
+/// A layer of a map with its style: the layer's own, or one an `SLD_BODY` gave (whose images
+/// still have to be loaded).
+enum ChosenStyle {
+    Own(Arc<Style>),
+    Given(Style),
+}
+
+/// The layers LAYERS (or QUERY_LAYERS, or the SLD_BODY's named layers) asks for, groups
+/// expanded, each with its style.
+fn map_layers<'a>(
+    ctx: &'a WmsContext<'_>,
+    kvp: &Kvp,
+    layers_param: &str,
+    sld: Option<&crate::render::sld::SldReport>,
+) -> Result<Vec<(&'a Layer, ChosenStyle)>, OgcException> {
     let sld_layers: Vec<&str> = sld.iter().flat_map(|r| r.layers.iter().flatten().map(String::as_str)).collect();
     let names = match kvp.list(layers_param) {
         Some(names) => names,
         None if !sld_layers.is_empty() => sld_layers,
         None => {
-            return Err(OgcException::new(
-                ExceptionCode::MissingParameterValue,
-                format!("parameter {} is mandatory", layers_param.to_ascii_uppercase()),
-            )
-            .at(layers_param))
+            let missing = format!("parameter {} is mandatory", layers_param.to_ascii_uppercase());
+            return Err(OgcException::new(ExceptionCode::MissingParameterValue, missing).at(layers_param));
         }
     };
     let styles: Vec<&str> = kvp.list("styles").unwrap_or_default();
@@ -131,66 +162,110 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
     let mut layers = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let style_name = styles.get(i).copied().unwrap_or("");
-        let expanded: Vec<&Layer> = match ctx.catalog.layer(ctx.tenant, ctx.caller, name) {
-            Some(l) => vec![l.as_ref()],
-            None => {
-                let members: Vec<&Layer> =
-                    ctx.catalog.visible_layers(ctx.tenant, ctx.caller).filter(|l| l.config.group == *name).map(|l| l.as_ref()).collect();
-                if members.is_empty() {
-                    if let Some(denial) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
-                        return Err(OgcException::from(denial).at(layers_param));
-                    }
-                    return Err(invalid(
-                        ExceptionCode::LayerNotDefined,
-                        "layers",
-                        format!("unknown layer '{}'", name.chars().take(64).collect::<String>()),
-                    ));
-                }
-                members
-            }
-        };
-        for layer in expanded {
-            let given = sld.as_ref().and_then(|r| {
+        for layer in named_layers(ctx, name, layers_param)? {
+            let given = sld.and_then(|r| {
                 let i = r.layers.iter().position(|l| l.as_deref() == Some(layer.name()) || l.as_deref() == Some(*name))?;
                 r.styles.get(i).cloned()
             });
-            if let Some(mut style) = given {
-                if let Some(problem) = crate::render::map::load_graphics(&mut style, &ctx.catalog.styles_dir).into_iter().next() {
-                    return Err(invalid(ExceptionCode::InvalidParameterValue, "sld_body", format!("SLD_BODY: {problem}")));
-                }
-                layers.push((layer, Arc::new(style)));
+            if let Some(style) = given {
+                layers.push((layer, ChosenStyle::Given(style)));
                 continue;
             }
             let own = layer.config.style.as_deref().unwrap_or("default");
             if !style_name.is_empty() && style_name != own && style_name != "default" {
-                return Err(invalid(
-                    ExceptionCode::StyleNotDefined,
-                    "styles",
-                    format!("layer {} has no style '{}'", layer.name(), style_name.chars().take(64).collect::<String>()),
-                ));
+                let shown: String = style_name.chars().take(64).collect();
+                return Err(invalid(ExceptionCode::StyleNotDefined, "styles", format!("layer {} has no style '{shown}'", layer.name())));
             }
             let style = ctx.catalog.style(layer).unwrap_or_else(|| Arc::new(default_style(&layer.config.geometry_type)));
-            layers.push((layer, style));
+            layers.push((layer, ChosenStyle::Own(style)));
         }
     }
-    if layers.len() > MAX_LAYERS {
-        return Err(invalid(ExceptionCode::InvalidParameterValue, layers_param, format!("at most {MAX_LAYERS} layers per map")));
+    Ok(layers)
+}
+
+/// A layer, or the visible members of a group, by name.
+fn named_layers<'a>(ctx: &'a WmsContext<'_>, name: &str, layers_param: &str) -> Result<Vec<&'a Layer>, OgcException> {
+    if let Some(l) = ctx.catalog.layer(ctx.tenant, ctx.caller, name) {
+        return Ok(vec![l.as_ref()]);
     }
-    let (crs_param, crs_code) = match version {
-        WmsVersion::V1_3_0 => ("crs", ExceptionCode::InvalidCrs),
-        WmsVersion::V1_1_1 => ("srs", ExceptionCode::InvalidSrs),
-    };
-    let crs_text = kvp.get(crs_param).or_else(|| kvp.get(if crs_param == "crs" { "srs" } else { "crs" })).ok_or_else(|| {
-        OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", crs_param.to_ascii_uppercase()))
-            .at(crs_param)
-    })?;
-    let (crs, _) = Crs::parse(crs_text).ok_or_else(|| {
-        invalid(
-            crs_code,
-            crs_param,
-            format!("unsupported {} '{}'", crs_param.to_ascii_uppercase(), crs_text.chars().take(64).collect::<String>()),
-        )
-    })?;
+    let members: Vec<&Layer> =
+        ctx.catalog.visible_layers(ctx.tenant, ctx.caller).filter(|l| l.config.group == name).map(|l| l.as_ref()).collect();
+    if !members.is_empty() {
+        return Ok(members);
+    }
+    if let Some(denial) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
+        return Err(OgcException::from(denial).at(layers_param));
+    }
+    Err(invalid(ExceptionCode::LayerNotDefined, "layers", format!("unknown layer '{}'", name.chars().take(64).collect::<String>())))
+}
+
+/// Loads the images of the styles an `SLD_BODY` gave, on the blocking pool (they are files).
+async fn with_graphics(chosen: Vec<(&Layer, ChosenStyle)>, dir: std::path::PathBuf) -> Result<Vec<(&Layer, Arc<Style>)>, OgcException> {
+    let (layers, styles): (Vec<&Layer>, Vec<ChosenStyle>) = chosen.into_iter().unzip();
+    if !styles.iter().any(|s| matches!(s, ChosenStyle::Given(_))) {
+        let own = styles.into_iter().map(|s| match s {
+            ChosenStyle::Own(s) => s,
+            ChosenStyle::Given(s) => Arc::new(s),
+        });
+        return Ok(layers.into_iter().zip(own).collect());
+    }
+    let loaded = tokio::task::spawn_blocking(move || {
+        styles
+            .into_iter()
+            .map(|s| match s {
+                ChosenStyle::Own(s) => Ok(s),
+                ChosenStyle::Given(mut style) => match crate::render::map::load_graphics(&mut style, &dir).into_iter().next() {
+                    Some(problem) => Err(invalid(ExceptionCode::InvalidParameterValue, "sld_body", format!("SLD_BODY: {problem}"))),
+                    None => Ok(Arc::new(style)),
+                },
+            })
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await
+    .map_err(internal)??;
+    Ok(layers.into_iter().zip(loaded).collect())
+}
+
+/// Where and how big a map is drawn: CRS, box, size, background, resolution.
+struct MapView {
+    crs: Crs,
+    bbox: Bbox,
+    width: u32,
+    height: u32,
+    transparent: bool,
+    background: Color,
+    dpi: f64,
+}
+
+impl MapView {
+    fn from_kvp(kvp: &Kvp, version: WmsVersion) -> Result<MapView, OgcException> {
+        let (crs_param, crs_code) = match version {
+            WmsVersion::V1_3_0 => ("crs", ExceptionCode::InvalidCrs),
+            WmsVersion::V1_1_1 => ("srs", ExceptionCode::InvalidSrs),
+        };
+        let crs_text = kvp.get(crs_param).or_else(|| kvp.get(if crs_param == "crs" { "srs" } else { "crs" })).ok_or_else(|| {
+            OgcException::new(ExceptionCode::MissingParameterValue, format!("parameter {} is mandatory", crs_param.to_ascii_uppercase()))
+                .at(crs_param)
+        })?;
+        let (crs, _) = Crs::parse(crs_text).ok_or_else(|| {
+            let shown: String = crs_text.chars().take(64).collect();
+            invalid(crs_code, crs_param, format!("unsupported {} '{shown}'", crs_param.to_ascii_uppercase()))
+        })?;
+        let bbox = map_bbox(kvp, version, crs)?;
+        let width = parse_size(kvp, "width")?;
+        let height = parse_size(kvp, "height")?;
+        let transparent = kvp.get("transparent").is_some_and(|t| t.eq_ignore_ascii_case("true"));
+        let background = match kvp.get("bgcolor") {
+            None => Color { r: 255, g: 255, b: 255, a: 255 },
+            Some(c) => Color::parse_hex(&c.replacen("0x", "#", 1).replacen("0X", "#", 1))
+                .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "bgcolor", "BGCOLOR looks like 0xRRGGBB"))?,
+        };
+        Ok(MapView { crs, bbox, width, height, transparent, background, dpi: map_dpi(kvp)? })
+    }
+}
+
+/// BBOX, in the CRS's own axis order in WMS 1.3.0 (EPSG:4326: lat, lon).
+fn map_bbox(kvp: &Kvp, version: WmsVersion, crs: Crs) -> Result<Bbox, OgcException> {
     let parts = kvp
         .list("bbox")
         .ok_or_else(|| OgcException::new(ExceptionCode::MissingParameterValue, "parameter BBOX is mandatory").at("bbox"))?;
@@ -202,20 +277,15 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
     if nums.len() != 4 {
         return Err(invalid(ExceptionCode::InvalidParameterValue, "bbox", "BBOX needs minx,miny,maxx,maxy"));
     }
-    // WMS 1.3.0 gives the box in the CRS's own axis order (EPSG:4326: lat, lon).
     let swap = version == WmsVersion::V1_3_0 && crs.north_first();
     let (x1, y1, x2, y2) = if swap { (nums[1], nums[0], nums[3], nums[2]) } else { (nums[0], nums[1], nums[2], nums[3]) };
-    let bbox = Bbox::new(x1, y1, x2, y2)
+    Bbox::new(x1, y1, x2, y2)
         .filter(|b| b.max_x > b.min_x && b.max_y > b.min_y)
-        .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "bbox", "BBOX minimum must be below its maximum"))?;
-    let width = parse_size(kvp, "width")?;
-    let height = parse_size(kvp, "height")?;
-    let transparent = kvp.get("transparent").is_some_and(|t| t.eq_ignore_ascii_case("true"));
-    let background = match kvp.get("bgcolor") {
-        None => Color { r: 255, g: 255, b: 255, a: 255 },
-        Some(c) => Color::parse_hex(&c.replacen("0x", "#", 1).replacen("0X", "#", 1))
-            .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "bgcolor", "BGCOLOR looks like 0xRRGGBB"))?,
-    };
+        .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "bbox", "BBOX minimum must be below its maximum"))
+}
+
+/// DPI, MAP_RESOLUTION or FORMAT_OPTIONS=dpi: (90.7, the OGC standard pixel, by default).
+fn map_dpi(kvp: &Kvp) -> Result<f64, OgcException> {
     let dpi = kvp
         .get("dpi")
         .or_else(|| kvp.get("map_resolution"))
@@ -228,9 +298,8 @@ fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param: &str)
                 .filter(|d| (10.0..=1200.0).contains(d))
                 .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "dpi", "DPI must be between 10 and 1200"))
         })
-        .transpose()?
-        .unwrap_or(90.7);
-    Ok(MapRequest { version, layers, crs, bbox, width, height, transparent, background, dpi })
+        .transpose()?;
+    Ok(dpi.unwrap_or(90.7))
 }
 
 /// The styles of an `SLD_BODY`, if given; a remote `SLD` URL is refused (never fetched).
@@ -328,13 +397,41 @@ struct DrawLayer {
 }
 
 async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<Vec<u8>, OgcException> {
-    let req = parse_map_request(ctx, kvp, "layers")?;
+    let req = parse_map_request(ctx, kvp, "layers").await?;
     let background = (!req.transparent || format == ImageFormat::Jpeg).then_some(req.background);
     let canvas = Canvas::new(req.bbox, req.crs, req.width, req.height, background, req.dpi).map_err(internal)?;
     let scale = canvas.scale_denominator();
-    // Check every layer's query before drawing anything.
-    let mut plans = Vec::new();
-    let mut draw_layers = Vec::new();
+    let (plans, draw_layers) = draw_plans(ctx, kvp, &req, scale)?;
+    // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
+    let (tx, rx) = tokio::sync::mpsc::channel::<(usize, Vec<crate::source::Feature>)>(DRAW_QUEUE);
+    let drawing = tokio::task::spawn_blocking(move || draw(canvas, rx, &draw_layers, scale, format));
+    'layers: for (i, (layer, resolved)) in plans.into_iter().enumerate() {
+        let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
+        let mut batch = Vec::with_capacity(DRAW_BATCH);
+        while let Some(row) = rows.next().await {
+            batch.push(row.map_err(OgcException::from)?);
+            if batch.len() == DRAW_BATCH && tx.send((i, std::mem::replace(&mut batch, Vec::with_capacity(DRAW_BATCH)))).await.is_err() {
+                break 'layers;
+            }
+        }
+        if !batch.is_empty() && tx.send((i, batch)).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    drawing.await.map_err(internal)?.map_err(internal)
+}
+
+/// Every layer's query, checked before anything is drawn (layers outside their scale range are
+/// left out), with what the drawing thread needs of each.
+#[allow(clippy::type_complexity)]
+fn draw_plans<'a>(
+    ctx: &WmsContext<'_>,
+    kvp: &Kvp,
+    req: &MapRequest<'a>,
+    scale: f64,
+) -> Result<(Vec<(&'a Layer, crate::source::ResolvedQuery)>, Vec<DrawLayer>), OgcException> {
+    let (mut plans, mut draw_layers) = (Vec::new(), Vec::new());
     for (layer, style) in &req.layers {
         let c = &layer.config;
         if c.min_scale.is_some_and(|m| scale < m) || c.max_scale.is_some_and(|m| scale >= m) {
@@ -365,52 +462,43 @@ async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<
         draw_layers.push(DrawLayer { style: style.clone(), attributes });
         plans.push((*layer, resolved));
     }
-    // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Vec<crate::source::Feature>)>(DRAW_QUEUE);
-    let drawing = tokio::task::spawn_blocking(move || {
-        let mut canvas = canvas;
-        let mut current = 0;
-        while let Some((i, batch)) = rx.blocking_recv() {
-            while current < i {
-                canvas.next_layer();
-                current += 1;
-            }
-            let layer = &draw_layers[i];
-            for row in &batch {
-                let Some(wkb) = &row.wkb else { continue };
-                let symbolizers = styled_symbolizers(&layer.style, &layer.attributes, &row.values, scale);
-                if symbolizers.is_empty() {
-                    continue;
-                }
-                let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
-                canvas.draw_styled(&geometry, &symbolizers, &layer.attributes, &row.values);
-            }
+    Ok((plans, draw_layers))
+}
+
+/// The drawing thread: batches of rows, layer after layer, onto the canvas, then the image.
+fn draw(
+    mut canvas: Canvas,
+    mut rx: tokio::sync::mpsc::Receiver<(usize, Vec<crate::source::Feature>)>,
+    draw_layers: &[DrawLayer],
+    scale: f64,
+    format: ImageFormat,
+) -> Result<Vec<u8>, crate::render::map::RenderError> {
+    let mut current = 0;
+    while let Some((i, batch)) = rx.blocking_recv() {
+        while current < i {
+            canvas.next_layer();
+            current += 1;
         }
-        canvas.finish();
-        canvas.encode(format)
-    });
-    'layers: for (i, (layer, resolved)) in plans.into_iter().enumerate() {
-        let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
-        let mut batch = Vec::with_capacity(DRAW_BATCH);
-        while let Some(row) = rows.next().await {
-            batch.push(row.map_err(OgcException::from)?);
-            if batch.len() == DRAW_BATCH && tx.send((i, std::mem::replace(&mut batch, Vec::with_capacity(DRAW_BATCH)))).await.is_err() {
-                break 'layers;
+        let layer = &draw_layers[i];
+        for row in &batch {
+            let Some(wkb) = &row.wkb else { continue };
+            let symbolizers = styled_symbolizers(&layer.style, &layer.attributes, &row.values, scale);
+            if symbolizers.is_empty() {
+                continue;
             }
-        }
-        if !batch.is_empty() && tx.send((i, batch)).await.is_err() {
-            break;
+            let Ok(geometry) = crate::encode::decode_wkb(row.id, wkb) else { continue };
+            canvas.draw_styled(&geometry, &symbolizers, &layer.attributes, &row.values);
         }
     }
-    drop(tx);
-    drawing.await.map_err(internal)?.map_err(internal)
+    canvas.finish();
+    canvas.encode(format)
 }
 
 /// `GetFeatureInfo`.
 async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
-    let req = parse_map_request(ctx, kvp, "query_layers")?;
-    let shown = parse_map_request(ctx, kvp, "layers")?;
-    if let Some((layer, _)) = req.layers.iter().find(|(q, _)| !shown.layers.iter().any(|(l, _)| l.name() == q.name())) {
+    let req = parse_map_request(ctx, kvp, "query_layers").await?;
+    let shown = map_layers(ctx, kvp, "layers", None)?;
+    if let Some((layer, _)) = req.layers.iter().find(|(q, _)| !shown.iter().any(|(l, _)| l.name() == q.name())) {
         return Err(invalid(
             ExceptionCode::LayerNotDefined,
             "query_layers",
@@ -470,94 +558,100 @@ async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpRespons
     Ok(info_response(&info_format, &found, req.crs))
 }
 
-fn info_response(format: &str, found: &[(String, Vec<Attribute>, Vec<crate::source::Feature>)], crs: Crs) -> HttpResponse {
-    use std::fmt::Write as _;
+/// What GetFeatureInfo found: per layer, its name, the attributes read and the rows.
+type Found = [(String, Vec<Attribute>, Vec<crate::source::Feature>)];
+
+fn info_response(format: &str, found: &Found, crs: Crs) -> HttpResponse {
     match format {
-        "application/json" => {
-            let mut features = Vec::new();
-            for (layer, attrs, rows) in found {
-                for r in rows {
-                    let props: serde_json::Map<String, serde_json::Value> = attrs
-                        .iter()
-                        .zip(&r.values)
-                        .map(|(a, v)| {
-                            let j = match v {
-                                crate::model::Value::Null => serde_json::Value::Null,
-                                crate::model::Value::Bool(b) => (*b).into(),
-                                crate::model::Value::Int(i) => (*i).into(),
-                                crate::model::Value::Float(f) => {
-                                    serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number)
-                                }
-                                crate::model::Value::Text(t) => t.clone().into(),
-                            };
-                            (a.name.clone(), j)
-                        })
-                        .collect();
-                    let geometry = r.wkb.as_ref().and_then(|w| crate::encode::decode_wkb(r.id, w).ok()).map(|g| {
-                        let mut out = Vec::new();
-                        let _ = crate::encode::geojson::write_geometry(&mut out, &g);
-                        serde_json::from_slice::<serde_json::Value>(&out).unwrap_or(serde_json::Value::Null)
-                    });
-                    features.push(serde_json::json!({ "type": "Feature", "id": format!("{layer}.{}", r.id), "layer": layer, "geometry": geometry, "properties": props }));
-                }
-            }
-            let body = serde_json::json!({ "type": "FeatureCollection", "crs": { "type": "name", "properties": { "name": crs.urn() } }, "features": features });
-            HttpResponse::Ok().content_type("application/json").body(body.to_string())
-        }
-        "text/html" => {
-            let mut h = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>GetFeatureInfo</title></head><body>");
-            for (layer, attrs, rows) in found {
-                for r in rows {
-                    let _ = write!(h, "<table><caption>{}.{}</caption>", crate::ogc::xml_escape(layer), r.id);
-                    for (a, v) in attrs.iter().zip(&r.values) {
-                        let _ = write!(
-                            h,
-                            "<tr><th>{}</th><td>{}</td></tr>",
-                            crate::ogc::xml_escape(&a.name),
-                            crate::ogc::xml_escape(&v.to_string())
-                        );
-                    }
-                    h.push_str("</table>");
-                }
-            }
-            h.push_str("</body></html>\n");
-            HttpResponse::Ok().content_type("text/html; charset=utf-8").body(h)
-        }
+        "application/json" => HttpResponse::Ok().content_type("application/json").body(info_json(found, crs)),
+        "text/html" => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(info_html(found)),
         "application/vnd.ogc.gml" | "application/vnd.ogc.gml/3.1.1" => {
-            let mut x =
-                String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<msGMLOutput xmlns:gml=\"http://www.opengis.net/gml\">\n");
-            for (layer, attrs, rows) in found {
-                let _ = write!(x, "<{layer}_layer><gml:name>{layer}</gml:name>\n");
-                for r in rows {
-                    let _ = write!(x, "<{layer}_feature fid=\"{layer}.{}\">", r.id);
-                    for (a, v) in attrs.iter().zip(&r.values) {
-                        let _ = write!(x, "<{0}>{1}</{0}>", a.name, crate::ogc::xml_escape(&v.to_string()));
-                    }
-                    let _ = write!(x, "</{layer}_feature>\n");
-                }
-                let _ = write!(x, "</{layer}_layer>\n");
-            }
-            x.push_str("</msGMLOutput>\n");
-            HttpResponse::Ok().content_type(format.to_string()).body(x)
+            HttpResponse::Ok().content_type(format.to_string()).body(info_gml(found))
         }
-        _ => {
-            let mut t = String::new();
-            for (layer, attrs, rows) in found {
-                let _ = writeln!(t, "Layer '{layer}'");
-                for r in rows {
-                    let _ = writeln!(t, "  Feature {layer}.{}:", r.id);
-                    for (a, v) in attrs.iter().zip(&r.values) {
-                        let _ = writeln!(t, "    {} = '{}'", a.name, v);
-                    }
-                }
-            }
-            HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(t)
-        }
+        _ => HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(info_text(found)),
     }
 }
 
+fn json_value(v: &crate::source::Value) -> serde_json::Value {
+    match v {
+        crate::source::Value::Null => serde_json::Value::Null,
+        crate::source::Value::Bool(b) => (*b).into(),
+        crate::source::Value::Int(i) => (*i).into(),
+        crate::source::Value::Float(f) => serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        crate::source::Value::Text(t) => t.clone().into(),
+    }
+}
+
+fn info_json(found: &Found, crs: Crs) -> String {
+    let mut features = Vec::new();
+    for (layer, attrs, rows) in found {
+        for r in rows {
+            let props: serde_json::Map<String, serde_json::Value> =
+                attrs.iter().zip(&r.values).map(|(a, v)| (a.name.clone(), json_value(v))).collect();
+            let geometry = r.wkb.as_ref().and_then(|w| crate::encode::decode_wkb(r.id, w).ok()).map(|g| {
+                let mut out = Vec::new();
+                let _ = crate::encode::geojson::write_geometry(&mut out, &g);
+                serde_json::from_slice::<serde_json::Value>(&out).unwrap_or(serde_json::Value::Null)
+            });
+            features.push(serde_json::json!({ "type": "Feature", "id": format!("{layer}.{}", r.id), "layer": layer, "geometry": geometry, "properties": props }));
+        }
+    }
+    serde_json::json!({ "type": "FeatureCollection", "crs": { "type": "name", "properties": { "name": crs.urn() } }, "features": features })
+        .to_string()
+}
+
+fn info_html(found: &Found) -> String {
+    use std::fmt::Write as _;
+    let esc = crate::encode::xml_escape;
+    let mut h = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>GetFeatureInfo</title></head><body>");
+    for (layer, attrs, rows) in found {
+        for r in rows {
+            let _ = write!(h, "<table><caption>{}.{}</caption>", esc(layer), r.id);
+            for (a, v) in attrs.iter().zip(&r.values) {
+                let _ = write!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(&a.name), esc(&v.to_string()));
+            }
+            h.push_str("</table>");
+        }
+    }
+    h.push_str("</body></html>\n");
+    h
+}
+
+fn info_gml(found: &Found) -> String {
+    use std::fmt::Write as _;
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<msGMLOutput xmlns:gml=\"http://www.opengis.net/gml\">\n");
+    for (layer, attrs, rows) in found {
+        let _ = write!(x, "<{layer}_layer><gml:name>{layer}</gml:name>\n");
+        for r in rows {
+            let _ = write!(x, "<{layer}_feature fid=\"{layer}.{}\">", r.id);
+            for (a, v) in attrs.iter().zip(&r.values) {
+                let _ = write!(x, "<{0}>{1}</{0}>", a.name, crate::encode::xml_escape(&v.to_string()));
+            }
+            let _ = write!(x, "</{layer}_feature>\n");
+        }
+        let _ = write!(x, "</{layer}_layer>\n");
+    }
+    x.push_str("</msGMLOutput>\n");
+    x
+}
+
+fn info_text(found: &Found) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    for (layer, attrs, rows) in found {
+        let _ = writeln!(t, "Layer '{layer}'");
+        for r in rows {
+            let _ = writeln!(t, "  Feature {layer}.{}:", r.id);
+            for (a, v) in attrs.iter().zip(&r.values) {
+                let _ = writeln!(t, "    {} = '{}'", a.name, v);
+            }
+        }
+    }
+    t
+}
+
 /// `GetLegendGraphic`: one sample per style rule with the rule's title.
-fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
+async fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let name = kvp.require("layer")?;
     if let Some(denial) = ctx.catalog.denied(ctx.tenant, ctx.caller, name) {
         return Err(OgcException::from(denial).at("layer"));
@@ -589,8 +683,13 @@ fn get_legend_graphic(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, O
             .ok_or_else(|| invalid(ExceptionCode::InvalidParameterValue, "width", "WIDTH must be between 8 and 256"))?,
     };
     let style = ctx.catalog.style(layer).unwrap_or_else(|| Arc::new(default_style(&layer.config.geometry_type)));
-    let canvas = Canvas::legend(&style, &layer.config.geometry_type, size).map_err(internal)?;
-    Ok(image_response(canvas.encode(format).map_err(internal)?, format))
+    let geometry_type = layer.config.geometry_type.clone();
+    // Drawn and encoded on the blocking pool, like maps.
+    let bytes = tokio::task::spawn_blocking(move || Canvas::legend(&style, &geometry_type, size).and_then(|c| c.encode(format)))
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+    Ok(image_response(bytes, format))
 }
 
 /// The operations this WMS answers.
@@ -628,7 +727,7 @@ pub async fn handle(ctx: WmsContext<'_>, request: &str, kvp: &Kvp) -> Result<Htt
         }
         "GetMap" => get_map(&ctx, kvp).await,
         "GetFeatureInfo" => get_feature_info(&ctx, kvp).await,
-        "GetLegendGraphic" => get_legend_graphic(&ctx, kvp),
+        "GetLegendGraphic" => get_legend_graphic(&ctx, kvp).await,
         other => Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WMS {other} is not available yet")).at("request")),
     }
 }
