@@ -19,3 +19,4 @@ pub mod roofs;
 pub mod source;
 pub mod tiles;
 pub mod web;
+pub mod xml;

@@ -197,20 +197,7 @@ impl Resp {
     }
 }
 
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
-        let size_line = String::from_utf8_lossy(&raw[..eol]);
-        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
-        raw = &raw[eol + 2..];
-        if size == 0 || raw.len() < size {
-            break;
-        }
-        out.extend_from_slice(&raw[..size]);
-        raw = raw.get(size + 2..).unwrap_or(&[]);
-    }
-    out
-}
+use common::server::dechunk;
 
 /// One request with extra headers (and a body for POST); `None` when the server closed the
 /// connection without answering.

@@ -1319,20 +1319,7 @@ struct Answer {
     body: Vec<u8>,
 }
 
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
-        let size_line = String::from_utf8_lossy(&raw[..eol]);
-        let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16).unwrap_or(0);
-        raw = &raw[eol + 2..];
-        if size == 0 || raw.len() < size {
-            break;
-        }
-        out.extend_from_slice(&raw[..size]);
-        raw = raw.get(size + 2..).unwrap_or(&[]);
-    }
-    out
-}
+use common::server::dechunk;
 
 /// Writes `request` (from another thread: the server may answer before reading it all) and
 /// reads the answer, giving up after 30 s of silence.
@@ -1555,8 +1542,8 @@ fn run(server: &Server, backend: Backend, cases: &[&Case], summary: &mut Summary
 // The data, before and after
 // ------------------------------------------------------------------------------------------------
 
-const PUBLIC: [&str; 9] =
-    ["comuni", "zone_omogenee", "uso_suolo", "servizi_pubblici", "edifici", "strade", "idrografia", "aree_verdi", "falde"];
+/// The public layers whose WFS hits the snapshot records.
+const PUBLIC: [&str; 11] = common::PUBLIC_LAYERS;
 const TABLES: [&str; 10] = [
     "comuni",
     "zone_omogenee",

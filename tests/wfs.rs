@@ -16,20 +16,7 @@ use std::time::{Duration, Instant};
 use common::server::{demo_server, get, ogc_validate_all, postgis_server, Server};
 use serde_json::Value;
 
-/// The public layers of the shipped configuration (`servizi_sociali` is restricted).
-const PUBLIC: [&str; 11] = [
-    "comuni",
-    "zone_omogenee",
-    "uso_suolo",
-    "servizi_pubblici",
-    "edifici",
-    "strade",
-    "idrografia",
-    "aree_verdi",
-    "falde",
-    "tetti_rossi",
-    "tetti_verdi",
-];
+use common::PUBLIC_LAYERS as PUBLIC;
 /// Milano's ISTAT code.
 const MILANO: &str = "015146";
 const URN_4326: &str = "urn:ogc:def:crs:EPSG::4326";

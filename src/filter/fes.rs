@@ -1,13 +1,10 @@
 //! OGC Filter Encoding parser: FES 2.0 (WFS 2.0) and Filter Encoding 1.1 (WFS 1.1) XML into the
 //! shared [`Filter`] AST.
 //!
-//! The document is read in two steps. First a small element tree is built iteratively (no
-//! recursion, so hostile nesting cannot overflow the stack) while enforcing the size caps; DTDs
-//! are refused outright and only the five predefined entities and numeric character references
-//! are expanded. Then the tree, at most [`MAX_XML_DEPTH`] deep, is interpreted recursively.
-//!
-//! The DTD check is a plain scan for `<!DOCTYPE` / `<!ENTITY`, so a filter carrying those words
-//! inside a CDATA literal is refused too (deliberately conservative).
+//! The document is read by the one hardened XML reader ([`crate::xml`]: DTDs refused, depth,
+//! element and size caps, namespaces resolved), then the tree, at most [`MAX_XML_DEPTH`] deep,
+//! is interpreted recursively. [`parse_filter_element`] interprets a `Filter` element that is
+//! part of a larger document (an SLD rule) with the same caps.
 //!
 //! Elements are matched on their local names; only the namespace of the root `Filter` is checked
 //! against the requested version (undeclared prefixes and unprefixed names are accepted).
@@ -18,14 +15,11 @@
 //! `…/epsg.xml#4326` one, `CRS:84` and geometries without `srsName` are read x/y as written.
 
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::{NsReader, XmlVersion};
 
 use crate::crs::{Bbox, Crs, CrsSpelling};
 use crate::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp, MAX_FILTER_DEPTH, MAX_FILTER_NODES};
 use crate::model::Value;
+use crate::xml::XmlError;
 
 /// Largest filter document accepted, in bytes.
 pub const MAX_INPUT_BYTES: usize = 1 << 20;
@@ -97,13 +91,34 @@ pub enum FesError {
 /// The element is accepted with or without a namespace prefix, and with the namespace declared
 /// anywhere in scope; when the root's namespace is known it must be the one of `ctx.version`.
 pub fn parse_filter(xml: &str, ctx: &FesContext) -> Result<Filter, FesError> {
-    if xml.len() > MAX_INPUT_BYTES {
-        return Err(FesError::TooLarge(format!("filter larger than {} KiB", MAX_INPUT_BYTES >> 10)));
+    let root = crate::xml::read(xml, &XML_LIMITS).map_err(|e| match e {
+        XmlError::Dtd => dtd_error(),
+        XmlError::TooLarge(m) => FesError::TooLarge(m),
+        XmlError::Syntax(m) => FesError::Syntax(m),
+    })?;
+    parse_filter_element(&root, ctx)
+}
+
+/// How a filter document is read ([`crate::xml`]).
+const XML_LIMITS: crate::xml::Limits = crate::xml::Limits {
+    max_bytes: MAX_INPUT_BYTES,
+    max_depth: MAX_XML_DEPTH,
+    max_elements: MAX_ELEMENTS,
+    max_attribute_bytes: MAX_LITERAL_BYTES,
+    what: "filter",
+};
+
+/// Interprets a `Filter` element already read by [`crate::xml`] (from a filter document, or
+/// inside a style or a WFS request), with the same caps as [`parse_filter`].
+pub fn parse_filter_element(root: &Node, ctx: &FesContext) -> Result<Filter, FesError> {
+    let (elements, depth) = root.size_and_depth();
+    if elements > MAX_ELEMENTS {
+        return Err(FesError::TooLarge(format!("filter has more than {MAX_ELEMENTS} elements")));
     }
-    if contains_ignore_ascii_case(xml, "<!DOCTYPE") || contains_ignore_ascii_case(xml, "<!ENTITY") {
-        return Err(dtd_error());
+    if depth > MAX_XML_DEPTH {
+        return Err(FesError::TooLarge(format!("filter nested deeper than {MAX_XML_DEPTH} elements")));
     }
-    let root = read_tree(xml)?;
+    no_mixed_content(root)?;
     if root.local != "Filter" {
         return Err(FesError::Syntax(format!("expected a Filter element, found {}", echo(&root.local))));
     }
@@ -117,7 +132,7 @@ pub fn parse_filter(xml: &str, ctx: &FesContext) -> Result<Filter, FesError> {
         }
     }
     let mut parser = Parser { ctx, coordinates: 0 };
-    let filter = parser.filter_root(&root)?;
+    let filter = parser.filter_root(root)?;
     let (nodes, depth) = filter.size_and_depth();
     if nodes > MAX_FILTER_NODES {
         return Err(FesError::TooLarge(format!("filter has more than {MAX_FILTER_NODES} terms")));
@@ -128,13 +143,20 @@ pub fn parse_filter(xml: &str, ctx: &FesContext) -> Result<Filter, FesError> {
     Ok(filter)
 }
 
-fn dtd_error() -> FesError {
-    FesError::Syntax("DTDs are not allowed".into())
+/// Filters have no mixed content: an element holds text or elements, never both.
+fn no_mixed_content(root: &Node) -> Result<(), FesError> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if !node.children.is_empty() && !node.text.trim().is_empty() {
+            return Err(FesError::Syntax(format!("unexpected text in {}", node.local)));
+        }
+        stack.extend(node.children.iter());
+    }
+    Ok(())
 }
 
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    haystack.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+fn dtd_error() -> FesError {
+    FesError::Syntax("DTDs are not allowed".into())
 }
 
 /// Client text for an error message: cut to a few dozen characters.
@@ -150,30 +172,15 @@ fn echo_n(s: &str, max: usize) -> String {
     }
 }
 
-// ------------------------------------------------------------------------------------------------
-// Element tree
-// ------------------------------------------------------------------------------------------------
+/// The element tree of [`crate::xml`].
+type Node = crate::xml::Element;
 
-/// One element: local name, namespace (when bound), attributes by local name, children, text.
-#[derive(Debug)]
-struct Node {
-    local: String,
-    ns: Option<String>,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    text: String,
+/// The text content when an element holds only text, capped at [`MAX_LITERAL_BYTES`].
+trait SimpleText {
+    fn simple_text(&self) -> Result<&str, FesError>;
 }
 
-impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn is(&self, names: &[&str]) -> bool {
-        names.contains(&self.local.as_str())
-    }
-
-    /// The text content when the element holds only text, capped at [`MAX_LITERAL_BYTES`].
+impl SimpleText for Node {
     fn simple_text(&self) -> Result<&str, FesError> {
         if let Some(child) = self.children.first() {
             return Err(FesError::Syntax(format!("unexpected element {} in {}", echo(&child.local), self.local)));
@@ -182,120 +189,6 @@ impl Node {
             return Err(FesError::TooLarge(format!("{} longer than {} KiB", self.local, MAX_LITERAL_BYTES >> 10)));
         }
         Ok(&self.text)
-    }
-}
-
-/// Reads the document into a tree, iteratively, enforcing depth and element caps.
-fn read_tree(xml: &str) -> Result<Node, FesError> {
-    let mut reader = NsReader::from_str(xml);
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut elements = 0usize;
-    loop {
-        let (resolved, event) = reader.read_resolved_event().map_err(xml_error)?;
-        let ns = match resolved {
-            ResolveResult::Bound(ns) => Some(ns.0.to_string()),
-            ResolveResult::Unbound | ResolveResult::Unknown(_) => None,
-        };
-        match event {
-            Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                return Err(FesError::Syntax(format!("unexpected element {} after the root element", echo(e.local_name().as_ref()))));
-            }
-            Event::Start(e) => {
-                if stack.len() >= MAX_XML_DEPTH {
-                    return Err(FesError::TooLarge(format!("filter nested deeper than {MAX_XML_DEPTH} elements")));
-                }
-                elements += 1;
-                if elements > MAX_ELEMENTS {
-                    return Err(FesError::TooLarge(format!("filter has more than {MAX_ELEMENTS} elements")));
-                }
-                stack.push(new_node(&e, ns)?);
-            }
-            Event::Empty(e) => {
-                elements += 1;
-                if elements > MAX_ELEMENTS {
-                    return Err(FesError::TooLarge(format!("filter has more than {MAX_ELEMENTS} elements")));
-                }
-                if stack.len() >= MAX_XML_DEPTH {
-                    return Err(FesError::TooLarge(format!("filter nested deeper than {MAX_XML_DEPTH} elements")));
-                }
-                let node = new_node(&e, ns)?;
-                attach(&mut stack, &mut root, node)?;
-            }
-            Event::End(_) => {
-                let node = stack.pop().ok_or_else(|| FesError::Syntax("unexpected closing tag".into()))?;
-                attach(&mut stack, &mut root, node)?;
-            }
-            Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
-            Event::CData(t) => push_text(&mut stack, &t.xml10_content())?,
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match resolve_predefined_entity(&r) {
-                        Some(s) => s.to_string(),
-                        None => return Err(FesError::Syntax(format!("unknown entity &{};", echo(&r)))),
-                    },
-                    Err(_) => return Err(FesError::Syntax(format!("invalid character reference &{};", echo(&r)))),
-                };
-                push_text(&mut stack, &resolved)?;
-            }
-            Event::DocType(_) => return Err(dtd_error()),
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-            Event::Eof => break,
-        }
-    }
-    if let Some(open) = stack.last() {
-        return Err(FesError::Syntax(format!("unexpected end of document: {} is not closed", open.local)));
-    }
-    root.ok_or_else(|| FesError::Syntax("empty filter document".into()))
-}
-
-fn xml_error(e: quick_xml::Error) -> FesError {
-    let msg = e.to_string();
-    FesError::Syntax(format!("malformed XML: {}", echo_n(&msg, 2 * ECHO_MAX)))
-}
-
-fn new_node(e: &BytesStart<'_>, ns: Option<String>) -> Result<Node, FesError> {
-    let local = e.local_name().as_ref().to_string();
-    let mut attrs = Vec::new();
-    for attr in e.attributes() {
-        let attr = attr.map_err(|err| FesError::Syntax(format!("malformed attribute in {}: {}", echo(&local), echo(&err.to_string()))))?;
-        if attr.key.as_namespace_binding().is_some() {
-            continue;
-        }
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|_| FesError::Syntax(format!("invalid attribute value in {}", echo(&local))))?;
-        if value.len() > MAX_LITERAL_BYTES {
-            return Err(FesError::TooLarge(format!("attribute value in {} too long", echo(&local))));
-        }
-        attrs.push((attr.key.local_name().as_ref().to_string(), value.into_owned()));
-    }
-    Ok(Node { local, ns, attrs, children: Vec::new(), text: String::new() })
-}
-
-fn attach(stack: &mut [Node], root: &mut Option<Node>, node: Node) -> Result<(), FesError> {
-    if !node.children.is_empty() && !node.text.trim().is_empty() {
-        return Err(FesError::Syntax(format!("unexpected text in {}", node.local)));
-    }
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => *root = Some(node),
-    }
-    Ok(())
-}
-
-fn push_text(stack: &mut [Node], text: &str) -> Result<(), FesError> {
-    match stack.last_mut() {
-        Some(node) => {
-            // Whitespace between child elements is not kept.
-            if node.children.is_empty() || !text.trim().is_empty() {
-                node.text.push_str(text);
-            }
-            Ok(())
-        }
-        None if text.trim().is_empty() => Ok(()),
-        None => Err(FesError::Syntax("text outside the root element".into())),
     }
 }
 

@@ -4,11 +4,12 @@
 //!
 //! Elements are matched on their local names; namespaces are not checked (except that a
 //! `Filter` in the FES 2.0 namespace is read as FES 2.0, any other as Filter Encoding 1.1).
-//! Rule filters are handed to the FES parser as the exact XML text of their element.
+//! Rule filters are handed to the FES parser as the elements they are
+//! ([`crate::filter::fes::parse_filter_element`]).
 //!
-//! The document is read in two steps, as in [`crate::filter::fes`]: an element tree is built
-//! iteratively (DTDs refused, only predefined entities and character references expanded, size,
-//! depth and element count capped), then interpreted. Whatever is present but not rendered
+//! The document is read by the one hardened XML reader ([`crate::xml`]: DTDs refused, only
+//! predefined entities and character references expanded, size, depth and element count
+//! capped), then interpreted. Whatever is present but not rendered
 //! (external graphics, graphic fills, offsets, vendor options, geometry expressions, label
 //! expressions other than one property name, non-pixel units…) is listed in
 //! [`SldReport::unsupported`] as `element path (line N)` and parsing goes on: the rest of the
@@ -20,18 +21,14 @@
 //! halo radius 1 px white. Sizes are pixels; a `uom` of metres or feet is listed and read as
 //! pixels.
 
-use quick_xml::escape::resolve_predefined_entity;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::{QName, ResolveResult};
-use quick_xml::{NsReader, XmlVersion};
-
 use super::style::{
     Color, FeatureTypeStyle, Fill, Graphic, LabelPlacement, LineCap, LineJoin, LineSymbolizer, MarkShape, PointSymbolizer,
     PolygonSymbolizer, Rule, RuleFilter, Stroke, Style, Symbolizer, TextSymbolizer,
 };
 use crate::crs::Crs;
-use crate::filter::fes::{parse_filter, FesContext, FesError, FesVersion};
+use crate::filter::fes::{parse_filter_element, FesContext, FesError, FesVersion};
 use crate::filter::Filter;
+use crate::xml::XmlError;
 
 /// Largest SLD document accepted, in bytes.
 pub const MAX_SLD_BYTES: usize = 1 << 20;
@@ -92,14 +89,14 @@ pub struct SldReport {
 /// Parses an SLD 1.0.0 / 1.1.0 document (root `StyledLayerDescriptor`; a bare `UserStyle` or
 /// SE `FeatureTypeStyle` root is accepted too).
 pub fn parse_sld(xml: &str) -> Result<SldReport, SldError> {
-    if xml.len() > MAX_SLD_BYTES {
-        return Err(SldError::TooLarge(format!("style document larger than {} KiB", MAX_SLD_BYTES >> 10)));
+    let root = crate::xml::read(xml, &XML_LIMITS).map_err(|e| match e {
+        XmlError::Dtd => SldError::Dtd,
+        XmlError::TooLarge(m) => SldError::TooLarge(m),
+        XmlError::Syntax(m) => SldError::Syntax(m),
+    })?;
+    if root.depth_outside("Filter") > MAX_SLD_DEPTH {
+        return Err(SldError::TooLarge(format!("style document nested deeper than {MAX_SLD_DEPTH} elements")));
     }
-    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-    if contains_ignore_ascii_case(xml, "<!DOCTYPE") || contains_ignore_ascii_case(xml, "<!ENTITY") {
-        return Err(SldError::Dtd);
-    }
-    let root = read_tree(xml)?;
     let mut p = Interpreter::default();
     let mut report = SldReport::default();
     let path = root.local.clone();
@@ -128,10 +125,16 @@ pub fn parse_sld(xml: &str) -> Result<SldReport, SldError> {
     Ok(report)
 }
 
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    haystack.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-}
+/// How a style document is read ([`crate::xml`]). A rule's `Filter` has the filter parser's
+/// own depth budget below it; the rest of the document is held to [`MAX_SLD_DEPTH`]
+/// (`depth_outside("Filter")`).
+const XML_LIMITS: crate::xml::Limits = crate::xml::Limits {
+    max_bytes: MAX_SLD_BYTES,
+    max_depth: MAX_SLD_DEPTH + crate::filter::fes::MAX_XML_DEPTH,
+    max_elements: MAX_SLD_ELEMENTS,
+    max_attribute_bytes: MAX_SLD_BYTES,
+    what: "style document",
+};
 
 /// Document text for a message: trimmed and cut to a few dozen characters.
 fn echo(s: &str) -> String {
@@ -142,176 +145,8 @@ fn echo(s: &str) -> String {
     }
 }
 
-// ------------------------------------------------------------------------------------------------
-// Element tree
-// ------------------------------------------------------------------------------------------------
-
-/// One element: local name, attributes by local name, children, all its own text (mixed
-/// content included), the line it starts on, and for `Filter` elements their exact XML text.
-#[derive(Debug)]
-struct Node {
-    local: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    text: String,
-    line: usize,
-    filter: Option<RawFilter>,
-}
-
-/// A `Filter` element kept as text for the FES parser.
-#[derive(Debug)]
-struct RawFilter {
-    xml: String,
-    version: FesVersion,
-}
-
-impl Node {
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-
-    fn child(&self, local: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.local == local)
-    }
-}
-
-/// Turns byte offsets (visited in increasing order) into 1-based line numbers.
-struct Lines<'a> {
-    text: &'a [u8],
-    pos: usize,
-    line: usize,
-}
-
-impl Lines<'_> {
-    fn at(&mut self, pos: usize) -> usize {
-        let pos = pos.min(self.text.len());
-        if pos > self.pos {
-            self.line += self.text[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
-            self.pos = pos;
-        }
-        self.line
-    }
-}
-
-/// Reads the document into a tree, iteratively, enforcing the depth and element caps.
-fn read_tree(xml: &str) -> Result<Node, SldError> {
-    let mut reader = NsReader::from_str(xml);
-    let mut lines = Lines { text: xml.as_bytes(), pos: 0, line: 1 };
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut elements = 0usize;
-    loop {
-        let before = reader.buffer_position() as usize;
-        let (resolved, event) = reader.read_resolved_event().map_err(xml_error)?;
-        let version = match resolved {
-            ResolveResult::Bound(ns) if ns.0 == FES2_NS => FesVersion::V2_0,
-            _ => FesVersion::V1_1,
-        };
-        let (e, empty) = match event {
-            Event::Start(e) => (e, false),
-            Event::Empty(e) => (e, true),
-            Event::End(_) => {
-                let node = stack.pop().ok_or_else(|| SldError::Syntax("unexpected closing tag".into()))?;
-                attach(&mut stack, &mut root, node);
-                continue;
-            }
-            Event::Text(t) => {
-                push_text(&mut stack, &t.xml10_content())?;
-                continue;
-            }
-            Event::CData(t) => {
-                push_text(&mut stack, &t.xml10_content())?;
-                continue;
-            }
-            Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match resolve_predefined_entity(&r) {
-                        Some(s) => s.to_string(),
-                        None => return Err(SldError::Syntax(format!("unknown entity &{};", echo(&r)))),
-                    },
-                    Err(_) => return Err(SldError::Syntax(format!("invalid character reference &{};", echo(&r)))),
-                };
-                push_text(&mut stack, &resolved)?;
-                continue;
-            }
-            Event::DocType(_) => return Err(SldError::Dtd),
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
-            Event::Eof => break,
-        };
-        if root.is_some() {
-            return Err(SldError::Syntax(format!("unexpected element {} after the root element", echo(e.local_name().as_ref()))));
-        }
-        if stack.len() >= MAX_SLD_DEPTH {
-            return Err(SldError::TooLarge(format!("style document nested deeper than {MAX_SLD_DEPTH} elements")));
-        }
-        elements += 1;
-        if elements > MAX_SLD_ELEMENTS {
-            return Err(SldError::TooLarge(format!("style document has more than {MAX_SLD_ELEMENTS} elements")));
-        }
-        let mut node = new_node(&e, lines.at(before))?;
-        if node.local == "Filter" {
-            // Hand the filter on as its exact text, start tag to end tag.
-            let xml = if empty {
-                String::new()
-            } else {
-                let qname = e.name().as_ref().to_string();
-                reader.read_to_end(QName(&qname)).map_err(xml_error)?;
-                xml[before..reader.buffer_position() as usize].to_string()
-            };
-            node.filter = Some(RawFilter { xml, version });
-            attach(&mut stack, &mut root, node);
-        } else if empty {
-            attach(&mut stack, &mut root, node);
-        } else {
-            stack.push(node);
-        }
-    }
-    if let Some(open) = stack.last() {
-        return Err(SldError::Syntax(format!("unexpected end of document: {} is not closed", echo(&open.local))));
-    }
-    root.ok_or_else(|| SldError::Syntax("empty style document".into()))
-}
-
-fn xml_error(e: quick_xml::Error) -> SldError {
-    let msg = e.to_string();
-    let msg: String = msg.chars().take(2 * ECHO_MAX).collect();
-    SldError::Syntax(format!("malformed XML: {msg}"))
-}
-
-fn new_node(e: &BytesStart<'_>, line: usize) -> Result<Node, SldError> {
-    let local = e.local_name().as_ref().to_string();
-    let mut attrs = Vec::new();
-    for attr in e.attributes() {
-        let attr = attr.map_err(|_| SldError::Syntax(format!("malformed attribute in {} (line {line})", echo(&local))))?;
-        if attr.key.as_namespace_binding().is_some() {
-            continue;
-        }
-        let value = attr
-            .normalized_value(XmlVersion::Implicit1_0)
-            .map_err(|_| SldError::Syntax(format!("invalid attribute value in {} (line {line})", echo(&local))))?;
-        attrs.push((attr.key.local_name().as_ref().to_string(), value.into_owned()));
-    }
-    Ok(Node { local, attrs, children: Vec::new(), text: String::new(), line, filter: None })
-}
-
-fn attach(stack: &mut [Node], root: &mut Option<Node>, node: Node) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(node),
-        None => *root = Some(node),
-    }
-}
-
-fn push_text(stack: &mut [Node], text: &str) -> Result<(), SldError> {
-    match stack.last_mut() {
-        Some(node) => {
-            node.text.push_str(text);
-            Ok(())
-        }
-        None if text.trim().is_empty() => Ok(()),
-        None => Err(SldError::Syntax("text outside the root element".into())),
-    }
-}
+/// The element tree of [`crate::xml`].
+type Node = crate::xml::Element;
 
 // ------------------------------------------------------------------------------------------------
 // Helpers on nodes
@@ -619,11 +454,12 @@ impl Interpreter {
 
     /// A rule filter through the FES parser; `None` when it uses unsupported constructs (listed).
     fn filter(&mut self, node: &Node, path: &str, layer: Option<&str>) -> Result<Option<Filter>, SldError> {
-        let Some(raw) = node.filter.as_ref().filter(|r| !r.xml.is_empty()) else {
+        if node.children.is_empty() {
             return Err(SldError::Filter(format!("empty Filter at line {}", node.line)));
-        };
-        let ctx = FesContext { version: raw.version, type_name: layer.unwrap_or(""), default_crs: Crs::UTM32N, geometry: None };
-        match parse_filter(&raw.xml, &ctx) {
+        }
+        let version = if node.ns.as_deref() == Some(FES2_NS) { FesVersion::V2_0 } else { FesVersion::V1_1 };
+        let ctx = FesContext { version, type_name: layer.unwrap_or(""), default_crs: Crs::UTM32N, geometry: None };
+        match parse_filter_element(node, &ctx) {
             Ok(f) => {
                 if has_unrenderable_predicate(&f) {
                     self.note(path, node.line);

@@ -15,6 +15,22 @@ use navigli::source::gpkg::GpkgSource;
 use navigli::source::postgis::{PostgisOptions, PostgisSource};
 use navigli::source::{FeatureSource, SourceLayer};
 
+/// The public layers of the shipped configuration, in its order (`servizi_sociali` is
+/// restricted): what an anonymous caller of the metropolitan tenant must be shown.
+pub const PUBLIC_LAYERS: [&str; 11] = [
+    "comuni",
+    "zone_omogenee",
+    "uso_suolo",
+    "servizi_pubblici",
+    "edifici",
+    "strade",
+    "idrografia",
+    "aree_verdi",
+    "falde",
+    "tetti_rossi",
+    "tetti_verdi",
+];
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -97,7 +97,7 @@ fn try_start(config: &Path, extra: &[&str]) -> Option<Server> {
 }
 
 /// Decodes a `Transfer-Encoding: chunked` body.
-fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+pub fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len());
     while let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") {
         let size_line = String::from_utf8_lossy(&raw[..eol]);

@@ -1,38 +1,28 @@
 //! WFS XML POST requests, translated into the equivalent KVP request so that both encodings
-//! share one implementation. Filters are handed on as the exact XML text of their element;
-//! DTDs are refused, nesting and size are capped.
-
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::Reader;
+//! share one implementation (and POST answers carry GET paging links). The document is read by
+//! the one hardened XML reader ([`crate::xml`]: DTDs refused, nesting, element and size caps);
+//! filters are handed on as the exact XML text of their element.
 
 use crate::http::exception::{ExceptionCode, OgcException};
 use crate::http::kvp::Kvp;
+use crate::xml::{Element, XmlError};
 
 /// Deepest element nesting accepted outside filters.
 const MAX_DEPTH: usize = 64;
 /// Most queries in one GetFeature.
 const MAX_QUERIES: usize = 16;
 
+/// How a request document is read: a `Filter` has the filter parser's own depth budget.
+const XML_LIMITS: crate::xml::Limits = crate::xml::Limits {
+    max_bytes: usize::MAX, // the body limit (`max_body_bytes`) applies first
+    max_depth: MAX_DEPTH + crate::filter::fes::MAX_XML_DEPTH,
+    max_elements: 50_000,
+    max_attribute_bytes: 64 << 10,
+    what: "request",
+};
+
 fn parsing_failed(text: impl Into<String>) -> OgcException {
     OgcException::new(ExceptionCode::OperationParsingFailed, text).with_status(400)
-}
-
-fn local(name: &str) -> String {
-    name.rsplit(':').next().unwrap_or(name).to_string()
-}
-
-fn attrs(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, OgcException> {
-    let mut out = Vec::new();
-    for a in e.attributes() {
-        let a = a.map_err(|_| parsing_failed("malformed attribute"))?;
-        let key = a.key.as_ref().to_string();
-        if key.starts_with("xmlns") {
-            continue;
-        }
-        let value = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|_| parsing_failed("invalid attribute value"))?;
-        out.push((key.rsplit(':').next().unwrap_or(&key).to_string(), value.into_owned()));
-    }
-    Ok(out)
 }
 
 #[derive(Default)]
@@ -44,177 +34,130 @@ struct Query {
     properties: Vec<String>,
 }
 
+/// What the walk over the document collects.
+#[derive(Default)]
+struct Collected {
+    pairs: Vec<(String, String)>,
+    queries: Vec<Query>,
+    lists: Vec<(&'static str, String)>,
+}
+
 /// Translates an XML request body into KVP.
 pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
-    if body.to_ascii_uppercase().contains("<!DOCTYPE") || body.to_ascii_uppercase().contains("<!ENTITY") {
-        return Err(parsing_failed("DTDs are not allowed"));
+    let root = crate::xml::read(body, &XML_LIMITS).map_err(|e| match e {
+        XmlError::Dtd => parsing_failed("DTDs are not allowed"),
+        other => parsing_failed(other.to_string()),
+    })?;
+    if root.depth_outside("Filter") > MAX_DEPTH {
+        return Err(parsing_failed("request nested too deeply"));
     }
-    let mut reader = Reader::from_str(body);
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let mut queries: Vec<Query> = Vec::new();
-    let mut path: Vec<String> = Vec::new();
-    let mut text = String::new();
-    let mut sort_property: Option<String> = None;
-    let mut stored_param: Option<String> = None;
-    let mut list_values: Vec<(String, String)> = Vec::new();
-    let mut root_done = false;
-    loop {
-        let before = reader.buffer_position() as usize;
-        let event = reader
-            .read_event()
-            .map_err(|e| parsing_failed(format!("malformed XML: {}", e.to_string().chars().take(120).collect::<String>())))?;
-        let (e, empty) = match event {
-            Event::Start(e) => (e, false),
-            Event::Empty(e) => (e, true),
-            Event::Text(t) => {
-                let content = t.xml10_content();
-                if path.is_empty() && !content.trim().is_empty() {
-                    return Err(parsing_failed("text outside the root element"));
-                }
-                text.push_str(&content);
-                continue;
-            }
-            Event::CData(t) => {
-                text.push_str(&t.xml10_content());
-                continue;
-            }
-            Event::GeneralRef(r) => {
-                match r.resolve_char_ref() {
-                    Ok(Some(c)) => text.push(c),
-                    _ => match quick_xml::escape::resolve_predefined_entity(&r) {
-                        Some(s) => text.push_str(s),
-                        None => return Err(parsing_failed("unknown entity")),
-                    },
-                }
-                continue;
-            }
-            Event::End(e) => {
-                let name = local(e.name().as_ref());
-                let value = text.trim().to_string();
-                let in_query = path.iter().any(|p| p == "Query");
-                let in_sort = path.iter().any(|p| p == "SortProperty");
-                match name.as_str() {
-                    "ValueReference" | "PropertyName" if in_sort => sort_property = Some(value),
-                    "PropertyName" if in_query => {
-                        if let Some(q) = queries.last_mut() {
-                            q.properties.push(value);
-                        }
-                    }
-                    "SortOrder" => {
-                        if let Some(p) = sort_property.as_mut() {
-                            p.push(' ');
-                            p.push_str(&value);
-                        }
-                    }
-                    "SortProperty" => {
-                        if let (Some(p), Some(q)) = (sort_property.take(), queries.last_mut()) {
-                            q.sort.push(p);
-                        }
-                    }
-                    "Parameter" => {
-                        if let Some(p) = stored_param.take() {
-                            pairs.push((p, value));
-                        }
-                    }
-                    "TypeName" => list_values.push(("typenames".into(), value)),
-                    "StoredQueryId" => list_values.push(("storedquery_id".into(), value)),
-                    "Version" if path.iter().any(|p| p == "AcceptVersions") => list_values.push(("acceptversions".into(), value)),
-                    _ => {}
-                }
-                path.pop();
-                text.clear();
-                root_done = path.is_empty();
-                continue;
-            }
-            Event::DocType(_) => return Err(parsing_failed("DTDs are not allowed")),
-            Event::Eof if !path.is_empty() => return Err(parsing_failed("unclosed element at the end of the document")),
-            Event::Eof => break,
-            _ => continue,
-        };
-        let name = local(e.name().as_ref());
-        let well_formed = e.name().as_ref().chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-            && e.name().as_ref().chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
-        if !well_formed {
-            return Err(parsing_failed("malformed element name"));
-        }
-        if path.is_empty() && root_done {
-            return Err(parsing_failed("content after the root element"));
-        }
-        if empty && path.is_empty() {
-            root_done = true;
-        }
-        if name == "Filter" {
-            // Hand the filter on as its exact text, start tag to end tag.
-            if empty {
-                return Err(parsing_failed("empty Filter"));
-            }
-            let qname = e.name().as_ref().to_string();
-            reader.read_to_end(quick_xml::name::QName(&qname)).map_err(|_| parsing_failed("unclosed Filter"))?;
-            let q = queries.last_mut().ok_or_else(|| parsing_failed("Filter outside a Query"))?;
-            q.filter = Some(body[before..reader.buffer_position() as usize].trim().to_string());
-            continue;
-        }
-        let a = attrs(&e)?;
-        if path.is_empty() {
-            pairs.push(("request".into(), name.clone()));
-            pairs.extend(a.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())));
-        }
-        let get = |k: &str| a.iter().find(|(n, _)| n.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
-        match name.as_str() {
-            "Query" => {
-                if queries.len() >= MAX_QUERIES {
-                    return Err(parsing_failed(format!("at most {MAX_QUERIES} queries")));
-                }
-                queries.push(Query {
-                    type_names: get("typeNames").or_else(|| get("typeName")).unwrap_or_default(),
-                    srs_name: get("srsName"),
-                    ..Default::default()
-                });
-            }
-            "StoredQuery" => {
-                if let Some(id) = get("id") {
-                    pairs.push(("storedquery_id".into(), id));
-                }
-            }
-            "Parameter" => stored_param = get("name").map(|v| v.to_ascii_lowercase()),
-            _ => {}
-        }
-        text.clear();
-        if !empty {
-            path.push(name);
-            if path.len() > MAX_DEPTH {
-                return Err(parsing_failed("request nested too deeply"));
-            }
-        }
-    }
+    let mut c = Collected::default();
+    c.pairs.push(("request".into(), root.local.clone()));
+    c.pairs.extend(root.attrs.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())));
+    walk(body, &root, &mut c, false)?;
+    let Collected { mut pairs, queries, lists } = c;
     for key in ["typenames", "storedquery_id", "acceptversions"] {
-        let values: Vec<&str> = list_values.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect();
+        let values: Vec<&str> = lists.iter().filter(|(k, _)| *k == key).map(|(_, v)| v.as_str()).collect();
         if !values.is_empty() {
             pairs.push((key.into(), values.join(",")));
         }
     }
-    if !queries.is_empty() {
-        let several = queries.len() > 1;
-        let wrap = |s: &str| if several { format!("({s})") } else { s.to_string() };
-        pairs.push(("typenames".into(), queries.iter().map(|q| q.type_names.clone()).collect::<Vec<_>>().join(",")));
-        if let Some(srs) = queries.iter().find_map(|q| q.srs_name.clone()) {
-            pairs.push(("srsname".into(), srs));
-        }
-        if queries.iter().any(|q| q.filter.is_some()) {
-            if queries.iter().any(|q| q.filter.is_none()) {
-                return Err(parsing_failed("give a Filter in every Query, or in none"));
-            }
-            pairs.push(("filter".into(), queries.iter().map(|q| wrap(q.filter.as_deref().unwrap_or_default())).collect()));
-        }
-        if let Some(q) = queries.iter().find(|q| !q.sort.is_empty()) {
-            pairs.push(("sortby".into(), q.sort.join(",")));
-        }
-        if queries.iter().any(|q| !q.properties.is_empty()) {
-            pairs.push(("propertyname".into(), queries.iter().map(|q| wrap(&q.properties.join(","))).collect()));
-        }
-    }
+    pairs.extend(query_pairs(&queries)?);
     let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
     Kvp::parse(&query)
+}
+
+fn attr(e: &Element, name: &str) -> Option<String> {
+    e.attrs.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
+}
+
+/// Collects, in document order, what the children of `parent` say.
+fn walk(body: &str, parent: &Element, c: &mut Collected, in_query: bool) -> Result<(), OgcException> {
+    for e in &parent.children {
+        let value = || e.text.trim().to_string();
+        match e.local.as_str() {
+            "Filter" => {
+                if e.children.is_empty() {
+                    return Err(parsing_failed("empty Filter"));
+                }
+                let q = c.queries.last_mut().filter(|_| in_query).ok_or_else(|| parsing_failed("Filter outside a Query"))?;
+                // Handed on as its exact text, start tag to end tag.
+                q.filter = Some(body[e.span.clone()].trim().to_string());
+                continue;
+            }
+            "Query" => {
+                if c.queries.len() >= MAX_QUERIES {
+                    return Err(parsing_failed(format!("at most {MAX_QUERIES} queries")));
+                }
+                let type_names = attr(e, "typeNames").or_else(|| attr(e, "typeName")).unwrap_or_default();
+                c.queries.push(Query { type_names, srs_name: attr(e, "srsName"), ..Default::default() });
+                walk(body, e, c, true)?;
+                continue;
+            }
+            "SortProperty" => {
+                let property =
+                    e.children.iter().rev().find(|p| p.is(&["ValueReference", "PropertyName"])).map(|p| p.text.trim().to_string());
+                let order = e.child("SortOrder").map(|o| o.text.trim().to_string());
+                if let (Some(mut p), Some(q)) = (property, c.queries.last_mut()) {
+                    if let Some(o) = order {
+                        p.push(' ');
+                        p.push_str(&o);
+                    }
+                    q.sort.push(p);
+                }
+                continue;
+            }
+            "PropertyName" if in_query => {
+                if let Some(q) = c.queries.last_mut() {
+                    q.properties.push(value());
+                }
+            }
+            "StoredQuery" => {
+                if let Some(id) = attr(e, "id") {
+                    c.pairs.push(("storedquery_id".into(), id));
+                }
+            }
+            "Parameter" => {
+                if let Some(name) = attr(e, "name") {
+                    c.pairs.push((name.to_ascii_lowercase(), value()));
+                }
+            }
+            "TypeName" => c.lists.push(("typenames", value())),
+            "StoredQueryId" => c.lists.push(("storedquery_id", value())),
+            "Version" if parent.local == "AcceptVersions" => c.lists.push(("acceptversions", value())),
+            _ => {}
+        }
+        walk(body, e, c, in_query)?;
+    }
+    Ok(())
+}
+
+/// The KVP of the queries: TYPENAMES, SRSNAME, FILTER, SORTBY, PROPERTYNAME (one parenthesised
+/// item per query when there are several).
+fn query_pairs(queries: &[Query]) -> Result<Vec<(String, String)>, OgcException> {
+    let mut pairs = Vec::new();
+    if queries.is_empty() {
+        return Ok(pairs);
+    }
+    let several = queries.len() > 1;
+    let wrap = |s: &str| if several { format!("({s})") } else { s.to_string() };
+    pairs.push(("typenames".into(), queries.iter().map(|q| q.type_names.clone()).collect::<Vec<_>>().join(",")));
+    if let Some(srs) = queries.iter().find_map(|q| q.srs_name.clone()) {
+        pairs.push(("srsname".into(), srs));
+    }
+    if queries.iter().any(|q| q.filter.is_some()) {
+        if queries.iter().any(|q| q.filter.is_none()) {
+            return Err(parsing_failed("give a Filter in every Query, or in none"));
+        }
+        pairs.push(("filter".into(), queries.iter().map(|q| wrap(q.filter.as_deref().unwrap_or_default())).collect()));
+    }
+    if let Some(q) = queries.iter().find(|q| !q.sort.is_empty()) {
+        pairs.push(("sortby".into(), q.sort.join(",")));
+    }
+    if queries.iter().any(|q| !q.properties.is_empty()) {
+        pairs.push(("propertyname".into(), queries.iter().map(|q| wrap(&q.properties.join(","))).collect()));
+    }
+    Ok(pairs)
 }
 
 #[cfg(test)]

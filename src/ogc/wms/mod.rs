@@ -89,13 +89,7 @@ enum ExceptionMode {
 struct MapRequest<'a> {
     version: WmsVersion,
     layers: Vec<(&'a Layer, Arc<Style>)>,
-    crs: Crs,
-    bbox: Bbox,
-    width: u32,
-    height: u32,
-    transparent: bool,
-    background: Color,
-    dpi: f64,
+    view: MapView,
 }
 
 fn parse_size(kvp: &Kvp, name: &str) -> Result<u32, OgcException> {
@@ -118,17 +112,7 @@ async fn parse_map_request<'a>(ctx: &'a WmsContext<'_>, kvp: &Kvp, layers_param:
     }
     let layers = with_graphics(chosen, ctx.catalog.styles_dir.clone()).await?;
     let view = MapView::from_kvp(kvp, version)?;
-    Ok(MapRequest {
-        version,
-        layers,
-        crs: view.crs,
-        bbox: view.bbox,
-        width: view.width,
-        height: view.height,
-        transparent: view.transparent,
-        background: view.background,
-        dpi: view.dpi,
-    })
+    Ok(MapRequest { version, layers, view })
 }
 
 /// A layer of a map with its style: the layer's own, or one an `SLD_BODY` gave (whose images
@@ -398,8 +382,8 @@ struct DrawLayer {
 
 async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<Vec<u8>, OgcException> {
     let req = parse_map_request(ctx, kvp, "layers").await?;
-    let background = (!req.transparent || format == ImageFormat::Jpeg).then_some(req.background);
-    let canvas = Canvas::new(req.bbox, req.crs, req.width, req.height, background, req.dpi).map_err(internal)?;
+    let background = (!req.view.transparent || format == ImageFormat::Jpeg).then_some(req.view.background);
+    let canvas = Canvas::new(req.view.bbox, req.view.crs, req.view.width, req.view.height, background, req.view.dpi).map_err(internal)?;
     let scale = canvas.scale_denominator();
     let (plans, draw_layers) = draw_plans(ctx, kvp, &req, scale)?;
     // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
@@ -439,13 +423,14 @@ fn draw_plans<'a>(
         }
         // The renderer clips: an index-only box test is enough, and rows may come in any order.
         let query = FeatureQuery {
-            envelope: Some((req.bbox, req.crs)),
+            envelope: Some((req.view.bbox, req.view.crs)),
             unordered: true,
             // Half a pixel on the ground, for layers stored in metres: invisible, and far less
             // to send and draw at small scales.
-            simplify: (!layer.schema.crs.is_geographic()).then_some(scale * crate::render::map::STANDARD_PIXEL_M * 90.7 / req.dpi / 2.0),
+            simplify: (!layer.schema.crs.is_geographic())
+                .then_some(scale * crate::render::map::STANDARD_PIXEL_M * 90.7 / req.view.dpi / 2.0),
             properties: Some(style_properties(style)),
-            output_crs: Some(req.crs),
+            output_crs: Some(req.view.crs),
             tenant: ctx.tenant.scope(),
             limit: Some(MAX_DRAWN),
             ..Default::default()
@@ -515,8 +500,8 @@ async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpRespons
             invalid(ExceptionCode::InvalidPoint, name, format!("{} must be a pixel inside the map", name.to_ascii_uppercase()))
         })
     };
-    let i = pixel(i_name, req.width)?;
-    let j = pixel(j_name, req.height)?;
+    let i = pixel(i_name, req.view.width)?;
+    let j = pixel(j_name, req.view.height)?;
     let info_format = kvp.get("info_format").unwrap_or("text/plain").trim().to_ascii_lowercase();
     if !capabilities::INFO_FORMATS.contains(&info_format.as_str()) {
         return Err(invalid(ExceptionCode::InvalidFormat, "info_format", "INFO_FORMAT is not offered"));
@@ -534,8 +519,8 @@ async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpRespons
         }
     }
     // The clicked pixel, widened by a tolerance of a few pixels, in the map CRS.
-    let b = &req.bbox;
-    let (px_w, px_h) = ((b.max_x - b.min_x) / f64::from(req.width), (b.max_y - b.min_y) / f64::from(req.height));
+    let b = &req.view.bbox;
+    let (px_w, px_h) = ((b.max_x - b.min_x) / f64::from(req.view.width), (b.max_y - b.min_y) / f64::from(req.view.height));
     let x = b.min_x + (f64::from(i) + 0.5) * px_w;
     let y = b.max_y - (f64::from(j) + 0.5) * px_h;
     let tolerance = 4.0;
@@ -543,8 +528,8 @@ async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpRespons
     let mut found: Vec<(String, Vec<Attribute>, Vec<crate::source::Feature>)> = Vec::new();
     for (layer, _) in &req.layers {
         let query = FeatureQuery {
-            filter: Some(Filter::BBox { bbox: probe, crs: req.crs }),
-            output_crs: Some(req.crs),
+            filter: Some(Filter::BBox { bbox: probe, crs: req.view.crs }),
+            output_crs: Some(req.view.crs),
             tenant: ctx.tenant.scope(),
             limit: Some(feature_count),
             ..Default::default()
@@ -555,7 +540,7 @@ async fn get_feature_info(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpRespons
         let rows = rows.into_iter().collect::<Result<Vec<_>, _>>().map_err(OgcException::from)?;
         found.push((layer.name().to_string(), attributes, rows));
     }
-    Ok(info_response(&info_format, &found, req.crs))
+    Ok(info_response(&info_format, &found, req.view.crs))
 }
 
 /// What GetFeatureInfo found: per layer, its name, the attributes read and the rows.
