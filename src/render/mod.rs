@@ -1,6 +1,7 @@
-//! Map rendering for WMS: the styling model ([`style`]), SLD parsing ([`sld`]) and the
-//! tiny-skia renderer ([`map`]) with its label engine ([`text`]).
+//! Map rendering for WMS: the styling model ([`style`]), SLD parsing ([`sld`]), the tiny-skia
+//! renderer ([`map`]) with its label engine ([`text`]), and image encoding ([`image`]).
 
+pub mod image;
 pub mod map;
 pub mod sld;
 pub mod style;

@@ -1,0 +1,427 @@
+//! The configuration model: every section of `layers.toml` as a typed struct with its
+//! defaults, the whole [`Config`], and the findings loading reports.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::Comune;
+use crate::model::AttributeType;
+
+/// `[server]`: network and limits.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// Public base URL used in capabilities links (default: `http://{bind}`).
+    pub public_url: Option<String>,
+    /// Most features one WFS response may hold.
+    pub max_features: u64,
+    /// Largest accepted request body (POST), bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may run, seconds.
+    pub request_timeout_s: u64,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// Directory of the SLD files (`<style>.sld`), relative to the config file.
+    pub styles_dir: PathBuf,
+    /// Vector tile grid size.
+    pub tile_extent: u32,
+    /// Vector tile clip buffer, tile units.
+    pub tile_buffer: u32,
+    /// Tile cache size, MiB of compressed tiles (0: no cache).
+    pub tile_cache_mb: u64,
+    /// Longest a cached tile lives, seconds (data changes evict sooner).
+    pub tile_cache_ttl_s: u64,
+    /// `Cache-Control: max-age` of tiles, seconds.
+    pub tile_max_age_s: u64,
+    /// Most features of one layer in one tile.
+    pub tile_max_features: u64,
+    /// Attribution shown by map clients (TileJSON).
+    pub attribution: String,
+    /// Requests in progress at once (all workers); more are answered 503 at once.
+    pub max_concurrent_requests: usize,
+    /// PostGIS source whose `navigli_api_keys` table holds API keys (besides `[[api_key]]`).
+    pub api_keys_source: Option<String>,
+    /// How often the database keys are re-read, seconds (revocations take effect within it).
+    pub api_keys_refresh_s: u64,
+    /// The capabilities' `updateSequence` (default: when the configuration, the comuni table
+    /// or a style last changed, in Unix seconds). Set it when replicas must agree exactly.
+    pub update_sequence: Option<u64>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            max_features: 10_000,
+            max_body_bytes: 1 << 20,
+            request_timeout_s: 30,
+            workers: None,
+            styles_dir: "styles".into(),
+            tile_extent: 4096,
+            tile_buffer: 64,
+            tile_cache_mb: 256,
+            tile_cache_ttl_s: 3600,
+            tile_max_age_s: 60,
+            tile_max_features: 200_000,
+            attribution: "© Città Metropolitana di Milano".into(),
+            max_concurrent_requests: 256,
+            api_keys_source: None,
+            api_keys_refresh_s: 60,
+            update_sequence: None,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.bind)).trim_end_matches('/').to_string()
+    }
+}
+
+/// Backend kind of a source.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A GeoPackage file.
+    Gpkg,
+    /// A PostGIS database.
+    Postgis,
+}
+
+/// `[[source]]`: where layers read their data.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct SourceConfig {
+    /// Identifier layers refer to.
+    pub id: String,
+    /// `gpkg` or `postgis`.
+    pub kind: SourceKind,
+    /// GeoPackage file (relative to the config file).
+    pub path: Option<PathBuf>,
+    /// PostgreSQL URL; the environment variable `DATABASE_URL` overrides it.
+    pub url: Option<String>,
+    /// Most concurrent connections.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+    /// Statement timeout, milliseconds (PostGIS).
+    #[serde(default = "default_statement_timeout")]
+    pub statement_timeout_ms: u64,
+    /// The URL came from the command line (`serve --source`): it wins over `DATABASE_URL`.
+    #[serde(skip)]
+    pub url_from_cli: bool,
+}
+
+fn default_pool_size() -> usize {
+    8
+}
+fn default_statement_timeout() -> u64 {
+    15_000
+}
+
+/// `[[group]]`: a theme layers belong to (`sit`, `dbt`, `tetti`, `welfare`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct GroupConfig {
+    /// Identifier.
+    pub name: String,
+    /// Title for capabilities.
+    pub title: String,
+    /// Description.
+    #[serde(default, rename = "abstract")]
+    pub abstract_: String,
+}
+
+/// Who may see a layer.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Everyone.
+    #[default]
+    Public,
+    /// Only authorised callers (until authentication exists: nobody).
+    Restricted,
+}
+
+/// One exposed attribute: the allow-list entry.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeConfig {
+    /// Column (and property) name.
+    pub name: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: AttributeType,
+    /// Human title.
+    pub title: Option<String>,
+}
+
+/// `[[layer]]`: one published feature type / map layer.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct LayerConfig {
+    /// Public name (an XML NCName).
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(default, rename = "abstract")]
+    pub abstract_: String,
+    /// Keywords.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Group (theme).
+    pub group: String,
+    /// Source id.
+    pub source: String,
+    /// Table or view (`schema.table` allowed).
+    pub table: Option<String>,
+    /// A SELECT used instead of a table.
+    pub sql: Option<String>,
+    /// Geometry column.
+    #[serde(default = "default_geometry_column")]
+    pub geometry_column: String,
+    /// Geometry type (`Point`, `MultiPolygon`…).
+    pub geometry_type: String,
+    /// Integer id column.
+    #[serde(default = "default_id_column")]
+    pub id_column: String,
+    /// Stored CRS.
+    #[serde(default = "default_crs")]
+    pub crs: String,
+    /// Exposed attributes (allow-list).
+    #[serde(default)]
+    pub attributes: Vec<AttributeConfig>,
+    /// Column with the ISTAT code of each feature's comune.
+    pub tenant_column: Option<String>,
+    /// Default style (file `styles/<style>.sld`).
+    pub style: Option<String>,
+    /// Minimum scale denominator at which the layer is drawn.
+    pub min_scale: Option<f64>,
+    /// Maximum scale denominator at which the layer is drawn.
+    pub max_scale: Option<f64>,
+    /// Lowest vector tile zoom.
+    #[serde(default)]
+    pub min_zoom: u8,
+    /// Highest vector tile zoom.
+    #[serde(default = "default_max_zoom")]
+    pub max_zoom: u8,
+    /// `public` or `restricted`.
+    #[serde(default)]
+    pub access: Access,
+    /// GetFeatureInfo allowed.
+    #[serde(default = "default_true")]
+    pub queryable: bool,
+    /// Only tenants that list it in `extra_layers` publish it.
+    #[serde(default)]
+    pub extra: bool,
+}
+
+fn default_geometry_column() -> String {
+    "geom".into()
+}
+fn default_id_column() -> String {
+    "fid".into()
+}
+fn default_crs() -> String {
+    "EPSG:32632".into()
+}
+fn default_max_zoom() -> u8 {
+    22
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A contact for capabilities documents.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Person.
+    pub person: Option<String>,
+    /// Organisation.
+    pub organization: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+}
+
+/// `[tenants]`: the metropolitan tenant and defaults for the comuni.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TenantsConfig {
+    /// The comuni table (relative to the config file).
+    #[serde(default = "default_comuni")]
+    pub comuni: PathBuf,
+    /// Id of the metropolitan tenant.
+    #[serde(default = "default_metro_id")]
+    pub metro_id: String,
+    /// Title of the metropolitan tenant.
+    #[serde(default = "default_metro_title")]
+    pub metro_title: String,
+    /// Layer whose features give each comune's boundary (must expose its tenant column).
+    pub boundary_layer: Option<String>,
+    /// Groups every tenant publishes unless overridden.
+    pub groups: Vec<String>,
+    /// Default contact.
+    #[serde(default)]
+    pub contact: Contact,
+}
+
+pub(super) fn default_comuni() -> PathBuf {
+    "data/comuni.csv".into()
+}
+pub(super) fn default_metro_id() -> String {
+    "cmm".into()
+}
+pub(super) fn default_metro_title() -> String {
+    "Città Metropolitana di Milano".into()
+}
+
+/// `[[tenant]]`: overrides for one comune (or the metropolitan tenant).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TenantOverride {
+    /// ISTAT code or slug (or the metro id).
+    pub id: String,
+    /// Service title.
+    pub title: Option<String>,
+    /// Contact.
+    pub contact: Option<Contact>,
+    /// Groups published (replaces the default list).
+    pub groups: Option<Vec<String>>,
+    /// Extra layers (those with `extra = true`).
+    #[serde(default)]
+    pub extra_layers: Vec<String>,
+}
+
+/// `[[role]]`: what a role may see beyond the public layers.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct RoleConfig {
+    /// Role name (as in API keys and in the tokens' roles claim).
+    pub name: String,
+    /// Restricted layers the role grants.
+    pub layers: Vec<String>,
+    /// Tenants where it grants them: ids (`cmm`, ISTAT codes) or slugs; `*` for all.
+    pub tenants: Vec<String>,
+}
+
+/// `[[api_key]]`: a key, stored as the hex SHA-256 of the key text, and its roles.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ApiKeyConfig {
+    /// Who holds it (for logs; never the key).
+    pub name: String,
+    /// Lower-case hex SHA-256 of the key (`printf %s KEY | sha256sum`).
+    pub sha256: String,
+    /// Roles granted.
+    pub roles: Vec<String>,
+}
+
+/// `[oidc]`: bearer JWTs from an OpenID Connect provider (SPID/CIE brokers issue such tokens).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Expected `iss`.
+    pub issuer: String,
+    /// Expected `aud`.
+    pub audience: String,
+    /// JWKS file with the provider's public keys (RS256 / ES256), relative to the config.
+    pub jwks_file: Option<PathBuf>,
+    /// Or the provider's JWKS URL (`https://…`; plain `http://` only to a loopback address),
+    /// fetched at start and every `jwks_refresh_s`.
+    pub jwks_url: Option<String>,
+    /// How often the JWKS URL is fetched again, seconds (key rotation).
+    #[serde(default = "default_jwks_refresh")]
+    pub jwks_refresh_s: u64,
+    /// Claim holding the role names (an array of strings).
+    #[serde(default = "default_roles_claim")]
+    pub roles_claim: String,
+    /// Clock skew allowed on `exp`/`nbf`, seconds.
+    #[serde(default = "default_leeway")]
+    pub leeway_s: u64,
+}
+
+fn default_roles_claim() -> String {
+    "roles".into()
+}
+fn default_leeway() -> u64 {
+    30
+}
+fn default_jwks_refresh() -> u64 {
+    300
+}
+
+/// The whole configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Directory of the config file: relative paths are resolved against it.
+    pub base_dir: PathBuf,
+    /// When the config file was last modified (Unix seconds), when read from a file.
+    pub modified: Option<u64>,
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[[source]]`.
+    pub sources: Vec<SourceConfig>,
+    /// `[[group]]`.
+    pub groups: Vec<GroupConfig>,
+    /// `[[layer]]`.
+    pub layers: Vec<LayerConfig>,
+    /// `[tenants]`.
+    pub tenants: TenantsConfig,
+    /// `[[tenant]]`.
+    pub tenant_overrides: Vec<TenantOverride>,
+    /// Rows of the comuni table.
+    pub comuni: Vec<Comune>,
+    /// `[[role]]`.
+    pub roles: Vec<RoleConfig>,
+    /// `[[api_key]]`.
+    pub api_keys: Vec<ApiKeyConfig>,
+    /// `[oidc]`.
+    pub oidc: Option<OidcConfig>,
+    /// `[roofs]`: the roof suitability model's parameters.
+    pub roofs: crate::roofs::RoofsConfig,
+}
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The config cannot be used.
+    Error,
+    /// Usable, but probably not what was meant.
+    Warning,
+}
+
+/// One finding of [`load`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// Where: file, line and section entry.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{s}: {}: {}", self.location, self.message)
+    }
+}
+
+/// Every finding of a failed load.
+#[derive(Debug, thiserror::Error)]
+#[error("{} error(s) in configuration:\n{}", .0.iter().filter(|f| f.severity == Severity::Error).count(), .0.iter().map(|f| format!("  {f}")).collect::<Vec<_>>().join("\n"))]
+pub struct ConfigErrors(pub Vec<Finding>);
+
+impl SourceConfig {
+    /// The PostgreSQL URL to use: `DATABASE_URL` wins over the file.
+    pub fn effective_url(&self) -> Option<String> {
+        if self.url_from_cli {
+            return self.url.clone();
+        }
+        std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()).or_else(|| self.url.clone())
+    }
+}

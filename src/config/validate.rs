@@ -1,0 +1,275 @@
+//! The configuration's own rules: cross references (sources, groups, styles, roles,
+//! tenants), values in range, names usable in URLs and XML; files it names are checked through
+//! the caller's [`super::ContentCheck`].
+
+use std::collections::HashSet;
+
+use super::load::Collector;
+use super::model::*;
+use super::Content;
+use crate::crs::Crs;
+
+/// Whether a JWKS URL may be fetched: HTTPS, or plain HTTP to this machine only.
+pub fn jwks_url_allowed(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else { return false };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host =
+        if host.starts_with('[') { host.split(']').next().map(|h| &h[1..]).unwrap_or("") } else { host.split(':').next().unwrap_or("") };
+    matches!(host, "127.0.0.1" | "localhost" | "::1")
+}
+
+/// An XML NCName of ASCII letters, digits, `_`, `-`, `.` not starting with a digit, `-` or `.`.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+}
+
+const GEOMETRY_TYPES: &[&str] = &["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "Geometry"];
+
+/// Roles name restricted layers and known tenants; keys are hashes and name known roles.
+fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
+    let role_names: Vec<&str> = cfg.roles.iter().map(|r| r.name.as_str()).collect();
+    for (i, r) in cfg.roles.iter().enumerate() {
+        let loc = c.locate("role", Some(i), Some(&r.name));
+        if role_names.iter().filter(|n| **n == r.name).count() > 1 {
+            c.error(loc.clone(), format!("role '{}' is defined more than once", r.name));
+        }
+        for l in &r.layers {
+            match cfg.layers.iter().find(|x| x.name == *l) {
+                None => c.error(loc.clone(), format!("role '{}' grants unknown layer '{l}'", r.name)),
+                Some(x) if x.access == Access::Public => {
+                    c.warning(loc.clone(), format!("role '{}' grants '{l}', which is public anyway", r.name))
+                }
+                Some(_) => {}
+            }
+        }
+        for t in &r.tenants {
+            let known = t == "*" || *t == cfg.tenants.metro_id || cfg.comuni.iter().any(|k| k.istat_code == *t || k.slug == *t);
+            if !known {
+                c.error(loc.clone(), format!("role '{}' names unknown tenant '{t}'", r.name));
+            }
+        }
+    }
+    for (i, k) in cfg.api_keys.iter().enumerate() {
+        let loc = c.locate("api_key", Some(i), Some(&k.name));
+        if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            c.error(loc.clone(), "sha256 must be 64 lower-case hex digits (printf %s KEY | sha256sum)");
+        }
+        for r in &k.roles {
+            if !role_names.contains(&r.as_str()) {
+                c.error(loc.clone(), format!("api_key '{}' names unknown role '{r}'", k.name));
+            }
+        }
+    }
+    if let Some(o) = &cfg.oidc {
+        let loc = c.locate("oidc", None, None);
+        match (&o.jwks_file, &o.jwks_url) {
+            (Some(file), None) => {
+                let path = cfg.base_dir.join(file);
+                match std::fs::read_to_string(&path) {
+                    Err(e) => c.error(loc, format!("jwks_file {}: {e}", path.display())),
+                    Ok(text) => {
+                        let dir = path.parent().unwrap_or(&cfg.base_dir).to_path_buf();
+                        for (severity, problem) in c.contents.map(|check| check(Content::Jwks, &text, &dir)).unwrap_or_default() {
+                            c.push(severity, loc.clone(), format!("jwks_file {}: {problem}", path.display()));
+                        }
+                    }
+                }
+            }
+            (None, Some(url)) => {
+                if !jwks_url_allowed(url) {
+                    c.error(loc.clone(), "jwks_url must be https:// (plain http:// only to 127.0.0.1, localhost or ::1)");
+                }
+                if o.jwks_refresh_s < 10 && !url.starts_with("http://") {
+                    c.error(loc, "jwks_refresh_s below 10 s would hammer the identity provider");
+                }
+            }
+            _ => c.error(loc, "set exactly one of jwks_file and jwks_url"),
+        }
+    }
+    if let Some(id) = &cfg.server.api_keys_source {
+        let loc = c.locate("server", None, None);
+        match cfg.sources.iter().find(|s| &s.id == id) {
+            None => c.error(loc, format!("api_keys_source: no source '{id}'")),
+            Some(s) if s.kind != SourceKind::Postgis => c.warning(
+                loc,
+                format!("api_keys_source: source '{id}' is not PostGIS here (keys live in a navigli_api_keys table): serve needs --source {id}=postgresql://…"),
+            ),
+            Some(_) => {}
+        }
+        if cfg.server.api_keys_refresh_s == 0 {
+            let loc = c.locate("server", None, None);
+            c.error(loc, "api_keys_refresh_s must be at least 1");
+        }
+    }
+    let problems = cfg.roofs.problems();
+    if !problems.is_empty() {
+        let loc = c.locate("roofs", None, None);
+        for p in problems {
+            c.error(loc.clone(), format!("roofs: {p}"));
+        }
+    }
+}
+
+pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
+    let server_loc = c.locate("server", None, None);
+    if cfg.server.bind.parse::<std::net::SocketAddr>().is_err() {
+        c.error(server_loc.clone(), format!("bind '{}' is not an address like 127.0.0.1:8080", cfg.server.bind));
+    }
+    if let Some(u) = &cfg.server.public_url {
+        if !(u.starts_with("http://") || u.starts_with("https://")) {
+            c.error(server_loc.clone(), format!("public_url '{u}' must start with http:// or https://"));
+        }
+    }
+    if cfg.server.max_features == 0 {
+        c.error(server_loc, "max_features must be at least 1");
+    }
+
+    let mut source_ids = HashSet::new();
+    for (i, s) in cfg.sources.iter().enumerate() {
+        let loc = c.locate("source", Some(i), Some(&s.id));
+        if !source_ids.insert(s.id.as_str()) {
+            c.error(loc.clone(), format!("duplicate source id '{}'", s.id));
+        }
+        match s.kind {
+            SourceKind::Gpkg => match &s.path {
+                None => c.error(loc, "a gpkg source needs 'path'"),
+                Some(p) if !cfg.base_dir.join(p).exists() => {
+                    c.warning(loc, format!("{} does not exist yet (create it with `navigli demo`)", cfg.base_dir.join(p).display()))
+                }
+                Some(_) => {}
+            },
+            SourceKind::Postgis => {
+                if s.url.is_none() && std::env::var_os("DATABASE_URL").is_none() {
+                    c.error(loc, "a postgis source needs 'url' (or the DATABASE_URL environment variable)");
+                }
+            }
+        }
+    }
+
+    let mut group_names = HashSet::new();
+    for (i, g) in cfg.groups.iter().enumerate() {
+        if !is_ncname(&g.name) || !group_names.insert(g.name.as_str()) {
+            let loc = c.locate("group", Some(i), Some(&g.name));
+            c.error(loc, format!("group name '{}' is duplicate or not a valid name", g.name));
+        }
+    }
+
+    let mut layer_names = HashSet::new();
+    for (i, l) in cfg.layers.iter().enumerate() {
+        let loc = c.locate("layer", Some(i), Some(&l.name));
+        if !is_ncname(&l.name) {
+            c.error(loc.clone(), format!("layer name '{}' must be an XML name (letters, digits, _ - .)", l.name));
+        }
+        if !layer_names.insert(l.name.as_str()) {
+            c.error(loc.clone(), format!("duplicate layer name '{}'", l.name));
+        }
+        if group_names.contains(l.name.as_str()) {
+            c.error(loc.clone(), format!("layer name '{}' is also a group name", l.name));
+        }
+        if !group_names.contains(l.group.as_str()) {
+            c.error(loc.clone(), format!("unknown group '{}'", l.group));
+        }
+        if !source_ids.contains(l.source.as_str()) {
+            c.error(loc.clone(), format!("unknown source '{}'", l.source));
+        }
+        match (&l.table, &l.sql) {
+            (Some(_), Some(_)) => c.error(loc.clone(), "give either 'table' or 'sql', not both"),
+            (None, None) => c.error(loc.clone(), "give 'table' or 'sql'"),
+            _ => {}
+        }
+        if Crs::parse(&l.crs).is_none() {
+            c.error(
+                loc.clone(),
+                format!("unsupported crs '{}' (supported: {})", l.crs, Crs::all().map(|c| c.code()).collect::<Vec<_>>().join(", ")),
+            );
+        }
+        if !GEOMETRY_TYPES.contains(&l.geometry_type.as_str()) {
+            c.error(loc.clone(), format!("geometry_type '{}' is not one of {}", l.geometry_type, GEOMETRY_TYPES.join(", ")));
+        }
+        let mut attrs = HashSet::new();
+        for a in &l.attributes {
+            if !is_ncname(&a.name) || !attrs.insert(a.name.as_str()) {
+                c.error(loc.clone(), format!("attribute '{}' is duplicate or not a valid name", a.name));
+            }
+            if a.name == l.geometry_column || a.name == l.id_column {
+                c.error(loc.clone(), format!("attribute '{}' repeats the geometry or id column", a.name));
+            }
+        }
+        if l.min_zoom > l.max_zoom || l.max_zoom > 24 {
+            c.error(loc.clone(), format!("zoom range {}..{} must satisfy min ≤ max ≤ 24", l.min_zoom, l.max_zoom));
+        }
+        if let (Some(a), Some(b)) = (l.min_scale, l.max_scale) {
+            if a >= b {
+                c.error(loc.clone(), format!("min_scale {a} must be below max_scale {b}"));
+            }
+        }
+        if let Some(style) = &l.style {
+            let path = cfg.base_dir.join(&cfg.server.styles_dir).join(format!("{style}.sld"));
+            match std::fs::read_to_string(&path) {
+                Err(_) => c.error(loc.clone(), format!("style '{style}' has no file {}", path.display())),
+                Ok(text) => {
+                    let dir = cfg.base_dir.join(&cfg.server.styles_dir);
+                    for (severity, problem) in c.contents.map(|check| check(Content::Style, &text, &dir)).unwrap_or_default() {
+                        c.push(severity, loc.clone(), format!("style '{style}': {problem}"));
+                    }
+                }
+            }
+        }
+    }
+
+    validate_auth(cfg, c);
+
+    let tenants_loc = c.locate("tenants", None, None);
+    if let Some(clash) = cfg.comuni.iter().find(|k| k.slug == cfg.tenants.metro_id || k.istat_code == cfg.tenants.metro_id) {
+        c.error(tenants_loc.clone(), format!("metro_id '{}' collides with the comune {}", cfg.tenants.metro_id, clash.name));
+    }
+    if !is_ncname(&cfg.tenants.metro_id) || cfg.tenants.metro_id.bytes().all(|b| b.is_ascii_digit()) {
+        c.error(tenants_loc.clone(), format!("metro_id '{}' must be a name", cfg.tenants.metro_id));
+    }
+    for g in &cfg.tenants.groups {
+        if !group_names.contains(g.as_str()) {
+            c.error(tenants_loc.clone(), format!("unknown group '{g}'"));
+        }
+    }
+    if let Some(b) = &cfg.tenants.boundary_layer {
+        match cfg.layers.iter().find(|l| &l.name == b) {
+            None => c.error(tenants_loc.clone(), format!("boundary_layer '{b}' is not a layer")),
+            Some(l) => match &l.tenant_column {
+                Some(tc) if l.attributes.iter().any(|a| &a.name == tc) => {}
+                _ => c.error(
+                    tenants_loc.clone(),
+                    format!("boundary_layer '{b}' must have a tenant_column that is also one of its attributes"),
+                ),
+            },
+        }
+    }
+    let mut overridden = HashSet::new();
+    for (i, o) in cfg.tenant_overrides.iter().enumerate() {
+        let loc = c.locate("tenant", Some(i), Some(&o.id));
+        let known = o.id == cfg.tenants.metro_id || cfg.comuni.iter().any(|k| k.istat_code == o.id || k.slug == o.id);
+        if !known && !cfg.comuni.is_empty() {
+            c.error(loc.clone(), format!("'{}' is neither the metro id nor an ISTAT code or slug of the comuni table", o.id));
+        }
+        let key = cfg.comuni.iter().find(|k| k.slug == o.id).map(|k| k.istat_code.clone()).unwrap_or_else(|| o.id.clone());
+        if !overridden.insert(key) {
+            c.error(loc.clone(), format!("tenant '{}' is overridden twice", o.id));
+        }
+        for g in o.groups.iter().flatten() {
+            if !group_names.contains(g.as_str()) {
+                c.error(loc.clone(), format!("unknown group '{g}'"));
+            }
+        }
+        for l in &o.extra_layers {
+            match cfg.layers.iter().find(|x| &x.name == l) {
+                None => c.error(loc.clone(), format!("unknown extra layer '{l}'")),
+                Some(x) if !x.extra => c.warning(loc.clone(), format!("layer '{l}' is not marked extra = true; it is published anyway")),
+                Some(_) => {}
+            }
+        }
+    }
+}
