@@ -88,56 +88,8 @@ fn number(kvp: &Kvp, name: &str) -> Result<Option<f64>, OgcException> {
 /// Resolves STOREDQUERY_ID and its parameters.
 pub fn select<'a>(ctx: &'a WfsContext<'_>, id: &str, kvp: &Kvp) -> Result<StoredSelection<'a>, OgcException> {
     match id {
-        GET_FEATURE_BY_ID => {
-            let rid = kvp.require("id")?;
-            // Any id that names no feature here is NotFound (WFS 2.0 §7.9.3.6), whatever its
-            // form: navigli's ids are `<type>.<integer>`, but a client cannot know that.
-            let not_found = || {
-                let shown: String = rid.chars().take(64).collect();
-                OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{shown}'")).at("id")
-            };
-            let (type_name, n) = rid.trim().rsplit_once('.').ok_or_else(not_found)?;
-            let n: i64 = n.parse().map_err(|_| not_found())?;
-            let type_name = type_name.rsplit(':').next().unwrap_or(type_name);
-            let layer = ctx.layer(type_name, "id").map_err(|e| {
-                // Credentials that do not grant the layer keep their 403; anything else is an
-                // id that names no feature here.
-                if e.http_status() == 403 {
-                    return e;
-                }
-                not_found()
-            })?;
-            Ok(StoredSelection { layers: vec![layer], filters: vec![Filter::Ids(vec![n])], bare: true })
-        }
-        SERVICES_NEAR_POINT => {
-            let lon =
-                number(kvp, "lon")?.ok_or_else(|| OgcException::new(ExceptionCode::MissingParameterValue, "LON is mandatory").at("lon"))?;
-            let lat =
-                number(kvp, "lat")?.ok_or_else(|| OgcException::new(ExceptionCode::MissingParameterValue, "LAT is mandatory").at("lat"))?;
-            if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-                return Err(invalid("lon", "LON/LAT must be WGS84 degrees"));
-            }
-            let distance = number(kvp, "distance")?.unwrap_or(500.0);
-            if !(0.0..=MAX_DISTANCE).contains(&distance) {
-                return Err(invalid("distance", format!("DISTANCE must be between 0 and {MAX_DISTANCE} metres")));
-            }
-            let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
-            let near = Filter::DWithin { geometry: point, distance };
-            let layers: Vec<&Layer> =
-                SERVICE_LAYERS.iter().filter_map(|name| ctx.catalog.layer(ctx.tenant, ctx.caller, name).map(|l| l.as_ref())).collect();
-            if layers.is_empty() {
-                return Err(OgcException::new(ExceptionCode::OperationProcessingFailed, "this service publishes no service layers")
-                    .with_status(400));
-            }
-            let filter = match kvp.get("tipo") {
-                Some(t) => Filter::And(vec![
-                    near,
-                    Filter::Compare { property: "tipo".into(), op: CompareOp::Eq, value: Value::Text(t.to_string()) },
-                ]),
-                None => near,
-            };
-            Ok(StoredSelection { filters: vec![filter; layers.len()], layers, bare: false })
-        }
+        GET_FEATURE_BY_ID => feature_by_id(ctx, kvp),
+        SERVICES_NEAR_POINT => services_near_point(ctx, kvp),
         BUILDINGS_OF_COMUNE => {
             let istat = kvp.require("istat")?;
             if istat.len() != 6 || !istat.bytes().all(|b| b.is_ascii_digit()) {
@@ -147,38 +99,90 @@ pub fn select<'a>(ctx: &'a WfsContext<'_>, id: &str, kvp: &Kvp) -> Result<Stored
             let filter = Filter::Compare { property: "cod_istat".into(), op: CompareOp::Eq, value: Value::Text(istat.to_string()) };
             Ok(StoredSelection { layers: vec![layer], filters: vec![filter], bare: false })
         }
-        ROOF_REPORT => {
-            let raw = kvp.require("building")?;
-            let building: i64 = raw
-                .trim()
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| invalid("building", "BUILDING is a building identifier, a positive integer (as in edifici.12)"))?;
-            let mut layers = Vec::new();
-            let mut filters = Vec::new();
-            for name in ROOF_LAYERS {
-                if let Some(layer) = ctx.catalog.layer(ctx.tenant, ctx.caller, name) {
-                    filters.push(if *name == "falde" {
-                        Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building) }
-                    } else {
-                        Filter::Ids(vec![building])
-                    });
-                    layers.push(layer.as_ref());
-                }
-            }
-            if layers.is_empty() {
-                return Err(
-                    OgcException::new(ExceptionCode::OperationProcessingFailed, "this service publishes no roof layers").with_status(400)
-                );
-            }
-            Ok(StoredSelection { layers, filters, bare: false })
-        }
+        ROOF_REPORT => roof_report(ctx, kvp),
         other => {
             let shown: String = other.chars().take(80).collect();
             Err(invalid("storedQuery_Id", format!("unknown stored query '{shown}'")))
         }
     }
+}
+
+/// `GetFeatureById`: the one feature an id names, or NotFound.
+fn feature_by_id<'a>(ctx: &'a WfsContext<'_>, kvp: &Kvp) -> Result<StoredSelection<'a>, OgcException> {
+    let rid = kvp.require("id")?;
+    // Any id that names no feature here is NotFound (WFS 2.0 §7.9.3.6), whatever its form:
+    // navigli's ids are `<type>.<integer>`, but a client cannot know that.
+    let not_found = || {
+        let shown: String = rid.chars().take(64).collect();
+        OgcException::new(ExceptionCode::NotFound, format!("no feature with id '{shown}'")).at("id")
+    };
+    let (type_name, n) = rid.trim().rsplit_once('.').ok_or_else(not_found)?;
+    let n: i64 = n.parse().map_err(|_| not_found())?;
+    let type_name = type_name.rsplit(':').next().unwrap_or(type_name);
+    let layer = ctx.layer(type_name, "id").map_err(|e| {
+        // Credentials that do not grant the layer keep their 403; anything else is an id that
+        // names no feature here.
+        if e.http_status() == 403 {
+            return e;
+        }
+        not_found()
+    })?;
+    Ok(StoredSelection { layers: vec![layer], filters: vec![Filter::Ids(vec![n])], bare: true })
+}
+
+/// `ServicesNearPoint`: the service layers the caller sees, within DISTANCE of LON, LAT.
+fn services_near_point<'a>(ctx: &'a WfsContext<'_>, kvp: &Kvp) -> Result<StoredSelection<'a>, OgcException> {
+    let lon = number(kvp, "lon")?.ok_or_else(|| OgcException::new(ExceptionCode::MissingParameterValue, "LON is mandatory").at("lon"))?;
+    let lat = number(kvp, "lat")?.ok_or_else(|| OgcException::new(ExceptionCode::MissingParameterValue, "LAT is mandatory").at("lat"))?;
+    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+        return Err(invalid("lon", "LON/LAT must be WGS84 degrees"));
+    }
+    let distance = number(kvp, "distance")?.unwrap_or(500.0);
+    if !(0.0..=MAX_DISTANCE).contains(&distance) {
+        return Err(invalid("distance", format!("DISTANCE must be between 0 and {MAX_DISTANCE} metres")));
+    }
+    let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
+    let near = Filter::DWithin { geometry: point, distance };
+    let layers: Vec<&Layer> =
+        SERVICE_LAYERS.iter().filter_map(|name| ctx.catalog.layer(ctx.tenant, ctx.caller, name).map(|l| l.as_ref())).collect();
+    if layers.is_empty() {
+        return Err(
+            OgcException::new(ExceptionCode::OperationProcessingFailed, "this service publishes no service layers").with_status(400)
+        );
+    }
+    let filter = match kvp.get("tipo") {
+        Some(t) => {
+            Filter::And(vec![near, Filter::Compare { property: "tipo".into(), op: CompareOp::Eq, value: Value::Text(t.to_string()) }])
+        }
+        None => near,
+    };
+    Ok(StoredSelection { filters: vec![filter; layers.len()], layers, bare: false })
+}
+
+/// `RoofReport`: a building's roof planes and its rows of the per-building roof layers.
+fn roof_report<'a>(ctx: &'a WfsContext<'_>, kvp: &Kvp) -> Result<StoredSelection<'a>, OgcException> {
+    let raw = kvp.require("building")?;
+    let building: i64 = raw
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| invalid("building", "BUILDING is a building identifier, a positive integer (as in edifici.12)"))?;
+    let (mut layers, mut filters) = (Vec::new(), Vec::new());
+    for name in ROOF_LAYERS {
+        if let Some(layer) = ctx.catalog.layer(ctx.tenant, ctx.caller, name) {
+            filters.push(if *name == "falde" {
+                Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building) }
+            } else {
+                Filter::Ids(vec![building])
+            });
+            layers.push(layer.as_ref());
+        }
+    }
+    if layers.is_empty() {
+        return Err(OgcException::new(ExceptionCode::OperationProcessingFailed, "this service publishes no roof layers").with_status(400));
+    }
+    Ok(StoredSelection { layers, filters, bare: false })
 }
 
 fn return_types(ctx: &WfsContext<'_>, id: &str) -> Vec<String> {
