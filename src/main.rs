@@ -395,6 +395,18 @@ fn main() -> ExitCode {
             if let Some(b) = bind {
                 cfg.server.bind = b;
             }
+            // Bind first: a taken port fails at once, and port 0 gets a free one whose real
+            // address the service URLs then carry (tests start servers that way).
+            let listener = match std::net::TcpListener::bind(&cfg.server.bind) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("cannot listen on {}: {e}", cfg.server.bind);
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Ok(addr) = listener.local_addr() {
+                cfg.server.bind = addr.to_string();
+            }
             let catalog = match runtime.block_on(Catalog::build(&cfg)) {
                 Ok(c) => Arc::new(c),
                 Err(e) => {
@@ -415,7 +427,7 @@ fn main() -> ExitCode {
             println!("  QGIS WMS     : {base}/cmm/wms      (a comune: {base}/milano/wms)");
             println!("  QGIS WFS     : {base}/cmm/wfs");
             println!("  readiness    : {base}/ready");
-            match runtime.block_on(navigli::web::serve(catalog, &bind)) {
+            match runtime.block_on(navigli::web::serve(catalog, listener)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("server error: {e}");

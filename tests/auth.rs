@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey};
@@ -114,51 +114,15 @@ fn setup(oidc: bool, rust_log: &str) -> Setup {
     Setup { srv, oidc: keys, _dir: dir }
 }
 
-/// Starts the binary (like `common::server::start`, retrying when another test took the port)
-/// with its stdout and stderr in `log` (`common::server` discards them).
+/// Starts the binary (`common::server::spawn_server`) with its stdout and stderr in `log`.
 fn start(config: &Path, log: &Path, rust_log: &str) -> Srv {
     start_with(config, log, rust_log, &[])
 }
 
 /// [`start`] with extra arguments for `navigli serve`.
 fn start_with(config: &Path, log: &Path, rust_log: &str, extra: &[&str]) -> Srv {
-    for _ in 0..5 {
-        let port = common::server::free_port();
-        let started = Instant::now();
-        let file = std::fs::File::create(log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_navigli"))
-            .args(["serve", "--config", config.to_str().unwrap(), "--bind", &format!("127.0.0.1:{port}")])
-            .args(extra)
-            .env("RUST_LOG", rust_log)
-            .stdout(Stdio::from(file.try_clone().unwrap()))
-            .stderr(Stdio::from(file))
-            .spawn()
-            .expect("spawn navigli");
-        let mut srv = Srv { child, port, log: log.to_path_buf() };
-        let mut retry = false;
-        while started.elapsed() < Duration::from_secs(30) {
-            if let Ok((200, _, _)) = common::server::try_get(port, "/health") {
-                std::thread::sleep(Duration::from_millis(150));
-                match srv.child.try_wait() {
-                    Ok(None) => return srv,
-                    _ => {
-                        retry = true; // another test's server answered on this port
-                        break;
-                    }
-                }
-            }
-            if let Ok(Some(status)) = srv.child.try_wait() {
-                if common::server::try_get(port, "/health").is_ok() {
-                    retry = true;
-                    break;
-                }
-                panic!("navigli exited early: {status}\n{}", std::fs::read_to_string(log).unwrap_or_default());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(retry, "navigli did not answer /health within 30 s");
-    }
-    panic!("navigli could not start on a free port after 5 attempts");
+    let (child, port, _) = common::server::spawn_server(config, extra, rust_log, Some(log));
+    Srv { child, port, log: log.to_path_buf() }
 }
 
 // ------------------------------------------------------------------------------------------------

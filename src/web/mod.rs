@@ -71,8 +71,9 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     ))
 }
 
-/// Starts the HTTP server and runs until SIGINT/SIGTERM (graceful: in-flight requests finish).
-pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
+/// Runs the HTTP server on a bound listener until SIGINT/SIGTERM (graceful: in-flight
+/// requests finish).
+pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> std::io::Result<()> {
     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
     crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
     crate::auth::spawn_refresh(catalog.auth.clone());
@@ -126,6 +127,6 @@ pub async fn serve(catalog: Arc<Catalog>, bind: &str) -> std::io::Result<()> {
     })
     .workers(workers)
     .shutdown_timeout(10)
-    .bind(bind)?;
+    .listen(listener)?;
     server.run().await
 }

@@ -1,4 +1,4 @@
-//! The end-to-end harness: the real `navigli` binary on a free local port (over the demo
+//! The end-to-end harness: the real `navigli` binary on a port it picks itself (over the demo
 //! GeoPackage, or PostGIS with `--source main=URL`), a tiny HTTP/1.1 GET client, and the
 //! official OGC schemas through `../shared/tools/ogc-validate`.
 
@@ -31,11 +31,6 @@ impl Drop for Server {
     }
 }
 
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// Writes a copy of `layers.toml` with absolute paths and the given source path.
 pub fn write_config(dir: &Path, gpkg: &Path) -> PathBuf {
     let text = std::fs::read_to_string(super::root().join("layers.toml")).unwrap();
@@ -49,51 +44,70 @@ pub fn write_config(dir: &Path, gpkg: &Path) -> PathBuf {
 }
 
 /// Starts `navigli serve` with `config` (plus `extra` arguments) and waits for `/health`.
-///
-/// Tests run in parallel and pick ports with [`free_port`], so another test's server may take
-/// the same port first: then our process exits (address in use) while `/health` answers from
-/// the other one. The start is confirmed only once our process is still alive after answering,
-/// and retried on a new port otherwise.
 pub fn start(config: &Path, extra: &[&str]) -> Server {
-    for _ in 0..5 {
-        if let Some(server) = try_start(config, extra) {
-            return server;
-        }
-    }
-    panic!("navigli could not start on a free port after 5 attempts");
+    let (child, port, startup) = spawn_server(config, extra, "warn", None);
+    Server { child, port, startup }
 }
 
-fn try_start(config: &Path, extra: &[&str]) -> Option<Server> {
-    let port = free_port();
+/// Spawns `navigli serve` on a port the server picks itself (`--bind 127.0.0.1:0`: no port can
+/// be taken by another test between choosing and binding it), reads the address it announces
+/// on stdout, and returns once it answers `/health`: (process, port, time to the first
+/// answer). Its stdout and stderr go to `log`, or stdout is discarded and stderr inherited.
+pub fn spawn_server(config: &Path, extra: &[&str], rust_log: &str, log: Option<&Path>) -> (Child, u16, Duration) {
     let started = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_navigli"))
-        .args(["serve", "--config", config.to_str().unwrap(), "--bind", &format!("127.0.0.1:{port}")])
+    let log_file = log.map(|l| std::fs::File::create(l).unwrap_or_else(|e| panic!("{}: {e}", l.display())));
+    let stderr = match &log_file {
+        Some(f) => Stdio::from(f.try_clone().expect("log file")),
+        None => Stdio::inherit(),
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_navigli"))
+        .args(["serve", "--config", config.to_str().unwrap(), "--bind", "127.0.0.1:0"])
         .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .env("RUST_LOG", rust_log)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
         .spawn()
         .expect("spawn navigli");
-    let mut server = Server { child, port, startup: Duration::ZERO };
-    while started.elapsed() < Duration::from_secs(30) {
-        if let Ok((200, _, _)) = try_get(port, "/health") {
-            server.startup = started.elapsed();
-            std::thread::sleep(Duration::from_millis(150));
-            return match server.child.try_wait() {
-                Ok(None) => Some(server),
-                _ => None, // the answer came from another test's server on the same port
-            };
-        }
-        if let Ok(Some(status)) = server.child.try_wait() {
-            // A configuration error is the test's failure; a taken port is worth a retry.
-            if try_get(port, "/health").is_ok() {
-                return None;
+    // One thread reads stdout for the whole life of the server (it logs there): it reports the
+    // announced port, then copies (or drops) the rest.
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<u16>();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut out = log_file;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(port) = line
+                .strip_prefix("navigli listening on http://127.0.0.1:")
+                .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|p| p.parse().ok())
+            {
+                let _ = tx.send(port);
             }
-            panic!("navigli exited early: {status}");
+            if let Some(f) = out.as_mut() {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+    });
+    let port = loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(port) => break port,
+            Err(_) => {
+                if let Ok(Some(status)) = child.try_wait() {
+                    let text = log.and_then(|l| std::fs::read_to_string(l).ok()).unwrap_or_default();
+                    panic!("navigli exited early: {status}\n{text}");
+                }
+                assert!(started.elapsed() < Duration::from_secs(120), "navigli did not announce its address within 120 s");
+            }
+        }
+    };
+    while started.elapsed() < Duration::from_secs(120) {
+        if let Ok((200, _, _)) = try_get(port, "/health") {
+            return (child, port, started.elapsed());
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("navigli did not answer /health within 30 s");
+    panic!("navigli did not answer /health within 120 s");
 }
 
 /// Decodes a `Transfer-Encoding: chunked` body.
