@@ -87,9 +87,7 @@ impl<P: Protocol> Scope<P> {
     }
 
     fn extract(req: &HttpRequest) -> Result<Scope<P>, ServiceError> {
-        let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| {
-            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "server state missing"), ReportFormat::Json)
-        })?;
+        let state = app_state(req)?.clone();
         let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, P::report_format(&Kvp::default())))?;
         let format = P::report_format(&kvp);
         let key = req.match_info().get("tenant").unwrap_or("");
@@ -106,6 +104,12 @@ impl<P: Protocol> FromRequest for Scope<P> {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         std::future::ready(Scope::extract(req))
     }
+}
+
+/// The shared state the app registered (`web::configure`).
+fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ServiceError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "server state missing"), ReportFormat::Json))
 }
 
 /// The caller of a request, from its `Authorization` header or its `apikey` parameter; invalid
@@ -127,9 +131,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let caller = (|| {
-            let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| {
-                ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "server state missing"), ReportFormat::Json)
-            })?;
+            let state = app_state(req)?;
             let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Json))?;
             caller_of(req, &state.catalog, &kvp, ReportFormat::Json)
         })();

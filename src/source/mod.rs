@@ -210,6 +210,10 @@ impl SourceError {
                 SourceError::Unavailable { source_id: source_id.clone(), message: message.clone() }
             }
             SourceError::Timeout { source_id } => SourceError::Timeout { source_id: source_id.clone() },
+            SourceError::Failed { source_id, message } => SourceError::Failed { source_id: source_id.clone(), message: message.clone() },
+            SourceError::Sqlite { source_id, .. } | SourceError::Postgres { source_id, .. } => {
+                SourceError::Failed { source_id: source_id.clone(), message: self.to_string() }
+            }
             other => SourceError::Failed { source_id: String::new(), message: other.to_string() },
         }
     }

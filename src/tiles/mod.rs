@@ -270,13 +270,13 @@ impl TileService {
                 tile.extend(bytes);
             }
         }
+        if tile.is_empty() {
+            return Ok(CachedTile { gzip: actix_web::web::Bytes::new(), etag: etag_of(&tile) });
+        }
         // Compression off the async workers too.
-        tokio::task::spawn_blocking(move || {
-            let etag = etag_of(&tile);
-            CachedTile { gzip: if tile.is_empty() { actix_web::web::Bytes::new() } else { gzip(&tile).into() }, etag }
-        })
-        .await
-        .map_err(|e| TileError::Query(format!("tile compression: {e}")))
+        tokio::task::spawn_blocking(move || CachedTile { etag: etag_of(&tile), gzip: gzip(&tile).into() })
+            .await
+            .map_err(|e| TileError::Query(format!("tile compression: {e}")))
     }
 
     /// Evicts every cached tile holding one of `layers` (all tenants, all zooms) whose square

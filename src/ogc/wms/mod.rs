@@ -186,14 +186,8 @@ fn named_layers<'a>(ctx: &'a WmsContext<'_>, name: &str, layers_param: &str) -> 
 /// Loads the images of the styles an `SLD_BODY` gave, on the blocking pool (they are files).
 async fn with_graphics(chosen: Vec<(&Layer, ChosenStyle)>, dir: std::path::PathBuf) -> Result<Vec<(&Layer, Arc<Style>)>, OgcException> {
     let (layers, styles): (Vec<&Layer>, Vec<ChosenStyle>) = chosen.into_iter().unzip();
-    if !styles.iter().any(|s| matches!(s, ChosenStyle::Given(_))) {
-        let own = styles.into_iter().map(|s| match s {
-            ChosenStyle::Own(s) => s,
-            ChosenStyle::Given(s) => Arc::new(s),
-        });
-        return Ok(layers.into_iter().zip(own).collect());
-    }
-    let loaded = tokio::task::spawn_blocking(move || {
+    let any_given = styles.iter().any(|s| matches!(s, ChosenStyle::Given(_)));
+    let load = move || {
         styles
             .into_iter()
             .map(|s| match s {
@@ -204,9 +198,9 @@ async fn with_graphics(chosen: Vec<(&Layer, ChosenStyle)>, dir: std::path::PathB
                 },
             })
             .collect::<Result<Vec<_>, _>>()
-    })
-    .await
-    .map_err(internal)??;
+    };
+    // Files are read only for styles an SLD_BODY gave: only then is the blocking pool needed.
+    let loaded = if any_given { tokio::task::spawn_blocking(load).await.map_err(internal)?? } else { load()? };
     Ok(layers.into_iter().zip(loaded).collect())
 }
 
