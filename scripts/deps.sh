@@ -7,7 +7,8 @@
 #                           (the independent yield model tests/roofs.rs compares with) in a
 #                           venv at target/pyvenv, Chromium, and the npm packages maplibre-gl,
 #                           playwright-core (for tests/maplibre.rs), ol, esbuild and axe-core
-#                           in target/npm
+#                           in target/npm; the OGC API test tools (ogctests, openapi-spec-validator,
+#                           schemathesis, pyogrio with GDAL 3.12) in target/pyvenv-ogcapi
 # The Python and npm packages are pinned, with all their dependencies: Python in
 # tests/requirements.txt (== pins), npm in tests/js/package.json (exact versions) and
 # tests/js/package-lock.json (installed with npm ci). Each is (re)installed only when its pin
@@ -43,6 +44,16 @@ if [ "$mode" = "test" ]; then
     /usr/bin/python3 -m venv --clear "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     echo "$req_sum" >"$venv/.requirements.sha256"
+  fi
+  venv2="$root/target/pyvenv-ogcapi"
+  req2="$root/tests/requirements-ogcapi.txt"
+  req2_sum="$(sha256sum "$req2" | cut -d' ' -f1)"
+  if [ "$(cat "$venv2/.requirements.sha256" 2>/dev/null)" != "$req2_sum" ] \
+     || ! "$venv2/bin/python" -c 'import ogctests, openapi_spec_validator, schemathesis, pyogrio' >/dev/null 2>&1; then
+    echo "installing tests/requirements-ogcapi.txt (ogctests, openapi-spec-validator, schemathesis, pyogrio) into $venv2"
+    /usr/bin/python3 -m venv --clear "$venv2"
+    "$venv2/bin/pip" install --quiet --disable-pip-version-check -r "$req2"
+    echo "$req2_sum" >"$venv2/.requirements.sha256"
   fi
   npm_dir="$root/target/npm"
   npm_sum="$(cat "$root/tests/js/package.json" "$root/tests/js/package-lock.json" | sha256sum | cut -d' ' -f1)"

@@ -177,3 +177,143 @@ impl FeatureEncoder for GeoJsonEncoder {
         self.current += 1;
     }
 }
+
+/// A link of an OGC API document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// Relation (`self`, `next`, …).
+    pub rel: String,
+    /// Media type.
+    pub media_type: String,
+    /// Absolute URL.
+    pub href: String,
+}
+
+impl Link {
+    /// A link.
+    pub fn new(rel: &str, media_type: &str, href: impl Into<String>) -> Link {
+        Link { rel: rel.into(), media_type: media_type.into(), href: href.into() }
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        let _ = write!(out, "{{\"rel\":");
+        let _ = serde_json::to_writer(&mut *out, &self.rel);
+        out.extend_from_slice(b",\"type\":");
+        let _ = serde_json::to_writer(&mut *out, &self.media_type);
+        out.extend_from_slice(b",\"href\":");
+        let _ = serde_json::to_writer(&mut *out, &self.href);
+        out.push(b'}');
+    }
+}
+
+fn write_links(out: &mut Vec<u8>, links: &[Link]) {
+    out.push(b'[');
+    for (i, l) in links.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        l.write(out);
+    }
+    out.push(b']');
+}
+
+/// One page of an OGC API – Features `/items` answer.
+#[derive(Clone, Debug)]
+pub struct ItemsPage {
+    /// Selected attributes.
+    pub attributes: Vec<Attribute>,
+    /// Most features of the page: the source is asked for one more, which is not written but
+    /// tells that a next page exists.
+    pub limit: u64,
+    /// `numberMatched`, when it was cheap to know.
+    pub number_matched: Option<u64>,
+    /// ISO 8601 time stamp.
+    pub timestamp: String,
+    /// Write coordinates northing/latitude first (the output CRS's authority order).
+    pub swap_axes: bool,
+    /// `self`, `alternate`, `prev`, `collection`… links.
+    pub links: Vec<Link>,
+    /// The `next` link, written only when a further feature arrived.
+    pub next: Link,
+}
+
+/// Streaming writer of an OGC API `/items` page: the features first, then `numberReturned`,
+/// `numberMatched` and the links, which depend on how many features came.
+pub struct ItemsEncoder {
+    page: ItemsPage,
+    written: u64,
+    more: bool,
+}
+
+impl ItemsEncoder {
+    /// A writer for `page`.
+    pub fn new(page: ItemsPage) -> ItemsEncoder {
+        ItemsEncoder { page, written: 0, more: false }
+    }
+}
+
+/// Writes one OGC API feature object (numeric id; `links` when given).
+pub fn write_item(out: &mut Vec<u8>, attributes: &[Attribute], f: &Feature, swap_axes: bool, links: &[Link]) -> Result<(), EncodeError> {
+    let _ = write!(out, "{{\"type\":\"Feature\",\"id\":{},\"geometry\":", f.id);
+    match &f.wkb {
+        Some(wkb) => {
+            let mut g = decode_wkb(f.id, wkb)?;
+            if swap_axes {
+                use geo::MapCoordsInPlace;
+                g.map_coords_in_place(|c| Coord { x: c.y, y: c.x });
+            }
+            write_geometry(out, &g).map_err(|message| EncodeError::Geometry { id: f.id, message })?;
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"properties\":{");
+    for (i, (attr, value)) in attributes.iter().zip(&f.values).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut *out, &attr.name);
+        out.push(b':');
+        json_value(out, value);
+    }
+    out.push(b'}');
+    if !links.is_empty() {
+        out.extend_from_slice(b",\"links\":");
+        write_links(out, links);
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+impl FeatureEncoder for ItemsEncoder {
+    fn begin(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[\n");
+        Ok(())
+    }
+
+    fn feature(&mut self, out: &mut Vec<u8>, f: &Feature) -> Result<(), EncodeError> {
+        if self.written >= self.page.limit {
+            self.more = true;
+            return Ok(());
+        }
+        if self.written > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        self.written += 1;
+        write_item(out, &self.page.attributes, f, self.page.swap_axes, &[])
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let _ = write!(out, "\n],\"numberReturned\":{}", self.written);
+        if let Some(n) = self.page.number_matched {
+            let _ = write!(out, ",\"numberMatched\":{n}");
+        }
+        let _ = write!(out, ",\"timeStamp\":\"{}\",\"links\":", self.page.timestamp);
+        let mut links = self.page.links.clone();
+        if self.more {
+            links.push(self.page.next.clone());
+        }
+        write_links(out, &links);
+        out.extend_from_slice(b"}\n");
+        Ok(())
+    }
+}

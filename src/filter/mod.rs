@@ -5,6 +5,7 @@
 //! Property names in a filter are plain strings until [`crate::source::FeatureQuery::resolve`]
 //! checks them against the layer's attribute allow-list; literals are never spliced into SQL.
 
+pub mod cql2;
 pub mod fes;
 
 use geo::Geometry;
@@ -88,6 +89,15 @@ pub enum Filter {
         /// Literal (coerced to the property's type).
         value: Value,
     },
+    /// `left op right`: two properties of the same feature (CQL2 Property-Property).
+    CompareProperties {
+        /// Left property name.
+        left: String,
+        /// Operator.
+        op: CompareOp,
+        /// Right property name.
+        right: String,
+    },
     /// `low <= property <= high`.
     Between {
         /// Property name.
@@ -157,6 +167,13 @@ impl Filter {
                 | Filter::In { property, .. } => {
                     if !out.contains(property) {
                         out.push(property.clone());
+                    }
+                }
+                Filter::CompareProperties { left, right, .. } => {
+                    for p in [left, right] {
+                        if !out.contains(p) {
+                            out.push(p.clone());
+                        }
                     }
                 }
                 Filter::Ids(_) | Filter::BBox { .. } | Filter::Spatial { .. } | Filter::DWithin { .. } => {}

@@ -1,9 +1,10 @@
 //! The protocols, one module each with the same shape — `routes` to mount, thin handlers on
 //! [`crate::http::Scope`], the protocol's operations and its exception flavour: [`ows`] (the
-//! WMS/WFS endpoints) over [`wms`] and [`wfs`], and [`tiles`] (vector tiles). What they share
+//! WMS/WFS endpoints) over [`wms`] and [`wfs`], [`tiles`] (vector tiles) and [`api`] (OGC API). What they share
 //! below them (KVP, the exception model, the error renderer) is in [`crate::http`]; here, the
 //! `updateSequence` rule of capabilities.
 
+pub mod api;
 pub mod ows;
 pub mod tiles;
 pub mod wfs;
@@ -13,6 +14,7 @@ pub mod wms;
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     ows::routes(cfg);
     tiles::routes(cfg);
+    api::routes(cfg);
 }
 
 /// How a GetCapabilities request's `UPDATESEQUENCE` compares with the server's.

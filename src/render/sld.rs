@@ -284,6 +284,7 @@ fn has_unrenderable_predicate(f: &Filter) -> bool {
         Filter::And(v) | Filter::Or(v) => v.iter().any(has_unrenderable_predicate),
         Filter::Not(f) => has_unrenderable_predicate(f),
         Filter::Ids(_) | Filter::BBox { .. } | Filter::Spatial { .. } | Filter::DWithin { .. } => true,
+        Filter::CompareProperties { .. } => false,
         Filter::Compare { .. } | Filter::Between { .. } | Filter::Like { .. } | Filter::IsNull { .. } | Filter::In { .. } => false,
     }
 }

@@ -101,6 +101,15 @@ pub enum Predicate {
         /// Literal (never `Null`).
         value: Value,
     },
+    /// Two attributes compared (of compatible types).
+    CompareAttrs {
+        /// Left attribute index.
+        left: usize,
+        /// Operator.
+        op: CompareOp,
+        /// Right attribute index.
+        right: usize,
+    },
     /// Inclusive range.
     Between {
         /// Attribute index.
@@ -322,6 +331,22 @@ fn resolve_filter(layer: &SourceLayer, filter: &Filter) -> Result<Predicate, Que
                 return Err(QueryError::Unsupported(format!("comparison of '{property}' with a null literal; use PropertyIsNull")));
             }
             Predicate::Compare { attr: i, op: *op, value: coerce(i, value)? }
+        }
+        Filter::CompareProperties { left, op, right } => {
+            let (l, r) = (attr(left)?, attr(right)?);
+            let class = |k: AttributeType| match k {
+                AttributeType::Int | AttributeType::Float => 0,
+                AttributeType::Text => 1,
+                AttributeType::Bool => 2,
+                AttributeType::Date => 3,
+            };
+            if class(layer.attributes[l].kind) != class(layer.attributes[r].kind) {
+                return Err(QueryError::Unsupported(format!(
+                    "'{left}' ({:?}) and '{right}' ({:?}) cannot be compared",
+                    layer.attributes[l].kind, layer.attributes[r].kind
+                )));
+            }
+            Predicate::CompareAttrs { left: l, op: *op, right: r }
         }
         Filter::Between { property, low, high } => {
             let i = attr(property)?;

@@ -153,6 +153,11 @@ impl Writer<'_> {
                 let rhs = self.literal(*attr, value);
                 format!("({lhs} {} {rhs})", op.sql())
             }
+            Predicate::CompareAttrs { left, op, right } => {
+                let ordered = !matches!(op, CompareOp::Eq | CompareOp::Ne);
+                let side = |me: &Self, a: usize| if ordered { me.ordered_column(a) } else { me.column(a) };
+                format!("({} {} {})", side(self, *left), op.sql(), side(self, *right))
+            }
             Predicate::Between { attr, low, high } => {
                 let lhs = self.ordered_column(*attr);
                 let lo = self.literal(*attr, low);

@@ -156,7 +156,7 @@ pub fn get_bytes(server: &Server, path: &str) -> (u16, String, Vec<u8>) {
 
 /// GET `path` (which starts with `/`) or panic.
 pub fn get(server: &Server, path: &str) -> (u16, String, String) {
-    try_get(server.port, path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    try_get(server.port, path).unwrap_or_else(|e| panic!("GET {}: {e}", path.chars().take(300).collect::<String>()))
 }
 
 /// GET a JSON document (status 200) or panic.
