@@ -614,3 +614,86 @@ fn gdal_sends_attribute_filters_and_crs_to_the_server() {
     );
     assert!(log.contains("crs=http"), "GDAL asked for the CRS: {log}");
 }
+
+#[test]
+fn ogc_api_tiles_serve_the_same_tiles_as_the_tile_service() {
+    let (server, _dir) = demo_server();
+    let landing = json(&server, "/milano/ogcapi");
+    let tiles = link(&landing, "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector").expect("tilesets link on the landing page");
+    let list = json(&server, &path_of(&server, tiles["href"].as_str().unwrap()));
+    let paths: Vec<String> =
+        list["tilesets"].as_array().unwrap().iter().map(|t| path_of(&server, link(t, "self").unwrap()["href"].as_str().unwrap())).collect();
+    assert!(paths.contains(&"/milano/ogcapi/tiles/WebMercatorQuad".to_string()), "{paths:?}");
+    assert!(paths.contains(&"/milano/ogcapi/tiles/dbt/WebMercatorQuad".to_string()), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.contains("welfare")), "restricted group listed: {paths:?}");
+    let tms = json(&server, "/milano/ogcapi/tileMatrixSets/WebMercatorQuad");
+    assert_eq!(tms["tileMatrices"].as_array().unwrap().len(), 25);
+    assert_eq!(tms["crs"], "http://www.opengis.net/def/crs/EPSG/0/3857");
+
+    // A z14 tile over Milano's Duomo (9.1900 E, 45.4642 N) through every path.
+    let (z, col, row) = (14u32, 8610u32, 5863u32);
+    let meta = json(&server, "/milano/ogcapi/collections/edifici/tiles/WebMercatorQuad");
+    let limits = meta["tileMatrixSetLimits"].as_array().unwrap().iter().find(|l| l["tileMatrix"] == "14").expect("z14 limits").clone();
+    assert!(limits["minTileCol"].as_u64().unwrap() <= col as u64 && col as u64 <= limits["maxTileCol"].as_u64().unwrap(), "{limits}");
+    let template = link(&meta, "item").unwrap()["href"].as_str().unwrap().to_string();
+    assert!(template.ends_with("/{tileMatrix}/{tileRow}/{tileCol}"), "{template}");
+    let via_api = path_of(
+        &server,
+        &template.replace("{tileMatrix}", &z.to_string()).replace("{tileRow}", &row.to_string()).replace("{tileCol}", &col.to_string()),
+    );
+    let (s1, h1, b1) = common::server::get_bytes(&server, &via_api);
+    let (s2, h2, b2) = common::server::get_bytes(&server, &format!("/milano/tiles/edifici/{z}/{col}/{row}.mvt"));
+    assert_eq!((s1, s2), (200, 200), "{via_api}");
+    assert!(h1.contains("content-type: application/vnd.mapbox-vector-tile"), "{h1}");
+    assert!(!b1.is_empty());
+    assert_eq!(b1, b2, "OGC API – Tiles and /tiles serve the same bytes");
+    let etag = |h: &str| h.lines().find(|l| l.starts_with("etag:")).map(str::to_string);
+    assert_eq!(etag(&h1), etag(&h2));
+    let (s3, _, b3) = common::server::get_bytes(&server, &format!("/milano/ogcapi/tiles/dbt/WebMercatorQuad/{z}/{row}/{col}"));
+    let (_, _, b4) = common::server::get_bytes(&server, &format!("/milano/tiles/dbt/{z}/{col}/{row}.mvt"));
+    assert_eq!(s3, 200);
+    assert_eq!(b3, b4, "group tiles");
+    // Outside the layer's zooms, a bad matrix set, a restricted collection: 404.
+    for path in [
+        "/milano/ogcapi/collections/edifici/tiles/WebMercatorQuad/3/1/1",
+        "/milano/ogcapi/collections/edifici/tiles/WorldCRS84Quad",
+        "/milano/ogcapi/collections/servizi_sociali/tiles",
+        "/milano/ogcapi/tiles/welfare/WebMercatorQuad",
+        "/milano/ogcapi/collections/edifici/tiles/WebMercatorQuad/14/x/1",
+    ] {
+        assert_eq!(error(&server, path).0, 404, "{path}");
+    }
+}
+
+#[test]
+fn qgis_loads_filters_and_renders_an_oapif_layer() {
+    let (server, dir) = demo_server();
+    let url = format!("{}/{MILANO}/ogcapi", server.base());
+    let report = dir.path().join("qgis.json");
+    let png = dir.path().join("qgis.png");
+    let out = Command::new("/usr/bin/python3")
+        .arg(common::root().join("tests/fixtures/qgis_oapif.py"))
+        .args([url.as_str(), "servizi_pubblici", "\"tipo\" = 'scuola'"])
+        .arg(&png)
+        .arg(&report)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .output()
+        .expect("run PyQGIS (python3-qgis, installed by scripts/deps.sh test)");
+    assert!(out.status.success(), "QGIS: {}", String::from_utf8_lossy(&out.stderr).chars().take(3000).collect::<String>());
+    let r: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(r["valid"], true, "{r}");
+    let hits = |filter: &str| -> u64 {
+        let (_, _, body) = get(
+            &server,
+            &format!("/{MILANO}/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=servizi_pubblici&RESULTTYPE=hits{filter}"),
+        );
+        body.split("numberMatched=\"").nth(1).and_then(|s| s.split('"').next()).and_then(|s| s.parse().ok()).expect("numberMatched")
+    };
+    assert_eq!(r["count"].as_u64(), Some(hits("")), "QGIS read every feature: {r}");
+    let scuole = hits(&format!("&FILTER={}", enc("<fes:Filter xmlns:fes=\"http://www.opengis.net/fes/2.0\"><fes:PropertyIsEqualTo><fes:ValueReference>tipo</fes:ValueReference><fes:Literal>scuola</fes:Literal></fes:PropertyIsEqualTo></fes:Filter>")));
+    assert!(scuole > 0);
+    assert_eq!(r["filtered_count"].as_u64(), Some(scuole), "the subset string: {r}");
+    assert!(r["drawn_pixels"].as_u64().unwrap_or(0) > 20, "QGIS drew the layer: {r}");
+    let urls: Vec<&str> = r["urls"].as_array().unwrap().iter().filter_map(|u| u.as_str()).collect();
+    assert!(urls.iter().any(|u| u.contains("/collections/servizi_pubblici/items")), "{urls:?}");
+}

@@ -7,8 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use crate::catalog::Layer;
+use crate::catalog::{Caller, Tenant};
 use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::http::{apikey_suffix, Scope, ServiceError};
+use crate::http::{apikey_suffix, AppState, Scope, ServiceError};
 use crate::model::AttributeType;
 use crate::tiles::{resolve_source, zoom_range, TileError};
 
@@ -50,12 +51,26 @@ pub async fn tile(
         .or_else(|| file.strip_suffix(".pbf"))
         .and_then(|y| y.parse().ok())
         .ok_or_else(|| not_found("tiles are /{z}/{x}/{y}.mvt or .pbf"))?;
-    let tenant = scope.tenant();
-    let layers = resolve_source(scope.catalog(), tenant, &scope.caller, &source).map_err(tile_error)?;
+    tile_answer(scope.state(), scope.tenant(), &scope.caller, &source, (z, x, y), &req).await
+}
+
+/// One tile of `source` (a layer, a group or a comma list) as an HTTP answer: the cache, the
+/// `ETag` and `304`, `204` for an empty tile, gzip when accepted, `Cache-Control` by access.
+/// Shared by `/{tenant}/tiles` and OGC API – Tiles, so both answer byte for byte alike.
+pub(crate) async fn tile_answer(
+    state: &AppState,
+    tenant: &Tenant,
+    caller: &Caller,
+    source: &str,
+    (z, x, y): (u8, u32, u32),
+    req: &HttpRequest,
+) -> Result<HttpResponse, ServiceError> {
+    let catalog = &state.catalog;
+    let layers = resolve_source(catalog, tenant, caller, source).map_err(tile_error)?;
     // Tiles holding restricted layers must not be kept by shared caches.
     let private = layers.iter().any(|l| l.config.access == crate::config::Access::Restricted);
-    let (tile, hit) = scope.state().tiles.tile(tenant, &layers, z, x, y).await.map_err(tile_error)?;
-    let max_age = scope.catalog().server.tile_max_age_s;
+    let (tile, hit) = state.tiles.tile(tenant, &layers, z, x, y).await.map_err(tile_error)?;
+    let max_age = catalog.server.tile_max_age_s;
     let response = |status| {
         let mut r = HttpResponse::build(status);
         r.insert_header((header::ETAG, tile.etag.clone()))

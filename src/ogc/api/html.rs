@@ -394,3 +394,11 @@ impl FeatureEncoder for ItemsHtml {
         Ok(())
     }
 }
+
+/// A page for a JSON resource without a page of its own (tiles metadata): its links and the
+/// document itself.
+pub fn json_page(api: &Api, doc: &Json, title: &str, path: &str) -> String {
+    let pretty = serde_json::to_string_pretty(doc).unwrap_or_default();
+    let body = format!("{}<h2>JSON</h2><pre><code>{}</code></pre>", links_list(api, doc), esc(&pretty));
+    page(api, title, &[("OGC API", String::new()), (title, path.to_string())], &body)
+}

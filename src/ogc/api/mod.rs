@@ -1,4 +1,5 @@
-//! OGC API – Features (Part 1 Core, Part 2 CRS, Part 3 Filtering with CQL2) under
+//! OGC API – Features (Part 1 Core, Part 2 CRS, Part 3 Filtering with CQL2) and OGC API –
+//! Tiles (vector tiles, in [`tiles`]) under
 //! `/{tenant}/ogcapi`: the same tenants, access control, sources and filter model as WFS.
 //! Routes, parameters and the OpenAPI document come from one table ([`params::OPERATIONS`]);
 //! handlers are thin; `/items` is typed in [`items`], rendered by the streaming GeoJSON
@@ -8,6 +9,7 @@ mod html;
 mod items;
 mod openapi;
 pub mod params;
+mod tiles;
 
 use std::sync::Arc;
 
@@ -57,7 +59,17 @@ pub const CONFORMANCE: &[&str] = &[
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
     "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
 ];
+
+/// The link relation of vector tilesets.
+pub const TILESETS_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
 
 /// The link relation of a collection's queryables.
 pub const QUERYABLES_REL: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
@@ -77,6 +89,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Op::Queryables => route.to(queryables),
             Op::Items => route.to(items),
             Op::Item => route.to(item),
+            Op::TileMatrixSets => route.to(tiles::tile_matrix_sets),
+            Op::TileMatrixSet => route.to(tiles::tile_matrix_set_doc),
+            Op::DatasetTilesets => route.to(tiles::dataset_tilesets_list),
+            Op::DatasetTileset | Op::GroupTileset => route.to(tiles::dataset_tileset),
+            Op::DatasetTile | Op::GroupTile => route.to(tiles::dataset_tile),
+            Op::CollectionTilesets => route.to(tiles::collection_tilesets),
+            Op::CollectionTileset => route.to(tiles::collection_tileset_doc),
+            Op::CollectionTile => route.to(tiles::collection_tile),
         };
         cfg.route(&path, route);
     }
@@ -99,9 +119,9 @@ pub enum Format {
 fn negotiate(query: &Query, req: &HttpRequest) -> Result<Format, OgcException> {
     if let Some(f) = query.get("f") {
         return match f.trim().to_ascii_lowercase().as_str() {
-            "json" | "geojson" | "application/json" | "application/geo+json" => Ok(Format::Json),
+            "json" | "geojson" | "mvt" | "application/json" | "application/geo+json" => Ok(Format::Json),
             "html" | "text/html" => Ok(Format::Html),
-            _ => Err(invalid("f", "f is json, geojson or html")),
+            _ => Err(invalid("f", "f is json, geojson, mvt or html")),
         };
     }
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -202,6 +222,9 @@ async fn landing(scope: Scope<OgcApi>, req: HttpRequest) -> Result<HttpResponse,
         json!({ "rel": "service-doc", "type": HTML, "title": "Documentazione dell'API", "href": api.href("/api", Some("html")) }),
         json!({ "rel": "conformance", "type": JSON, "title": "Classi di conformità", "href": api.href("/conformance", None) }),
         json!({ "rel": "data", "type": JSON, "title": "Collezioni", "href": api.href("/collections", None) }),
+        json!({ "rel": TILESETS_REL, "type": JSON, "title": "Tasselli vettoriali", "href": api.href("/tiles", None) }),
+        json!({ "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes", "type": JSON, "title": "Schemi di tassellatura",
+                "href": api.href("/tileMatrixSets", None) }),
     ]);
     let doc = json!({
         "title": format!("{} — OGC API", tenant.title),
@@ -239,6 +262,7 @@ fn collection_doc(api: &Api, layer: &Layer) -> Json {
         json!({ "rel": "items", "type": HTML, "title": "Oggetti (HTML)", "href": api.href(&format!("{path}/items"), Some("html")) }),
         json!({ "rel": QUERYABLES_REL, "type": SCHEMA_JSON, "title": "Proprietà interrogabili",
                 "href": api.href(&format!("{path}/queryables"), None) }),
+        json!({ "rel": TILESETS_REL, "type": JSON, "title": "Tasselli vettoriali", "href": api.href(&format!("{path}/tiles"), None) }),
     ]);
     let mut extent = json!({ "spatial": { "bbox": [[b.min_x, b.min_y, b.max_x, b.max_y]], "crs": Crs::CRS84.uri() } });
     if items::temporal_property(layer).is_some() {

@@ -5,15 +5,18 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::params::{self, In, Op, Operation, GEOJSON, HTML, JSON, OPENAPI, PARAMS, SCHEMA_JSON};
+use super::params::{self, In, Op, Operation, GEOJSON, HTML, JSON, MVT, OPENAPI, PARAMS, SCHEMA_JSON};
 use super::Api;
 use crate::catalog::Layer;
 use crate::model::AttributeType;
 
-fn parameter(p: &params::Param, collections: &[String], max_features: u64) -> Json {
+fn parameter(p: &params::Param, collections: &[String], groups: &[String], max_features: u64) -> Json {
     let mut schema = (p.schema)();
     if p.name == "collectionId" {
         schema = json!({ "type": "string", "enum": collections });
+    }
+    if p.name == "groupId" {
+        schema = json!({ "type": "string", "enum": groups });
     }
     if p.name == "limit" {
         // GDAL ≥ 3.8 pages with the declared maximum; larger values are clamped, not refused.
@@ -54,14 +57,19 @@ fn response_schema(media: &str) -> Json {
 fn responses(o: &Operation) -> Json {
     let content: Map<String, Json> = o.media.iter().map(|m| (m.to_string(), json!({ "schema": response_schema(m) }))).collect();
     let error = |d: &str| json!({ "description": d, "content": { JSON: { "schema": { "$ref": "#/components/schemas/exception" } } } });
-    json!({
+    let mut out = json!({
         "200": { "description": "The resource", "content": content },
         "400": error("A parameter is unknown or invalid"),
         "401": error("The credentials are invalid"),
         "403": error("The credentials do not cover this collection"),
         "404": error("No such collection or feature"),
         "503": error("The data source is unavailable; try again later"),
-    })
+    });
+    if o.media.contains(&MVT) {
+        out["204"] = json!({ "description": "The tile holds no feature" });
+        out["304"] = json!({ "description": "The tile has not changed (If-None-Match)" });
+    }
+    out
 }
 
 fn operation(o: &Operation, id: String, parameters: Vec<Json>) -> Json {
@@ -92,8 +100,10 @@ pub fn document(api: &Api) -> Json {
     let (catalog, tenant) = (api.scope.catalog(), api.scope.tenant());
     let layers: Vec<_> = catalog.visible_layers(tenant, &api.scope.caller).collect();
     let names: Vec<String> = layers.iter().map(|l| l.name().to_string()).collect();
+    let groups: Vec<String> =
+        catalog.groups.iter().filter(|g| layers.iter().any(|l| l.config.group == g.name)).map(|g| g.name.clone()).collect();
     let components: Map<String, Json> =
-        PARAMS.iter().map(|p| (p.name.to_string(), parameter(p, &names, catalog.server.max_features))).collect();
+        PARAMS.iter().map(|p| (p.name.to_string(), parameter(p, &names, &groups, catalog.server.max_features))).collect();
     let refs = |o: &Operation, skip: &[&str]| -> Vec<Json> {
         o.params.iter().filter(|p| !skip.contains(p)).map(|p| json!({ "$ref": format!("#/components/parameters/{p}") })).collect()
     };
@@ -120,7 +130,7 @@ pub fn document(api: &Api) -> Json {
         "info": {
             "title": format!("{} — OGC API", tenant.title),
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "OGC API – Features Parts 1–3 (CQL2) served by navigli.",
+            "description": "OGC API – Features Parts 1–3 (CQL2) and OGC API – Tiles (vector tiles) served by navigli.",
             "contact": contact,
             "license": { "name": "CC-BY-4.0" },
         },

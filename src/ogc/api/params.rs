@@ -24,6 +24,26 @@ pub enum Op {
     Item,
     /// `/collections/{collectionId}/queryables`.
     Queryables,
+    /// `/tileMatrixSets`.
+    TileMatrixSets,
+    /// `/tileMatrixSets/{tileMatrixSetId}`.
+    TileMatrixSet,
+    /// `/tiles`: the dataset's tilesets (all layers, and one per group).
+    DatasetTilesets,
+    /// `/tiles/{tileMatrixSetId}`: the tileset of all the tenant's layers.
+    DatasetTileset,
+    /// `/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}`.
+    DatasetTile,
+    /// `/tiles/{groupId}/{tileMatrixSetId}`: the tileset of one group.
+    GroupTileset,
+    /// `/tiles/{groupId}/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}`.
+    GroupTile,
+    /// `/collections/{collectionId}/tiles`.
+    CollectionTilesets,
+    /// `/collections/{collectionId}/tiles/{tileMatrixSetId}`.
+    CollectionTileset,
+    /// `/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}`.
+    CollectionTile,
 }
 
 /// One operation: its path (OpenAPI template, relative to `/{tenant}/ogcapi`), what it answers
@@ -53,6 +73,8 @@ pub const JSON: &str = "application/json";
 pub const HTML: &str = "text/html";
 /// JSON Schema (queryables).
 pub const SCHEMA_JSON: &str = "application/schema+json";
+/// Mapbox Vector Tiles.
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// OpenAPI 3.0 in JSON.
 pub const OPENAPI: &str = "application/vnd.oai.openapi+json;version=3.0";
 
@@ -144,6 +166,96 @@ pub const OPERATIONS: &[Operation] = &[
         media: &[GEOJSON, HTML],
         queryable_params: false,
     },
+    Operation {
+        op: Op::TileMatrixSets,
+        path: "/tileMatrixSets",
+        id: "getTileMatrixSetsList",
+        summary: "The tiling schemes of the tiles (WebMercatorQuad)",
+        params: &["f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::TileMatrixSet,
+        path: "/tileMatrixSets/{tileMatrixSetId}",
+        id: "getTileMatrixSet",
+        summary: "One tiling scheme",
+        params: &["tileMatrixSetId", "f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::DatasetTilesets,
+        path: "/tiles",
+        id: "getDatasetTilesets",
+        summary: "The vector tilesets of the service: all its layers, and one per group",
+        params: &["f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::DatasetTileset,
+        path: "/tiles/{tileMatrixSetId}",
+        id: "getDatasetTileset",
+        summary: "The tileset of all the service's layers",
+        params: &["tileMatrixSetId", "f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::DatasetTile,
+        path: "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+        id: "getDatasetTile",
+        summary: "A vector tile of all the service's layers",
+        params: &["tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "f"],
+        media: &[MVT],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::GroupTileset,
+        path: "/tiles/{groupId}/{tileMatrixSetId}",
+        id: "getGroupTileset",
+        summary: "The tileset of one group of layers",
+        params: &["groupId", "tileMatrixSetId", "f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::GroupTile,
+        path: "/tiles/{groupId}/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+        id: "getGroupTile",
+        summary: "A vector tile of one group of layers",
+        params: &["groupId", "tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "f"],
+        media: &[MVT],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::CollectionTilesets,
+        path: "/collections/{collectionId}/tiles",
+        id: "getCollectionTilesets",
+        summary: "The vector tilesets of a collection",
+        params: &["collectionId", "f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::CollectionTileset,
+        path: "/collections/{collectionId}/tiles/{tileMatrixSetId}",
+        id: "getCollectionTileset",
+        summary: "The tileset of a collection",
+        params: &["collectionId", "tileMatrixSetId", "f"],
+        media: &[JSON, HTML],
+        queryable_params: false,
+    },
+    Operation {
+        op: Op::CollectionTile,
+        path: "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+        id: "getCollectionTile",
+        summary: "A vector tile of a collection",
+        params: &["collectionId", "tileMatrixSetId", "tileMatrix", "tileRow", "tileCol", "f"],
+        media: &[MVT],
+        queryable_params: false,
+    },
 ];
 
 /// Where a parameter goes.
@@ -186,10 +298,45 @@ pub const PARAMS: &[Param] = &[
         list: false,
     },
     Param {
+        name: "tileMatrixSetId",
+        location: In::Path,
+        description: "The tiling scheme (WebMercatorQuad).",
+        schema: || json!({ "type": "string", "enum": ["WebMercatorQuad"] }),
+        list: false,
+    },
+    Param {
+        name: "tileMatrix",
+        location: In::Path,
+        description: "The zoom level.",
+        schema: || json!({ "type": "integer", "minimum": 0, "maximum": 24 }),
+        list: false,
+    },
+    Param {
+        name: "tileRow",
+        location: In::Path,
+        description: "The row, from the top.",
+        schema: || json!({ "type": "integer", "minimum": 0 }),
+        list: false,
+    },
+    Param {
+        name: "tileCol",
+        location: In::Path,
+        description: "The column, from the left.",
+        schema: || json!({ "type": "integer", "minimum": 0 }),
+        list: false,
+    },
+    Param {
+        name: "groupId",
+        location: In::Path,
+        description: "A group of layers (sit, dbt, tetti, …).",
+        schema: || json!({ "type": "string" }),
+        list: false,
+    },
+    Param {
         name: "f",
         location: In::Query,
-        description: "The encoding of the answer, instead of content negotiation (json, html; geojson for features).",
-        schema: || json!({ "type": "string", "enum": ["json", "html", "geojson"] }),
+        description: "The encoding of the answer, instead of content negotiation (json, html; geojson for features; mvt for tiles).",
+        schema: || json!({ "type": "string", "enum": ["json", "html", "geojson", "mvt"] }),
         list: false,
     },
     Param {
