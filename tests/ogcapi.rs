@@ -697,3 +697,53 @@ fn qgis_loads_filters_and_renders_an_oapif_layer() {
     let urls: Vec<&str> = r["urls"].as_array().unwrap().iter().filter_map(|u| u.as_str()).collect();
     assert!(urls.iter().any(|u| u.contains("/collections/servizi_pubblici/items")), "{urls:?}");
 }
+
+#[test]
+fn html_pages_pass_axe_on_a_phone_without_third_party_requests() {
+    let npm = common::root().join("target/npm");
+    for package in ["playwright-core", "axe-core"] {
+        assert!(
+            npm.join("node_modules").join(package).join("package.json").exists(),
+            "npm package {package} missing (run scripts/deps.sh test)"
+        );
+    }
+    let (server, dir) = demo_server();
+    let base = format!("{}/{MILANO}/ogcapi", server.base());
+    let urls: Vec<String> = [
+        "?f=html",
+        "/collections?f=html",
+        "/collections/edifici?f=html",
+        "/collections/edifici/items?f=html&limit=20",
+        "/collections/edifici/queryables?f=html",
+        "/api?f=html",
+        "/conformance?f=html&lang=en",
+        "/tiles?f=html",
+    ]
+    .iter()
+    .map(|p| format!("{base}{p}"))
+    .collect();
+    let first = get(&server, &format!("/{MILANO}/ogcapi/collections/edifici/items?limit=1"));
+    let id = serde_json::from_str::<Value>(&first.2).unwrap()["features"][0]["id"].as_i64().unwrap();
+    let mut urls = urls;
+    urls.push(format!("{base}/collections/edifici/items/{id}?f=html"));
+    let mut cmd = Command::new("node");
+    cmd.arg(common::root().join("tests/fixtures/axe_pages.mjs")).arg(&npm).arg(dir.path()).args(&urls);
+    let out = cmd.output().expect("node (scripts/deps.sh test)");
+    assert!(out.status.success(), "axe script: {}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    for page in report.as_array().unwrap() {
+        let url = page["url"].as_str().unwrap();
+        assert_eq!(page["status"], 200, "{url}");
+        let serious: Vec<&Value> = page["violations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(serious.is_empty(), "{url}: {serious:?}");
+        assert_eq!(page["foreign"].as_array().unwrap().len(), 0, "{url} asked a third party: {}", page["foreign"]);
+        assert_eq!(page["horizontal_overflow"], false, "{url} is wider than a phone");
+        let expected_lang = if url.contains("lang=en") { "en" } else { "it" };
+        assert_eq!(page["lang"], expected_lang, "{url}");
+    }
+}

@@ -32,7 +32,8 @@ header,main,footer{padding:0 1rem;max-width:72rem;margin:0 auto}\
 header{border-bottom:1px solid #ccc}nav ol{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}\
 nav li+li:before{content:'›';margin-right:.5rem}a{color:#0b4f8a}a:focus{outline:3px solid #f2a900}\
 table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}th,td{border:1px solid #bbb;padding:.3rem .5rem;text-align:left;vertical-align:top}\
-th{background:#eef2f6}code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}.pager{display:flex;gap:1rem;margin:1rem 0}";
+th{background:#eef2f6}code{background:#f3f3f3;padding:0 .2rem;word-break:break-all}.pager{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}\
+li,dd,small,p{overflow-wrap:anywhere}pre{white-space:pre-wrap;overflow-wrap:anywhere}";
 
 /// The page frame: `crumbs` are (label, path below the API root) from the root down.
 fn page(api: &Api, title: &str, crumbs: &[(&str, String)], body: &str) -> String {
@@ -94,7 +95,13 @@ fn links_list(api: &Api, doc: &Json) -> String {
     let mut out = format!("<h2>{}</h2><ul>", t(api, "Collegamenti", "Links"));
     for l in doc["links"].as_array().into_iter().flatten() {
         let (rel, ty, href) = (l["rel"].as_str().unwrap_or(""), l["type"].as_str().unwrap_or(""), l["href"].as_str().unwrap_or(""));
-        let title = l["title"].as_str().unwrap_or(rel);
+        let title = match (l["title"].as_str(), rel) {
+            (Some(t), _) => t,
+            (None, "self") => t(api, "Questa pagina", "This page"),
+            (None, "alternate") => t(api, "Altro formato", "Other format"),
+            (None, "collection") => t(api, "La collezione", "The collection"),
+            (None, other) => other,
+        };
         let _ = write!(out, "<li><a href=\"{}\">{}</a> <small>({}, {})</small></li>", esc(href), esc(title), esc(rel), esc(ty));
     }
     out.push_str("</ul>");
