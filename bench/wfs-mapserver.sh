@@ -38,7 +38,7 @@ URL="postgresql://postgres@127.0.0.1:$PG_PORT/navigli"
 "$NAVIGLI" demo --config layers.toml --postgis "$URL" --size full | tail -1
 
 # navigli: the shipped config, a larger response cap, the PostGIS source.
-sed -e "s/^max_features = .*/max_features = 1000000/" -e "s#comuni = \"data/comuni.csv\"#comuni = \"$ROOT/data/comuni.csv\"#" -e "s#^\[server\]$#[server]\nstyles_dir = \"$ROOT/styles\"#" layers.toml > "$W/layers.toml"
+sed -e "s/^max_features = .*/max_features = 1000000/" -e "s#comuni = \"data/comuni.csv\"#comuni = \"$ROOT/data/comuni.csv\"#" -e "s#^\\[server\\]\$#[server]\nstyles_dir = \"$ROOT/styles\"#" layers.toml > "$W/layers.toml"
 RUST_LOG=warn "$NAVIGLI" serve --config "$W/layers.toml" --bind "127.0.0.1:$NAV_PORT" --source "main=$URL" >/dev/null 2>"$W/navigli.log" &
 NAV_PID=$!
 

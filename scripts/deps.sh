@@ -35,26 +35,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ "$mode" = "test" ]; then
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  venv="$root/target/pyvenv"
-  req="$root/tests/requirements.txt"
-  req_sum="$(sha256sum "$req" | cut -d' ' -f1)"
-  if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$req_sum" ] \
-     || ! "$venv/bin/python" -c 'import owslib, lxml, pvlib' >/dev/null 2>&1; then
-    echo "installing tests/requirements.txt (OWSLib, lxml, pvlib) into $venv"
-    /usr/bin/python3 -m venv --clear "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-    echo "$req_sum" >"$venv/.requirements.sha256"
-  fi
-  venv2="$root/target/pyvenv-ogcapi"
-  req2="$root/tests/requirements-ogcapi.txt"
-  req2_sum="$(sha256sum "$req2" | cut -d' ' -f1)"
-  if [ "$(cat "$venv2/.requirements.sha256" 2>/dev/null)" != "$req2_sum" ] \
-     || ! "$venv2/bin/python" -c 'import ogctests, openapi_spec_validator, schemathesis, pyogrio' >/dev/null 2>&1; then
-    echo "installing tests/requirements-ogcapi.txt (ogctests, openapi-spec-validator, schemathesis, pyogrio) into $venv2"
-    /usr/bin/python3 -m venv --clear "$venv2"
-    "$venv2/bin/pip" install --quiet --disable-pip-version-check -r "$req2"
-    echo "$req2_sum" >"$venv2/.requirements.sha256"
-  fi
+  # A venv at $1 from the pins in $2, (re)made only when the pins changed or $3 cannot import.
+  pinned_venv() {
+    local venv="$1" req="$2" imports="$3" sum
+    sum="$(sha256sum "$req" | cut -d' ' -f1)"
+    if [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$sum" ] \
+       || ! "$venv/bin/python" -c "import $imports" >/dev/null 2>&1; then
+      echo "installing ${req#"$root"/} ($imports) into $venv"
+      /usr/bin/python3 -m venv --clear "$venv"
+      "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+      echo "$sum" >"$venv/.requirements.sha256"
+    fi
+  }
+  pinned_venv "$root/target/pyvenv" "$root/tests/requirements.txt" "owslib, lxml, pvlib"
+  pinned_venv "$root/target/pyvenv-ogcapi" "$root/tests/requirements-ogcapi.txt" "ogctests, openapi_spec_validator, schemathesis, pyogrio"
   npm_dir="$root/target/npm"
   npm_sum="$(cat "$root/tests/js/package.json" "$root/tests/js/package-lock.json" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$npm_dir/.lock.sha256" 2>/dev/null)" != "$npm_sum" ] \

@@ -52,6 +52,38 @@ pub struct Layer {
     pub schema: Arc<SourceLayer>,
     /// The source it reads from.
     pub source: Arc<dyn FeatureSource>,
+    /// Feature counts of recent queries (see [`CountCache`]).
+    pub counts: CountCache,
+}
+
+/// Counts of a layer's recent queries (by their resolved predicate), so that a client paging
+/// through a filter (GDAL, QGIS, an HTML pager) does not have the whole selection counted
+/// again for every page. Emptied when the source reports a change of the layer's table (the
+/// tile cache's invalidation feed, `tiles::watch`), and entries expire after a minute anyway.
+#[derive(Debug, Clone)]
+pub struct CountCache(moka::future::Cache<String, u64>);
+
+impl Default for CountCache {
+    fn default() -> Self {
+        CountCache(moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build())
+    }
+}
+
+impl CountCache {
+    /// The count of a query, by its key.
+    pub async fn get(&self, key: &str) -> Option<u64> {
+        self.0.get(key).await
+    }
+
+    /// Remembers a count.
+    pub async fn insert(&self, key: String, count: u64) {
+        self.0.insert(key, count).await;
+    }
+
+    /// Forgets every count (the data changed).
+    pub fn clear(&self) {
+        self.0.invalidate_all();
+    }
 }
 
 impl Layer {
@@ -348,7 +380,14 @@ impl Catalog {
         let layers: Vec<Arc<Layer>> = config
             .layers
             .iter()
-            .map(|l| Arc::new(Layer { config: l.clone(), schema: Arc::new(source_layer(l)), source: sources[&l.source].clone() }))
+            .map(|l| {
+                Arc::new(Layer {
+                    config: l.clone(),
+                    schema: Arc::new(source_layer(l)),
+                    source: sources[&l.source].clone(),
+                    counts: CountCache::default(),
+                })
+            })
             .collect();
 
         // Fail fast on a layer whose table or columns do not match the configuration; a source

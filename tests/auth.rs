@@ -1919,3 +1919,44 @@ fn jwks_from_a_url_is_fetched_and_follows_key_rotation() {
         assert!(!ok && (out + &err).contains(message), "{bad}: {err}");
     }
 }
+
+/// OGC API – Features and Tiles apply the same grants: a Milano welfare key sees the restricted
+/// collection in Milano (listed, its items, its tiles, in the OpenAPI document), with its key
+/// kept in the links; the key gets 403 elsewhere; anonymous callers get 404 everywhere.
+#[test]
+fn ogc_api_applies_the_same_grants() {
+    let s = setup(false, "warn");
+    let srv = &s.srv;
+    let collections = srv.get(None, &format!("/milano/ogcapi/collections?apikey={KEY_MILANO}"));
+    assert_eq!(collections.status, 200, "{}", collections.short());
+    let ids: Vec<String> =
+        collections.json()["collections"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    assert!(ids.contains(&SECRET.to_string()), "{ids:?}");
+    assert_eq!(collections.header("cache-control"), Some("private, no-store"));
+    let items = srv.get(None, &format!("/milano/ogcapi/collections/{SECRET}/items?limit=5&apikey={KEY_MILANO}"));
+    assert_eq!(items.status, 200, "{}", items.short());
+    let page = items.json();
+    assert!(page["numberReturned"].as_u64().unwrap() > 0);
+    let next = page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next").expect("next link");
+    assert!(next["href"].as_str().unwrap().contains(&format!("apikey={KEY_MILANO}")), "the key stays in the links: {next}");
+    let with_header = srv.get(Some(&api(KEY_MILANO)), &format!("/milano/ogcapi/collections/{SECRET}/items?limit=5"));
+    assert_eq!(with_header.json()["features"], page["features"]);
+    let openapi = srv.get(None, &format!("/milano/ogcapi/api?apikey={KEY_MILANO}"));
+    assert!(openapi.text().contains(&format!("/collections/{SECRET}/items")));
+    let tileset = srv.get(None, &format!("/milano/ogcapi/collections/{SECRET}/tiles/WebMercatorQuad?apikey={KEY_MILANO}"));
+    assert_eq!(tileset.status, 200, "{}", tileset.short());
+    assert!(tileset.text().contains(&format!("apikey={KEY_MILANO}")), "the tile template keeps the key");
+    for path in [
+        format!("/cmm/ogcapi/collections/{SECRET}?apikey={KEY_MILANO}"),
+        format!("/{SEGRATE}/ogcapi/collections/{SECRET}/items?apikey={KEY_MILANO}"),
+        format!("/cmm/ogcapi/collections/{SECRET}/tiles?apikey={KEY_MILANO}"),
+    ] {
+        assert_eq!(srv.get(None, &path).status, 403, "{path}");
+    }
+    for path in [format!("/milano/ogcapi/collections/{SECRET}/items"), format!("/milano/ogcapi/collections/{SECRET}/queryables")] {
+        assert_eq!(srv.get(None, &path).status, 404, "{path}");
+    }
+    let anonymous = srv.get(None, "/milano/ogcapi/api");
+    assert!(!anonymous.text().contains(SECRET));
+    assert_eq!(srv.get(None, &format!("/milano/ogcapi/collections?apikey={KEY_WRONG}")).status, 401);
+}

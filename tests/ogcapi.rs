@@ -605,7 +605,20 @@ fn gdal_sends_attribute_filters_and_crs_to_the_server() {
     let min_x: f64 = words[1].parse().unwrap_or_else(|_| panic!("{out}"));
     assert_eq!(n, sql_ids("edifici", "piani >= 7").len(), "{out}");
     assert!((400_000.0..600_000.0).contains(&min_x), "coordinates in EPSG:32632: {min_x}");
+    // A spatial filter: GDAL sends it as bbox, and gets what the server's own bbox gives.
+    let script_bbox = "import sys, pyogrio\ndf = pyogrio.read_dataframe('OAPIF:' + sys.argv[1], layer='edifici', bbox=(9.17, 45.455, 9.21, 45.475))\nprint(len(df))\n";
+    let mut cmd = Command::new(&tools);
+    cmd.args(["-c", script_bbox, &url]);
+    let out = run(cmd, "pyogrio OAPIF with a bbox");
+    let n: usize = out.split_whitespace().last().and_then(|w| w.parse().ok()).unwrap_or_else(|| panic!("{out}"));
+    let (status, _, body) =
+        common::server::try_get(port, "/cmm/ogcapi/collections/edifici/items?limit=10000&bbox=9.17,45.455,9.21,45.475").unwrap();
+    assert_eq!(status, 200);
+    let direct: Value = serde_json::from_str(&body).unwrap();
+    assert!(n > 100, "the box holds buildings: {n}");
+    assert_eq!(Some(n as u64), direct["numberReturned"].as_u64(), "GDAL's bbox read = the server's bbox page");
     let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.lines().any(|l| l.contains("/cmm/ogcapi/collections/edifici/items") && l.contains("bbox=9.17")), "GDAL sent the bbox");
     let filtered = log.lines().any(|l| l.contains("/cmm/ogcapi/collections/edifici/items") && l.contains("filter=") && l.contains("piani"));
     assert!(
         filtered,
@@ -746,4 +759,34 @@ fn html_pages_pass_axe_on_a_phone_without_third_party_requests() {
         let expected_lang = if url.contains("lang=en") { "en" } else { "it" };
         assert_eq!(page["lang"], expected_lang, "{url}");
     }
+}
+
+#[test]
+fn cached_counts_follow_an_edit_of_the_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("demo.gpkg");
+    std::fs::copy(common::demo_gpkg(), &gpkg).unwrap();
+    let config = common::server::write_config(dir.path(), &gpkg);
+    let server = common::server::start(&config, &[]);
+    let path = format!("/cmm/ogcapi/collections/edifici/items?limit=1&filter={}", enc("piani = 77"));
+    let matched = || json(&server, &path)["numberMatched"].as_u64().expect("numberMatched");
+    let before = matched();
+    assert_eq!(matched(), before, "the second page of the same selection (cached count)");
+    let id: i64 = gpkg_rw(&gpkg).query_row("SELECT fid FROM edifici WHERE piani IS NOT 77 ORDER BY fid LIMIT 1", [], |r| r.get(0)).unwrap();
+    let out = Command::new("ogrinfo")
+        .arg(&gpkg)
+        .args(["-q", "-sql", &format!("UPDATE edifici SET piani = 77 WHERE fid = {id}")])
+        .output()
+        .expect("ogrinfo (gdal-bin)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The watcher polls every second; without it the cached count would live a minute.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while matched() != before + 1 {
+        assert!(Instant::now() < deadline, "the count did not follow the edit within 10 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn gpkg_rw(path: &std::path::Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(path).expect("open the GeoPackage copy")
 }

@@ -147,24 +147,9 @@ impl FeatureEncoder for GeoJsonEncoder {
             out.extend_from_slice(b",\n");
         }
         self.first = false;
-        let _ = write!(out, "{{\"type\":\"Feature\",\"id\":\"{type_name}.{}\",\"geometry\":", f.id);
-        match &f.wkb {
-            Some(wkb) => {
-                let g = decode_wkb(f.id, wkb)?;
-                write_geometry(out, &g).map_err(|message| EncodeError::Geometry { id: f.id, message })?;
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"properties\":{");
-        for (i, (attr, value)) in attrs.iter().zip(&f.values).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            let _ = serde_json::to_writer(&mut *out, &attr.name);
-            out.push(b':');
-            json_value(out, value);
-        }
-        out.extend_from_slice(b"}}");
+        let _ = write!(out, "{{\"type\":\"Feature\",\"id\":\"{type_name}.{}\",", f.id);
+        geometry_and_properties(out, attrs, f, false)?;
+        out.push(b'}');
         Ok(())
     }
 
@@ -225,8 +210,11 @@ pub struct ItemsPage {
     /// Most features of the page: the source is asked for one more, which is not written but
     /// tells that a next page exists.
     pub limit: u64,
-    /// `numberMatched`, when it was cheap to know.
+    /// `numberMatched`, when it was cheap to know (else it is written only when the page
+    /// shows it: a last page that is not full ends the selection at `offset` + its features).
     pub number_matched: Option<u64>,
+    /// Features skipped before this page.
+    pub offset: u64,
     /// ISO 8601 time stamp.
     pub timestamp: String,
     /// Write coordinates northing/latitude first (the output CRS's authority order).
@@ -252,9 +240,9 @@ impl ItemsEncoder {
     }
 }
 
-/// Writes one OGC API feature object (numeric id; `links` when given).
-pub fn write_item(out: &mut Vec<u8>, attributes: &[Attribute], f: &Feature, swap_axes: bool, links: &[Link]) -> Result<(), EncodeError> {
-    let _ = write!(out, "{{\"type\":\"Feature\",\"id\":{},\"geometry\":", f.id);
+/// The `"geometry":…,"properties":{…}` members of a feature (axes swapped when asked).
+fn geometry_and_properties(out: &mut Vec<u8>, attributes: &[Attribute], f: &Feature, swap_axes: bool) -> Result<(), EncodeError> {
+    out.extend_from_slice(b"\"geometry\":");
     match &f.wkb {
         Some(wkb) => {
             let mut g = decode_wkb(f.id, wkb)?;
@@ -276,6 +264,13 @@ pub fn write_item(out: &mut Vec<u8>, attributes: &[Attribute], f: &Feature, swap
         json_value(out, value);
     }
     out.push(b'}');
+    Ok(())
+}
+
+/// Writes one OGC API feature object (numeric id; `links` when given).
+pub fn write_item(out: &mut Vec<u8>, attributes: &[Attribute], f: &Feature, swap_axes: bool, links: &[Link]) -> Result<(), EncodeError> {
+    let _ = write!(out, "{{\"type\":\"Feature\",\"id\":{},", f.id);
+    geometry_and_properties(out, attributes, f, swap_axes)?;
     if !links.is_empty() {
         out.extend_from_slice(b",\"links\":");
         write_links(out, links);
@@ -304,7 +299,8 @@ impl FeatureEncoder for ItemsEncoder {
 
     fn end(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let _ = write!(out, "\n],\"numberReturned\":{}", self.written);
-        if let Some(n) = self.page.number_matched {
+        let shown = (!self.more && (self.written > 0 || self.page.offset == 0)).then_some(self.page.offset + self.written);
+        if let Some(n) = self.page.number_matched.or(shown) {
             let _ = write!(out, ",\"numberMatched\":{n}");
         }
         let _ = write!(out, ",\"timeStamp\":\"{}\",\"links\":", self.page.timestamp);

@@ -1,7 +1,7 @@
 //! Keeps the tile cache true to the data: every source reports its changes (PostGIS through
 //! the `NOTIFY` triggers of `migrations/`, GeoPackage by polling its `data_version`), and the
 //! tiles of the layers on a changed table are evicted — only those meeting the changed box when
-//! it is known, at every zoom and for every tenant.
+//! it is known, at every zoom and for every tenant — and their cached feature counts.
 
 use std::sync::Arc;
 
@@ -57,7 +57,10 @@ pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>) {
             if layers.is_empty() {
                 continue;
             }
-            tracing::info!(target: "navigli::tiles", ?layers, ?bbox, "data changed: evicting tiles");
+            tracing::info!(target: "navigli::tiles", ?layers, ?bbox, "data changed: evicting tiles and counts");
+            for layer in catalog.layers.iter().filter(|l| layers.iter().any(|n| n == l.name())) {
+                layer.counts.clear();
+            }
             tiles.invalidate(layers, bbox);
         }
     });
