@@ -605,20 +605,24 @@ fn gdal_sends_attribute_filters_and_crs_to_the_server() {
     let min_x: f64 = words[1].parse().unwrap_or_else(|_| panic!("{out}"));
     assert_eq!(n, sql_ids("edifici", "piani >= 7").len(), "{out}");
     assert!((400_000.0..600_000.0).contains(&min_x), "coordinates in EPSG:32632: {min_x}");
-    // A spatial filter: GDAL sends it as bbox, and gets what the server's own bbox gives.
-    let script_bbox = "import sys, pyogrio\ndf = pyogrio.read_dataframe('OAPIF:' + sys.argv[1], layer='edifici', bbox=(9.17, 45.455, 9.21, 45.475))\nprint(len(df))\n";
+    // A spatial filter: GDAL sends it as bbox (in the storage CRS it took as the layer's CRS,
+    // with bbox-crs), and gets what the server's own bbox gives.
+    let script_bbox = "import sys, pyogrio\ndf = pyogrio.read_dataframe('OAPIF:' + sys.argv[1], layer='edifici', bbox=(513000, 5032000, 515500, 5034000))\nprint(len(df))\n";
     let mut cmd = Command::new(&tools);
     cmd.args(["-c", script_bbox, &url]);
     let out = run(cmd, "pyogrio OAPIF with a bbox");
     let n: usize = out.split_whitespace().last().and_then(|w| w.parse().ok()).unwrap_or_else(|| panic!("{out}"));
     let (status, _, body) =
-        common::server::try_get(port, "/cmm/ogcapi/collections/edifici/items?limit=10000&bbox=9.17,45.455,9.21,45.475").unwrap();
+        common::server::try_get(port, "/cmm/ogcapi/collections/edifici/items?limit=10000&bbox=513000,5032000,515500,5034000&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/32632").unwrap();
     assert_eq!(status, 200);
     let direct: Value = serde_json::from_str(&body).unwrap();
     assert!(n > 100, "the box holds buildings: {n}");
     assert_eq!(Some(n as u64), direct["numberReturned"].as_u64(), "GDAL's bbox read = the server's bbox page");
     let log = std::fs::read_to_string(&log).unwrap();
-    assert!(log.lines().any(|l| l.contains("/cmm/ogcapi/collections/edifici/items") && l.contains("bbox=9.17")), "GDAL sent the bbox");
+    assert!(
+        log.lines().any(|l| l.contains("/cmm/ogcapi/collections/edifici/items") && l.contains("bbox=513000") && l.contains("bbox-crs=")),
+        "GDAL sent the bbox"
+    );
     let filtered = log.lines().any(|l| l.contains("/cmm/ogcapi/collections/edifici/items") && l.contains("filter=") && l.contains("piani"));
     assert!(
         filtered,
