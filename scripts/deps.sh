@@ -48,7 +48,7 @@ if [ "$mode" = "test" ]; then
     fi
   }
   pinned_venv "$root/target/pyvenv" "$root/tests/requirements.txt" "owslib, lxml, pvlib"
-  pinned_venv "$root/target/pyvenv-ogcapi" "$root/tests/requirements-ogcapi.txt" "ogctests, openapi_spec_validator, schemathesis, pyogrio"
+  pinned_venv "$root/target/pyvenv-ogcapi" "$root/tests/requirements-ogcapi.txt" "ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client"
   npm_dir="$root/target/npm"
   npm_sum="$(cat "$root/tests/js/package.json" "$root/tests/js/package-lock.json" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$npm_dir/.lock.sha256" 2>/dev/null)" != "$npm_sum" ] \

@@ -404,31 +404,9 @@ fn html_pages_are_escaped_linked_and_in_italian() {
     assert!(res.1.contains("application/json"));
 }
 
-/// The python of the OGC API tools' venv (`target/pyvenv-ogcapi`, made by `scripts/deps.sh
-/// test` from `tests/requirements-ogcapi.txt`); made here when missing.
+/// The python of the OGC API tools' venv (see `common::tools_python`).
 fn tools_python() -> std::path::PathBuf {
-    let venv = common::root().join("target/pyvenv-ogcapi");
-    let python = venv.join("bin/python");
-    let ok = || {
-        Command::new(&python)
-            .args(["-c", "import ogctests, openapi_spec_validator, schemathesis, pyogrio"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !ok() {
-        let _lock = common::exclusive_lock(&common::root().join("target/pyvenv-ogcapi.lock"));
-        if !ok() {
-            let made = Command::new("/usr/bin/python3").args(["-m", "venv", "--clear"]).arg(&venv).status().is_ok_and(|s| s.success());
-            assert!(made, "cannot create {}", venv.display());
-            let out = Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-                .arg(common::root().join("tests/requirements-ogcapi.txt"))
-                .output()
-                .expect("pip");
-            assert!(out.status.success() && ok(), "pip: {}", String::from_utf8_lossy(&out.stderr));
-        }
-    }
-    python
+    common::tools_python()
 }
 
 fn run(mut cmd: Command, what: &str) -> String {

@@ -129,6 +129,9 @@ pub struct TileKey {
 pub struct CachedTile {
     /// The tile, gzip-compressed; empty when the tile has no feature.
     pub gzip: actix_web::web::Bytes,
+    /// The tile as encoded, for clients that do not accept gzip (kept beside the gzip bytes:
+    /// decompressing on every such request cost more than the memory).
+    pub raw: actix_web::web::Bytes,
     /// Strong ETag (quoted), from the uncompressed bytes.
     pub etag: String,
 }
@@ -140,11 +143,8 @@ impl CachedTile {
     }
 
     /// The uncompressed tile.
-    pub fn plain(&self) -> Vec<u8> {
-        use std::io::Read;
-        let mut out = Vec::new();
-        let _ = flate2::read::GzDecoder::new(&self.gzip[..]).read_to_end(&mut out);
-        out
+    pub fn plain(&self) -> actix_web::web::Bytes {
+        self.raw.clone()
     }
 }
 
@@ -188,7 +188,7 @@ impl TileService {
         let cache = moka::future::Cache::builder()
             .max_capacity(s.tile_cache_mb.saturating_mul(1 << 20))
             .weigher(|k: &TileKey, v: &Arc<CachedTile>| {
-                let bytes = v.gzip.len() + v.etag.len() + 64 + k.layers.iter().map(|l| l.len()).sum::<usize>();
+                let bytes = v.gzip.len() + v.raw.len() + v.etag.len() + 64 + k.layers.iter().map(|l| l.len()).sum::<usize>();
                 u32::try_from(bytes).unwrap_or(u32::MAX)
             })
             .time_to_live(Duration::from_secs(s.tile_cache_ttl_s.max(1)))
@@ -271,10 +271,10 @@ impl TileService {
             }
         }
         if tile.is_empty() {
-            return Ok(CachedTile { gzip: actix_web::web::Bytes::new(), etag: etag_of(&tile) });
+            return Ok(CachedTile { gzip: actix_web::web::Bytes::new(), raw: actix_web::web::Bytes::new(), etag: etag_of(&tile) });
         }
         // Compression off the async workers too.
-        tokio::task::spawn_blocking(move || CachedTile { etag: etag_of(&tile), gzip: gzip(&tile).into() })
+        tokio::task::spawn_blocking(move || CachedTile { etag: etag_of(&tile), gzip: gzip(&tile).into(), raw: tile.into() })
             .await
             .map_err(|e| TileError::Query(format!("tile compression: {e}")))
     }

@@ -4,11 +4,12 @@
 //! `Cache-Control` of credentialed answers — and the server loop. Errors are rendered in
 //! [`crate::http::error`].
 //!
-//! URL scheme (see README): `/` landing page, `/health`, `/ready`, `/{tenant}` tenant page,
+//! URL scheme (see README): `/` landing page, `/health`, `/ready`, `/metrics`, `/{tenant}` tenant page,
 //! `/{tenant}/wms|wfs|ows`, `/{tenant}/tiles/…`, `/{tenant}/roofs/…`. `tenant` is `cmm`, an
 //! ISTAT code or a comune slug.
 
 mod landing;
+pub mod metrics;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,9 +24,16 @@ pub use crate::http::{AppState, ServiceError};
 /// Registers every route; used by the server and by in-process tests. Adding a protocol is
 /// one `configure` line here.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    configure_with(state, web::Data::new(metrics::Metrics::default()))
+}
+
+/// [`configure`] with the server's metrics (which its request wrapper fills).
+pub fn configure_with(state: AppState, metrics: web::Data<metrics::Metrics>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
         let max_body = state.catalog.server.max_body_bytes;
         cfg.app_data(web::Data::new(state))
+            .app_data(metrics)
+            .route("/metrics", web::get().to(metrics_page))
             .app_data(web::PayloadConfig::new(max_body))
             .route("/", web::get().to(landing::landing))
             .route("/health", web::get().to(health))
@@ -60,6 +68,14 @@ fn loggable_query(raw: &str) -> String {
         }
     }
     out
+}
+
+/// `GET /metrics`: Prometheus text format.
+async fn metrics_page(state: web::Data<AppState>, metrics: web::Data<metrics::Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(metrics.render(state.tiles.stats().await))
 }
 
 async fn health() -> HttpResponse {
@@ -102,6 +118,7 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
     crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
     crate::auth::spawn_refresh(catalog.auth.clone());
     let state = AppState { catalog: catalog.clone(), tiles };
+    let metrics = web::Data::new(metrics::Metrics::default());
     let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));
     // Requests in progress, over all workers: beyond the limit a request is answered 503 at
@@ -109,6 +126,7 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
     let in_flight = Arc::new(tokio::sync::Semaphore::new(catalog.server.max_concurrent_requests.max(1)));
     let server = HttpServer::new(move || {
         let in_flight = in_flight.clone();
+        let (recorder, catalog_for_metrics) = (metrics.clone(), catalog.clone());
         App::new()
             .wrap_fn(move |req, srv| {
                 let permit = if matches!(req.path(), "/health" | "/ready") { None } else { Some(in_flight.clone().try_acquire_owned()) };
@@ -122,8 +140,10 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
                     || req.query_string().to_ascii_lowercase().contains("apikey=");
                 let busy = matches!(permit, Some(Err(_)));
                 let fut = srv.call(req);
+                let (recorder, catalog) = (recorder.clone(), catalog_for_metrics.clone());
                 async move {
                     if busy {
+                        recorder.refused();
                         tracing::warn!(target: "navigli::access", %method, %path, status = 503, "too many requests in progress");
                         let e = OgcException::new(ExceptionCode::NoApplicableCode, "the server is busy, try again shortly").with_status(503);
                         return Err(ServiceError::new(e, ReportFormat::Json).retry_after(1).into());
@@ -143,12 +163,14 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
                             actix_web::http::header::HeaderValue::from_static("private, no-store"),
                         );
                     }
+                    let tile_cache = res.headers().get("x-tile-cache").map(|v| v.as_bytes() == b"hit");
+                    recorder.observe(&catalog, &path, res.status().as_u16(), started.elapsed(), tile_cache);
                     tracing::info!(target: "navigli::access", %method, %path, %query, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0);
                     Ok(res)
                 }
             })
             .wrap(actix_web::middleware::Compress::default())
-            .configure(configure(state.clone()))
+            .configure(configure_with(state.clone(), metrics.clone()))
     })
     .workers(workers)
     // Without TCP_NODELAY a keep-alive client waits ~40 ms on every streamed answer (Nagle's

@@ -189,3 +189,37 @@ pub fn exclusive_lock(path: &std::path::Path) -> std::fs::File {
     assert_eq!(rc, 0, "flock {}: {}", path.display(), std::io::Error::last_os_error());
     file
 }
+
+/// The python of the OGC API and operations tools' venv (`target/pyvenv-ogcapi`, made by
+/// `scripts/deps.sh test` from `tests/requirements-ogcapi.txt`: ogctests, openapi-spec-validator,
+/// schemathesis, pyogrio, prometheus_client); made here from the same pins when it cannot
+/// import them, failing loudly when pip cannot.
+pub fn tools_python() -> PathBuf {
+    let venv = root().join("target/pyvenv-ogcapi");
+    let python = venv.join("bin/python");
+    let ok = || {
+        std::process::Command::new(&python)
+            .args(["-c", "import ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !ok() {
+        std::fs::create_dir_all(root().join("target")).expect("target dir");
+        let _lock = exclusive_lock(&root().join("target/pyvenv-ogcapi.lock"));
+        if !ok() {
+            let made = std::process::Command::new("/usr/bin/python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(&venv)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(made, "cannot create {}", venv.display());
+            let out = std::process::Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+                .arg(root().join("tests/requirements-ogcapi.txt"))
+                .output()
+                .expect("pip");
+            assert!(out.status.success() && ok(), "pip: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    python
+}
