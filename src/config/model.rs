@@ -41,8 +41,12 @@ pub struct ServerConfig {
     pub tile_max_features: u64,
     /// Attribution shown by map clients (TileJSON).
     pub attribution: String,
-    /// Requests in progress at once (all workers); more are answered 503 at once.
+    /// Requests in progress at once (all workers); more wait in the queue.
     pub max_concurrent_requests: usize,
+    /// Requests that may wait for a slot at once; more are answered 503 at once.
+    pub max_queued_requests: usize,
+    /// Longest a request waits in the queue before it is answered 503, milliseconds.
+    pub queue_wait_ms: u64,
     /// PostGIS source whose `navigli_api_keys` table holds API keys (besides `[[api_key]]`).
     pub api_keys_source: Option<String>,
     /// How often the database keys are re-read, seconds (revocations take effect within it).
@@ -70,6 +74,8 @@ impl Default for ServerConfig {
             tile_max_features: 200_000,
             attribution: "© Città Metropolitana di Milano".into(),
             max_concurrent_requests: 256,
+            max_queued_requests: 1024,
+            queue_wait_ms: 2000,
             api_keys_source: None,
             api_keys_refresh_s: 60,
             update_sequence: None,

@@ -111,6 +111,44 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     ))
 }
 
+/// Admission of requests: a slot among `max_concurrent_requests`, waited for in a bounded queue.
+struct Admission {
+    slots: Arc<tokio::sync::Semaphore>,
+    waiting: std::sync::atomic::AtomicUsize,
+    max_waiting: usize,
+    wait: std::time::Duration,
+}
+
+impl Admission {
+    fn new(s: &crate::config::ServerConfig) -> Admission {
+        Admission {
+            slots: Arc::new(tokio::sync::Semaphore::new(s.max_concurrent_requests.max(1))),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+            max_waiting: s.max_queued_requests,
+            wait: std::time::Duration::from_millis(s.queue_wait_ms),
+        }
+    }
+
+    /// A slot now, or after waiting in the queue; `Err` when the queue is full or the wait ran
+    /// out (the request is refused).
+    async fn enter(&self) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ()> {
+        use std::sync::atomic::Ordering;
+        if let Ok(p) = self.slots.clone().try_acquire_owned() {
+            return Ok(Some(p));
+        }
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(());
+        }
+        let got = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        match got {
+            Ok(Ok(p)) => Ok(Some(p)),
+            _ => Err(()),
+        }
+    }
+}
+
 /// Runs the HTTP server on a bound listener until SIGINT/SIGTERM (graceful: in-flight
 /// requests finish).
 pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> std::io::Result<()> {
@@ -121,15 +159,17 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
     let metrics = web::Data::new(metrics::Metrics::default());
     let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));
-    // Requests in progress, over all workers: beyond the limit a request is answered 503 at
-    // once (with Retry-After) instead of queueing behind the others.
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(catalog.server.max_concurrent_requests.max(1)));
+    // Requests in progress, over all workers, and the queue before them: a request beyond the
+    // limit waits (first come, first served) up to `queue_wait_ms` for a slot, at most
+    // `max_queued_requests` of them at once; the excess is answered 503 at once, with
+    // Retry-After, instead of piling up.
+    let admission = Arc::new(Admission::new(&catalog.server));
     let server = HttpServer::new(move || {
-        let in_flight = in_flight.clone();
+        let admission = admission.clone();
         let (recorder, catalog_for_metrics) = (metrics.clone(), catalog.clone());
         App::new()
             .wrap_fn(move |req, srv| {
-                let permit = if matches!(req.path(), "/health" | "/ready") { None } else { Some(in_flight.clone().try_acquire_owned()) };
+                let admitted = !matches!(req.path(), "/health" | "/ready" | "/metrics");
                 let started = Instant::now();
                 let method = req.method().to_string();
                 let path = req.path().to_string();
@@ -138,16 +178,16 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
                 // (proxies, CDNs) must not keep them.
                 let credentials = req.headers().contains_key(actix_web::http::header::AUTHORIZATION)
                     || req.query_string().to_ascii_lowercase().contains("apikey=");
-                let busy = matches!(permit, Some(Err(_)));
                 let fut = srv.call(req);
-                let (recorder, catalog) = (recorder.clone(), catalog_for_metrics.clone());
+                let (recorder, catalog, admission) = (recorder.clone(), catalog_for_metrics.clone(), admission.clone());
                 async move {
-                    if busy {
+                    let permit = if admitted { admission.enter().await } else { Ok(None) };
+                    let Ok(permit) = permit else {
                         recorder.refused();
                         tracing::warn!(target: "navigli::access", %method, %path, status = 503, "too many requests in progress");
                         let e = OgcException::new(ExceptionCode::NoApplicableCode, "the server is busy, try again shortly").with_status(503);
                         return Err(ServiceError::new(e, ReportFormat::Json).retry_after(1).into());
-                    }
+                    };
                     let _permit = permit;
                     let res = match tokio::time::timeout(timeout, fut).await {
                         Ok(res) => res?,
@@ -183,6 +223,40 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
 
 #[cfg(test)]
 mod tests {
+    use super::Admission;
+
+    fn admission(slots: usize, queue: usize, wait_ms: u64) -> Admission {
+        let s = crate::config::ServerConfig {
+            max_concurrent_requests: slots,
+            max_queued_requests: queue,
+            queue_wait_ms: wait_ms,
+            ..Default::default()
+        };
+        Admission::new(&s)
+    }
+
+    #[tokio::test]
+    async fn a_full_server_queues_then_sheds() {
+        let a = std::sync::Arc::new(admission(1, 1, 5_000));
+        let first = a.enter().await.expect("a free slot").expect("a permit");
+        // The second waits for the slot…
+        let waiter = tokio::spawn({
+            let a = a.clone();
+            async move { a.enter().await.map(|p| p.is_some()) }
+        });
+        while a.waiting.load(std::sync::atomic::Ordering::Acquire) == 0 {
+            tokio::task::yield_now().await;
+        }
+        // …the third finds the queue full and is refused at once.
+        assert!(a.enter().await.is_err());
+        drop(first);
+        assert_eq!(waiter.await.unwrap(), Ok(true), "the queued request got the freed slot");
+        // A wait that runs out is a refusal too.
+        let short = admission(1, 4, 20);
+        let _held = short.enter().await.unwrap();
+        assert!(short.enter().await.is_err());
+    }
+
     #[test]
     fn access_log_masks_keys_and_caps_length() {
         assert_eq!(super::loggable_query("a=1&APIKEY=secret&b=2"), "a=1&APIKEY=***&b=2");
