@@ -134,10 +134,12 @@ pub async fn read_db_keys(url: &str) -> Result<Vec<ApiKeyConfig>, String> {
 /// Starts the background refreshes an [`Authenticator`] needs: database keys and a JWKS URL.
 /// Each keeps the last good set when a refresh fails (and logs why).
 pub fn spawn_refresh(auth: Arc<Authenticator>) {
+    // The loops hold the authenticator weakly: a reload that replaces it ends them.
     if let Some((url, every)) = auth.db_source.clone() {
-        let auth = auth.clone();
+        let weak = Arc::downgrade(&auth);
         tokio::spawn(async move {
             loop {
+                let Some(auth) = weak.upgrade() else { break };
                 match read_db_keys(&url).await {
                     Ok(rows) => {
                         tracing::debug!("{} API keys from the database", rows.len());
@@ -145,14 +147,17 @@ pub fn spawn_refresh(auth: Arc<Authenticator>) {
                     }
                     Err(e) => tracing::warn!("API keys not refreshed: {e}"),
                 }
+                drop(auth);
                 tokio::time::sleep(every).await;
             }
         });
     }
     if let Some(url) = auth.oidc.as_ref().and_then(|o| o.config.jwks_url.clone()) {
         let every = Duration::from_secs(auth.oidc.as_ref().map_or(300, |o| o.config.jwks_refresh_s).max(1));
+        let weak = Arc::downgrade(&auth);
         tokio::spawn(async move {
             loop {
+                let Some(auth) = weak.upgrade() else { break };
                 let u = url.clone();
                 match tokio::task::spawn_blocking(move || fetch_jwks(&u)).await {
                     Ok(Ok(text)) => match auth.set_jwks(&text) {
@@ -162,6 +167,7 @@ pub fn spawn_refresh(auth: Arc<Authenticator>) {
                     Ok(Err(e)) => tracing::warn!("JWKS not refreshed: {e}"),
                     Err(e) => tracing::warn!("JWKS refresh failed: {e}"),
                 }
+                drop(auth);
                 tokio::time::sleep(every).await;
             }
         });

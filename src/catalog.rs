@@ -43,6 +43,42 @@ pub fn load_config(path: &std::path::Path) -> Result<(Config, Vec<crate::config:
     crate::config::load_with(path, Some(check_content))
 }
 
+/// How a server's catalog is made, kept so that a reload makes it again the same way: the
+/// configuration file, the `--source` overrides and the address the server listens on (the
+/// service URLs carry it).
+#[derive(Clone, Debug)]
+pub struct CatalogSpec {
+    /// `layers.toml`.
+    pub config: std::path::PathBuf,
+    /// `--source id=URL` overrides, applied in order.
+    pub sources: Vec<String>,
+    /// The bound address (`server.bind`).
+    pub bind: Option<String>,
+}
+
+impl CatalogSpec {
+    /// Reads, overrides and validates the configuration; every problem is in the error text.
+    pub fn config(&self) -> Result<Config, String> {
+        let (mut cfg, findings) = load_config(&self.config).map_err(|e| e.to_string())?;
+        for f in findings {
+            tracing::warn!("{}: {f}", self.config.display());
+        }
+        for spec in &self.sources {
+            apply_source_override(&mut cfg, spec).map_err(|e| e.to_string())?;
+        }
+        if let Some(b) = &self.bind {
+            cfg.server.bind = b.clone();
+        }
+        Ok(cfg)
+    }
+
+    /// The configuration's catalog, built (sources opened and checked).
+    pub async fn build(&self) -> Result<Catalog, String> {
+        let cfg = self.config()?;
+        Catalog::build(&cfg).await.map_err(|e| e.to_string())
+    }
+}
+
 /// A published layer bound to its source.
 #[derive(Debug)]
 pub struct Layer {

@@ -32,6 +32,14 @@ enum Command {
         #[arg(long = "source", value_name = "ID=URL")]
         sources: Vec<String>,
     },
+    /// Make running servers re-read their configuration (SIGHUP): every `navigli serve` of
+    /// this user, or the one with `--pid`. A configuration that does not load is refused by
+    /// the server (see its log) and the running one kept.
+    Reload {
+        /// Only this process.
+        #[arg(long)]
+        pid: Option<i32>,
+    },
     /// Generate the deterministic CMM demo dataset into a GeoPackage or PostGIS.
     Demo {
         /// Configuration file (for the comuni table).
@@ -155,6 +163,45 @@ fn init_logging(to_stdout: bool) {
 }
 
 /// Loads the configuration, printing every finding; `None` when it has errors.
+/// `navigli reload`: SIGHUP to `pid`, or to every `navigli serve` process of this user.
+fn reload(pid: Option<i32>) -> ExitCode {
+    let pids: Vec<i32> = match pid {
+        Some(p) => vec![p],
+        None => std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|p| *p != std::process::id() as i32)
+            .filter(|p| {
+                let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+                let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+                let is_navigli = args.first().is_some_and(|a| a.ends_with(b"navigli"));
+                is_navigli && args.get(1).is_some_and(|a| *a == b"serve")
+            })
+            .collect(),
+    };
+    if pids.is_empty() {
+        eprintln!("no running `navigli serve` found (give --pid)");
+        return ExitCode::FAILURE;
+    }
+    let mut ok = true;
+    for p in pids {
+        // SAFETY: kill(2) with a pid and a signal number; no memory is involved.
+        if unsafe { libc::kill(p, libc::SIGHUP) } == 0 {
+            println!("asked process {p} to reload its configuration");
+        } else {
+            eprintln!("process {p}: {}", std::io::Error::last_os_error());
+            ok = false;
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 fn load_config(path: &std::path::Path) -> Option<config::Config> {
     match navigli::catalog::load_config(path) {
         Ok((cfg, findings)) => {
@@ -258,6 +305,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Reload { pid } => reload(pid),
         Command::Check { config } => match load_config(&config) {
             Some(cfg) => {
                 println!(
@@ -427,7 +475,9 @@ fn main() -> ExitCode {
             println!("  QGIS WMS     : {base}/cmm/wms      (a comune: {base}/milano/wms)");
             println!("  QGIS WFS     : {base}/cmm/wfs");
             println!("  readiness    : {base}/ready");
-            match runtime.block_on(navigli::web::serve(catalog, listener)) {
+            let spec = navigli::catalog::CatalogSpec { config: config.clone(), sources: sources.clone(), bind: Some(bind.clone()) };
+            println!("  reload       : kill -HUP {} (or navigli reload)", std::process::id());
+            match runtime.block_on(navigli::web::serve(catalog, listener, Some(spec))) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("server error: {e}");

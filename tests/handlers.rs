@@ -22,7 +22,7 @@ async fn app() -> impl actix_web::dev::Service<actix_http::Request, Response = a
     }
     let catalog = Arc::new(Catalog::build(&config).await.expect("catalog over the demo GeoPackage"));
     let tiles = Arc::new(navigli::tiles::TileService::new(&catalog));
-    test::init_service(App::new().configure(configure(AppState { catalog, tiles }))).await
+    test::init_service(App::new().configure(configure(AppState::new(catalog, tiles)))).await
 }
 
 /// One GET: status, content type, body.

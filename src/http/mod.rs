@@ -20,13 +20,38 @@ use kvp::Kvp;
 use crate::auth::Caller;
 use crate::catalog::{Catalog, Tenant};
 
-/// State shared by all workers.
+/// What a request is answered from: the catalog and the tile service of one configuration.
+/// A request takes a snapshot when it starts and keeps it to the end, so a reload swapping in a
+/// new configuration never changes a request half-way.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct Live {
     /// The runtime catalog.
     pub catalog: Arc<Catalog>,
     /// Vector tiles and their cache.
     pub tiles: Arc<crate::tiles::TileService>,
+}
+
+/// State shared by all workers: the current [`Live`] configuration, swapped whole on reload.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    live: Arc<std::sync::RwLock<Live>>,
+}
+
+impl AppState {
+    /// The state of one catalog and its tile service.
+    pub fn new(catalog: Arc<Catalog>, tiles: Arc<crate::tiles::TileService>) -> AppState {
+        AppState { live: Arc::new(std::sync::RwLock::new(Live { catalog, tiles })) }
+    }
+
+    /// The current configuration (two `Arc` clones).
+    pub fn live(&self) -> Live {
+        self.live.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Makes `live` the current configuration; requests in progress finish on the old one.
+    pub fn replace(&self, live: Live) {
+        *self.live.write().unwrap_or_else(|e| e.into_inner()) = live;
+    }
 }
 
 /// How a protocol reports the errors of its requests: each protocol module names one.
@@ -49,7 +74,7 @@ impl Protocol for Json {
 /// Extracting it answers an unknown tenant with 404 and invalid credentials with 401, in the
 /// report flavour of protocol `P`.
 pub struct Scope<P: Protocol = Json> {
-    state: web::Data<AppState>,
+    live: Live,
     tenant: usize,
     /// Who asks.
     pub caller: Caller,
@@ -61,19 +86,19 @@ pub struct Scope<P: Protocol = Json> {
 }
 
 impl<P: Protocol> Scope<P> {
-    /// The shared state.
-    pub fn state(&self) -> &AppState {
-        &self.state
+    /// The configuration this request is answered from.
+    pub fn state(&self) -> &Live {
+        &self.live
     }
 
     /// The catalog.
     pub fn catalog(&self) -> &Catalog {
-        &self.state.catalog
+        &self.live.catalog
     }
 
     /// The tenant.
     pub fn tenant(&self) -> &Tenant {
-        &self.state.catalog.tenants[self.tenant]
+        &self.live.catalog.tenants[self.tenant]
     }
 
     /// The public URL of one of the tenant's services, e.g. `http://host/milano/wms`.
@@ -87,13 +112,13 @@ impl<P: Protocol> Scope<P> {
     }
 
     fn extract(req: &HttpRequest) -> Result<Scope<P>, ServiceError> {
-        let state = app_state(req)?.clone();
+        let live = app_state(req)?.live();
         let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, P::report_format(&Kvp::default())))?;
         let format = P::report_format(&kvp);
         let key = req.match_info().get("tenant").unwrap_or("");
-        let tenant = state.catalog.tenant_index(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))?;
-        let caller = caller_of(req, &state.catalog, &kvp, format)?;
-        Ok(Scope { state, tenant, caller, kvp, format, protocol: PhantomData })
+        let tenant = live.catalog.tenant_index(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))?;
+        let caller = caller_of(req, &live.catalog, &kvp, format)?;
+        Ok(Scope { live, tenant, caller, kvp, format, protocol: PhantomData })
     }
 }
 
@@ -131,9 +156,9 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let caller = (|| {
-            let state = app_state(req)?;
+            let live = app_state(req)?.live();
             let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, ReportFormat::Json))?;
-            caller_of(req, &state.catalog, &kvp, ReportFormat::Json)
+            caller_of(req, &live.catalog, &kvp, ReportFormat::Json)
         })();
         std::future::ready(caller)
     }

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::catalog::Layer;
 use crate::catalog::{Caller, Tenant};
 use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
-use crate::http::{apikey_suffix, AppState, Scope, ServiceError};
+use crate::http::{apikey_suffix, Live, Scope, ServiceError};
 use crate::model::AttributeType;
 use crate::tiles::{resolve_source, zoom_range, TileError};
 
@@ -58,7 +58,7 @@ pub async fn tile(
 /// `ETag` and `304`, `204` for an empty tile, gzip when accepted, `Cache-Control` by access.
 /// Shared by `/{tenant}/tiles` and OGC API – Tiles, so both answer byte for byte alike.
 pub(crate) async fn tile_answer(
-    state: &AppState,
+    state: &Live,
     tenant: &Tenant,
     caller: &Caller,
     source: &str,

@@ -51,7 +51,17 @@ pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>) {
     let weak = Arc::downgrade(&tiles);
     drop(tiles);
     tokio::spawn(async move {
-        while let Some(change) = rx.recv().await {
+        // Ends when the tile service is gone (a reload replaced it), checked at least every
+        // few seconds, so the old catalog and its sources are released.
+        let mut check = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            let change = tokio::select! {
+                c = rx.recv() => match c { Some(c) => c, None => break },
+                _ = check.tick() => {
+                    if weak.strong_count() == 0 { break }
+                    continue;
+                }
+            };
             let Some(tiles) = weak.upgrade() else { break };
             let (layers, bbox) = affected(&catalog, &change);
             if layers.is_empty() {

@@ -67,7 +67,8 @@ fn layer_json(l: &crate::catalog::Layer) -> Json {
 
 /// `GET /`.
 pub async fn landing(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
-    let catalog = &state.catalog;
+    let live = state.live();
+    let catalog = &live.catalog;
     let base = catalog.server.base_url();
     let metro = &catalog.tenants[0];
     if wants_json(&req) {

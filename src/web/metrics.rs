@@ -31,6 +31,7 @@ struct Inner {
     tile_hits: u64,
     tile_misses: u64,
     refused: u64,
+    reloads: [u64; 2],
 }
 
 /// The server's counters (one per process, shared by every worker).
@@ -93,6 +94,11 @@ impl Metrics {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).refused += 1;
     }
 
+    /// Records a reload (`ok`: swapped in; else refused, the running configuration kept).
+    pub fn reloaded(&self, ok: bool) {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).reloads[usize::from(ok)] += 1;
+    }
+
     /// The exposition text; `tiles` is the tile cache's (entries, bytes).
     pub fn render(&self, tiles: (u64, u64)) -> String {
         let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -117,8 +123,10 @@ impl Metrics {
              # HELP navigli_tile_cache_entries Tiles in the cache.\n# TYPE navigli_tile_cache_entries gauge\nnavigli_tile_cache_entries {}\n\
              # HELP navigli_tile_cache_bytes Bytes the cached tiles weigh.\n# TYPE navigli_tile_cache_bytes gauge\nnavigli_tile_cache_bytes {}\n\
              # HELP navigli_requests_refused_total Requests refused with 503 because too many were in progress.\n# TYPE navigli_requests_refused_total counter\n\
-             navigli_requests_refused_total {}\n",
-            m.tile_hits, m.tile_misses, tiles.0, tiles.1, m.refused
+             navigli_requests_refused_total {}\n\
+             # HELP navigli_reloads_total Configuration reloads (SIGHUP), swapped in or refused.\n# TYPE navigli_reloads_total counter\n\
+             navigli_reloads_total{{result=\"ok\"}} {}\nnavigli_reloads_total{{result=\"refused\"}} {}\n",
+            m.tile_hits, m.tile_misses, tiles.0, tiles.1, m.refused, m.reloads[1], m.reloads[0]
         );
         out
     }

@@ -19,7 +19,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 
 use crate::catalog::Catalog;
 use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
-pub use crate::http::{AppState, ServiceError};
+pub use crate::http::{AppState, Live, ServiceError};
 
 /// Registers every route; used by the server and by in-process tests. Adding a protocol is
 /// one `configure` line here.
@@ -30,7 +30,7 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// [`configure`] with the server's metrics (which its request wrapper fills).
 pub fn configure_with(state: AppState, metrics: web::Data<metrics::Metrics>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg: &mut web::ServiceConfig| {
-        let max_body = state.catalog.server.max_body_bytes;
+        let max_body = state.live().catalog.server.max_body_bytes;
         cfg.app_data(web::Data::new(state))
             .app_data(metrics)
             .route("/metrics", web::get().to(metrics_page))
@@ -75,7 +75,7 @@ async fn metrics_page(state: web::Data<AppState>, metrics: web::Data<metrics::Me
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(metrics.render(state.tiles.stats().await))
+        .body(metrics.render(state.live().tiles.stats().await))
 }
 
 async fn health() -> HttpResponse {
@@ -83,7 +83,7 @@ async fn health() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let checks = state.catalog.readiness().await;
+    let checks = state.live().catalog.readiness().await;
     let all_ok = checks.iter().all(|(_, r)| r.is_ok());
     // Details (database messages) go to the log, not to anonymous callers.
     let sources: Vec<_> = checks
@@ -109,6 +109,41 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ServiceError> {
         OgcException::new(ExceptionCode::NotFound, format!("no resource at {path}; see / for the services")),
         ReportFormat::Json,
     ))
+}
+
+/// On every SIGHUP: the catalog made again from `spec` (configuration, styles, keys, sources),
+/// and, when it builds, swapped in with a new tile service (its cache starts empty), change
+/// feed and key refresh; requests in progress finish on the old one. A configuration that does
+/// not load or build is refused with the reason in the log, and the running one is kept.
+pub fn reload_on_sighup(spec: crate::catalog::CatalogSpec, state: AppState, metrics: web::Data<metrics::Metrics>) {
+    let mut hangups = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("no reload on SIGHUP: {e}");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let started = Instant::now();
+            match spec.build().await {
+                Ok(catalog) => {
+                    let catalog = Arc::new(catalog);
+                    let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
+                    crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
+                    crate::auth::spawn_refresh(catalog.auth.clone());
+                    let (tenants, layers) = (catalog.tenants.len(), catalog.layers.len());
+                    state.replace(Live { catalog, tiles });
+                    metrics.reloaded(true);
+                    tracing::info!(tenants, layers, ms = started.elapsed().as_secs_f64() * 1000.0, "configuration reloaded");
+                }
+                Err(e) => {
+                    metrics.reloaded(false);
+                    tracing::error!("reload refused, the running configuration is kept: {e}");
+                }
+            }
+        }
+    });
 }
 
 /// Admission of requests: a slot among `max_concurrent_requests`, waited for in a bounded queue.
@@ -150,13 +185,21 @@ impl Admission {
 }
 
 /// Runs the HTTP server on a bound listener until SIGINT/SIGTERM (graceful: in-flight
-/// requests finish).
-pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> std::io::Result<()> {
+/// requests finish). With `reload`, SIGHUP makes the catalog again from it and swaps it in
+/// ([`reload_on_sighup`]).
+pub async fn serve(
+    catalog: Arc<Catalog>,
+    listener: std::net::TcpListener,
+    reload: Option<crate::catalog::CatalogSpec>,
+) -> std::io::Result<()> {
     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
     crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
     crate::auth::spawn_refresh(catalog.auth.clone());
-    let state = AppState { catalog: catalog.clone(), tiles };
+    let state = AppState::new(catalog.clone(), tiles);
     let metrics = web::Data::new(metrics::Metrics::default());
+    if let Some(spec) = reload {
+        reload_on_sighup(spec, state.clone(), metrics.clone());
+    }
     let workers = catalog.server.workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
     let timeout = std::time::Duration::from_secs(catalog.server.request_timeout_s.max(1));
     // Requests in progress, over all workers, and the queue before them: a request beyond the
@@ -166,7 +209,7 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
     let admission = Arc::new(Admission::new(&catalog.server));
     let server = HttpServer::new(move || {
         let admission = admission.clone();
-        let (recorder, catalog_for_metrics) = (metrics.clone(), catalog.clone());
+        let (recorder, state_for_metrics) = (metrics.clone(), state.clone());
         App::new()
             .wrap_fn(move |req, srv| {
                 let admitted = !matches!(req.path(), "/health" | "/ready" | "/metrics");
@@ -179,7 +222,7 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
                 let credentials = req.headers().contains_key(actix_web::http::header::AUTHORIZATION)
                     || req.query_string().to_ascii_lowercase().contains("apikey=");
                 let fut = srv.call(req);
-                let (recorder, catalog, admission) = (recorder.clone(), catalog_for_metrics.clone(), admission.clone());
+                let (recorder, current, admission) = (recorder.clone(), state_for_metrics.clone(), admission.clone());
                 async move {
                     let permit = if admitted { admission.enter().await } else { Ok(None) };
                     let Ok(permit) = permit else {
@@ -204,7 +247,7 @@ pub async fn serve(catalog: Arc<Catalog>, listener: std::net::TcpListener) -> st
                         );
                     }
                     let tile_cache = res.headers().get("x-tile-cache").map(|v| v.as_bytes() == b"hit");
-                    recorder.observe(&catalog, &path, res.status().as_u16(), started.elapsed(), tile_cache);
+                    recorder.observe(&current.live().catalog, &path, res.status().as_u16(), started.elapsed(), tile_cache);
                     tracing::info!(target: "navigli::access", %method, %path, %query, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0);
                     Ok(res)
                 }
