@@ -155,12 +155,13 @@ struct Admission {
 }
 
 impl Admission {
-    fn new(s: &crate::config::ServerConfig) -> Admission {
+    /// `slots` in progress, `queue` waiting at most `wait_ms` each.
+    fn new(slots: usize, queue: usize, wait_ms: u64) -> Admission {
         Admission {
-            slots: Arc::new(tokio::sync::Semaphore::new(s.max_concurrent_requests.max(1))),
+            slots: Arc::new(tokio::sync::Semaphore::new(slots.max(1))),
             waiting: std::sync::atomic::AtomicUsize::new(0),
-            max_waiting: s.max_queued_requests,
-            wait: std::time::Duration::from_millis(s.queue_wait_ms),
+            max_waiting: queue,
+            wait: std::time::Duration::from_millis(wait_ms),
         }
     }
 
@@ -206,7 +207,8 @@ pub async fn serve(
     // limit waits (first come, first served) up to `queue_wait_ms` for a slot, at most
     // `max_queued_requests` of them at once; the excess is answered 503 at once, with
     // Retry-After, instead of piling up.
-    let admission = Arc::new(Admission::new(&catalog.server));
+    let s = &catalog.server;
+    let admission = Arc::new(Admission::new(s.max_concurrent_requests, s.max_queued_requests, s.queue_wait_ms));
     let server = HttpServer::new(move || {
         let admission = admission.clone();
         let (recorder, state_for_metrics) = (metrics.clone(), state.clone());
@@ -269,13 +271,7 @@ mod tests {
     use super::Admission;
 
     fn admission(slots: usize, queue: usize, wait_ms: u64) -> Admission {
-        let s = crate::config::ServerConfig {
-            max_concurrent_requests: slots,
-            max_queued_requests: queue,
-            queue_wait_ms: wait_ms,
-            ..Default::default()
-        };
-        Admission::new(&s)
+        Admission::new(slots, queue, wait_ms)
     }
 
     #[tokio::test]
