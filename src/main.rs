@@ -32,6 +32,33 @@ enum Command {
         #[arg(long = "source", value_name = "ID=URL")]
         sources: Vec<String>,
     },
+    /// Export a tile source over a tenant's extent into an MBTiles file (for a CDN or object
+    /// store): the server's own tiles, byte for byte; resumable.
+    Export {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source-url", value_name = "ID=URL")]
+        sources: Vec<String>,
+        /// Tenant: `cmm`, an ISTAT code or a comune's slug.
+        #[arg(long, default_value = "cmm")]
+        tenant: String,
+        /// Tile source: a layer, a group or a comma list.
+        #[arg(long)]
+        source: String,
+        /// Zooms, `a-b` (clipped to the source's range).
+        #[arg(long)]
+        zooms: String,
+        /// Archive format (only `mbtiles` so far).
+        #[arg(long, default_value = "mbtiles")]
+        format: String,
+        /// Tiles rendered at once.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// The archive to write (resumed when it exists).
+        file: PathBuf,
+    },
     /// Make running servers re-read their configuration (SIGHUP): every `navigli serve` of
     /// this user, or the one with `--pid`. A configuration that does not load is refused by
     /// the server (see its log) and the running one kept.
@@ -306,6 +333,46 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Reload { pid } => reload(pid),
+        Command::Export { config, sources, tenant, source, zooms, format, concurrency, file } => {
+            if format != "mbtiles" {
+                eprintln!("--format {format}: only mbtiles is written so far");
+                return ExitCode::FAILURE;
+            }
+            let zooms = match navigli::tiles::seed::parse_zooms(&zooms) {
+                Ok(z) => z,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let spec = navigli::catalog::CatalogSpec { config, sources, bind: None };
+            let catalog = match runtime.block_on(spec.build()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("cannot load the configuration: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let plan = navigli::tiles::export::ExportPlan { tenant, source, zooms, concurrency, file };
+            match runtime.block_on(navigli::tiles::export::export(&catalog, &plan)) {
+                Ok(r) => {
+                    println!(
+                        "{}: {} tiles planned, {} stored ({} KiB gzip), {} empty, {} kept from an earlier run",
+                        plan.file.display(),
+                        r.planned,
+                        r.stored,
+                        r.bytes / 1024,
+                        r.empty,
+                        r.kept
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("export: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Check { config } => match load_config(&config) {
             Some(cfg) => {
                 println!(

@@ -4,6 +4,7 @@
 //! moka cache weighted by bytes, keyed by tenant, layers and z/x/y; data changes evict exactly
 //! the tiles they touch ([`watch`]), a TTL bounds everything else.
 
+pub mod export;
 pub mod mvt;
 pub mod seed;
 pub mod watch;

@@ -1,0 +1,86 @@
+//! `navigli export --format mbtiles`: the archive holds, for every tile of the plan that has
+//! features, exactly the gzip bytes the server answers for it; GDAL's MBTiles driver reads it;
+//! a second run resumes (renders nothing again); restricted layers are not exported.
+
+mod common;
+
+use std::process::Command;
+
+use common::server::{demo_server, write_config};
+
+fn navigli(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_navigli")).args(args).output().expect("navigli");
+    assert!(out.status.success(), "navigli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A GET with `Accept-Encoding: gzip`: (status, body as sent).
+fn gzip_get(port: u16, path: &str) -> (u16, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") { common::server::dechunk(&raw[split..]) } else { raw[split..].to_vec() };
+    (head.split_whitespace().nth(1).unwrap().parse().unwrap(), body)
+}
+
+#[test]
+fn an_mbtiles_export_holds_the_servers_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), common::demo_gpkg());
+    let file = dir.path().join("milano-dbt.mbtiles");
+    let config_arg = config.display().to_string();
+    let file_arg = file.display().to_string();
+    let first = navigli(&["export", "--config", &config_arg, "--tenant", "milano", "--source", "dbt", "--zooms", "13-14", &file_arg]);
+    assert!(first.contains("kept from an earlier run") && first.contains(" 0 kept"), "{first}");
+    let db = rusqlite::Connection::open(&file).unwrap();
+    let n: i64 = db.query_row("SELECT count(*) FROM tiles", [], |r| r.get(0)).unwrap();
+    assert!(n > 10, "{n} tiles");
+    let format: String = db.query_row("SELECT value FROM metadata WHERE name = 'format'", [], |r| r.get(0)).unwrap();
+    assert_eq!(format, "pbf");
+
+    // Byte for byte what the server sends to a gzip client (TMS rows in the file).
+    let (server, _sdir) = demo_server();
+    let mut st = db
+        .prepare("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles ORDER BY zoom_level, tile_column, tile_row LIMIT 12")
+        .unwrap();
+    let rows: Vec<(u32, u32, u32, Vec<u8>)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(|r| r.unwrap()).collect();
+    for (z, x, tms, data) in &rows {
+        let y = (1u32 << z) - 1 - tms;
+        let (status, body) = gzip_get(server.port, &format!("/milano/tiles/dbt/{z}/{x}/{y}.mvt"));
+        assert_eq!(status, 200, "{z}/{x}/{y}");
+        assert_eq!(&body, data, "tile {z}/{x}/{y} differs from the server's");
+    }
+
+    // GDAL reads it as vector tiles.
+    let out = Command::new("ogrinfo").args(["-ro", "-so", "-oo", "ZOOM_LEVEL=14"]).arg(&file).output().expect("ogrinfo (gdal-bin)");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && listing.contains("edifici"), "{listing}{}", String::from_utf8_lossy(&out.stderr));
+
+    // A second run keeps every stored tile and renders only the empty ones again.
+    let second = navigli(&["export", "--config", &config_arg, "--tenant", "milano", "--source", "dbt", "--zooms", "13-14", &file_arg]);
+    assert!(second.contains(&format!("{n} kept")), "{second}");
+    assert!(second.contains(" 0 stored"), "{second}");
+
+    // Restricted layers are never exported.
+    let out = Command::new(env!("CARGO_BIN_EXE_navigli"))
+        .args([
+            "export",
+            "--config",
+            &config_arg,
+            "--tenant",
+            "milano",
+            "--source",
+            "servizi_sociali",
+            "--zooms",
+            "14",
+            &dir.path().join("x.mbtiles").display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a restricted layer was exported");
+}
