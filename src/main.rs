@@ -179,17 +179,20 @@ enum RoofsAction {
 
 /// Logs go to stdout for `serve` (the access log is its output) and to stderr for the other
 /// commands, whose stdout is their result (a new API key, a list).
+/// Logs to standard output (the server) or standard error, as text or, with
+/// `NAVIGLI_LOG_FORMAT=json`, one JSON object per line (for log shippers).
 fn init_logging(to_stdout: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    if to_stdout {
-        builder.init();
-    } else {
-        builder.with_writer(std::io::stderr).init();
+    let json = std::env::var("NAVIGLI_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match (json, to_stdout) {
+        (true, true) => builder.json().with_target(true).init(),
+        (true, false) => builder.json().with_target(true).with_writer(std::io::stderr).init(),
+        (false, true) => builder.with_target(false).init(),
+        (false, false) => builder.with_target(false).with_writer(std::io::stderr).init(),
     }
 }
 
-/// Loads the configuration, printing every finding; `None` when it has errors.
 /// `navigli reload`: SIGHUP to `pid`, or to every `navigli serve` process of this user.
 fn reload(pid: Option<i32>) -> ExitCode {
     let pids: Vec<i32> = match pid {
@@ -229,6 +232,7 @@ fn reload(pid: Option<i32>) -> ExitCode {
     }
 }
 
+/// Loads the configuration, printing every finding; `None` when it has errors.
 fn load_config(path: &std::path::Path) -> Option<config::Config> {
     match navigli::catalog::load_config(path) {
         Ok((cfg, findings)) => {

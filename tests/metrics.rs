@@ -67,3 +67,31 @@ fn metrics_parse_and_move_with_requests() {
         assert!(!key.contains("no-such-tenant") && !key.contains("script"), "an unbounded label: {key}");
     }
 }
+
+#[test]
+fn json_access_logs_are_one_object_per_line() {
+    // This test's own process (nextest runs one test per process): the server inherits it.
+    std::env::set_var("NAVIGLI_LOG_FORMAT", "json");
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::server::write_config(dir.path(), common::demo_gpkg());
+    let log = dir.path().join("server.log");
+    let (mut child, port, _) = common::server::spawn_server(&config, &[], "navigli::access=info,warn", Some(&log));
+    // An unknown key: refused (401), and logged without the key.
+    let (status, _, _) = common::server::try_get(port, "/milano/ogcapi/collections?apikey=secret-key-123").unwrap();
+    assert_eq!(status, 401);
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let access = lines
+        .iter()
+        .find(|l| l["target"] == "navigli::access" && l["fields"]["path"] == "/milano/ogcapi/collections")
+        .unwrap_or_else(|| panic!("no access line:\n{text}"));
+    assert_eq!(access["fields"]["status"], 401);
+    assert_eq!(access["fields"]["query"], "apikey=***", "keys are masked in JSON logs too");
+    assert!(!text.contains("secret-key-123"));
+}
