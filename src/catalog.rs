@@ -96,24 +96,42 @@ pub struct Layer {
 /// through a filter (GDAL, QGIS, an HTML pager) does not have the whole selection counted
 /// again for every page. Emptied when the source reports a change of the layer's table (the
 /// tile cache's invalidation feed, `tiles::watch`), and entries expire after a minute anyway.
+///
+/// Keys are SHA-256 digests of the query's predicate; at most two counts of a layer run in the
+/// background at once (see [`CountCache::background`]).
 #[derive(Debug, Clone)]
-pub struct CountCache(moka::future::Cache<String, u64>);
+pub struct CountCache(moka::future::Cache<[u8; 32], u64>, Arc<tokio::sync::Semaphore>);
 
 impl Default for CountCache {
     fn default() -> Self {
-        CountCache(moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build())
+        CountCache(
+            moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
+            Arc::new(tokio::sync::Semaphore::new(2)),
+        )
     }
 }
 
 impl CountCache {
+    /// The key of a query's predicate text.
+    pub fn key(predicate: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(predicate.as_bytes()).into()
+    }
+
     /// The count of a query, by its key.
-    pub async fn get(&self, key: &str) -> Option<u64> {
+    pub async fn get(&self, key: &[u8; 32]) -> Option<u64> {
         self.0.get(key).await
     }
 
     /// Remembers a count.
-    pub async fn insert(&self, key: String, count: u64) {
+    pub async fn insert(&self, key: [u8; 32], count: u64) {
         self.0.insert(key, count).await;
+    }
+
+    /// A slot to count in (`None` when two counts of the layer already run: the answer then
+    /// goes without `numberMatched` rather than queue more work on the source).
+    pub fn background(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.1.clone().try_acquire_owned().ok()
     }
 
     /// Forgets every count (the data changed).

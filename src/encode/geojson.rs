@@ -299,7 +299,7 @@ impl FeatureEncoder for ItemsEncoder {
 
     fn end(&mut self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let _ = write!(out, "\n],\"numberReturned\":{}", self.written);
-        let shown = (!self.more && (self.written > 0 || self.page.offset == 0)).then_some(self.page.offset + self.written);
+        let shown = (!self.more && (self.written > 0 || self.page.offset == 0)).then_some(self.page.offset.saturating_add(self.written));
         if let Some(n) = self.page.number_matched.or(shown) {
             let _ = write!(out, ",\"numberMatched\":{n}");
         }

@@ -19,9 +19,17 @@ use crate::model::{AttributeType, Value};
 
 /// Longest filter text accepted, bytes.
 pub const MAX_CQL2_BYTES: usize = 16 * 1024;
-/// Deepest bracket nesting (`(`, `[`, `{`) accepted before parsing.
-pub const MAX_CQL2_NESTING: usize = 64;
-/// Stack of the thread that runs the parser: with the caps above its recursion stays far below.
+/// Deepest bracket nesting (`(`, `[`, `{`) accepted before parsing (the crate's grammar tries
+/// two alternatives after every `(`: its work grows with the nesting).
+pub const MAX_CQL2_NESTING: usize = 20;
+/// Longest run of prefix operators (`NOT NOT …`, `- - …`) accepted before parsing: they nest
+/// the tree without brackets.
+pub const MAX_PREFIX_RUN: usize = 8;
+/// The parser's budget of grammar rule calls (pest's process-wide call limit): a filter that
+/// needs more is refused instead of keeping a thread busy.
+const PARSER_CALLS: usize = 2_000_000;
+/// Stack of the thread that runs the parser and the translation: with the caps above their
+/// recursion stays far below.
 const PARSER_STACK: usize = 16 * 1024 * 1024;
 
 /// The two encodings, and the legacy name GDAL sends.
@@ -80,26 +88,49 @@ pub fn parse(text: &str, lang: Cql2Lang, ctx: &Cql2Context<'_>) -> Result<Filter
     if text.len() > MAX_CQL2_BYTES {
         return Err(Cql2Error::TooComplex(format!("the filter is longer than {MAX_CQL2_BYTES} bytes")));
     }
-    let depth = nesting(text, lang);
+    let (depth, prefix_run) = nesting(text, lang);
     if depth > MAX_CQL2_NESTING {
         return Err(Cql2Error::TooComplex(format!("the filter nests {depth} levels deep (at most {MAX_CQL2_NESTING})")));
     }
+    if prefix_run > MAX_PREFIX_RUN {
+        return Err(Cql2Error::TooComplex(format!("{prefix_run} NOT or minus signs in a row (at most {MAX_PREFIX_RUN})")));
+    }
+    static CALL_LIMIT: std::sync::Once = std::sync::Once::new();
+    CALL_LIMIT.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(PARSER_CALLS)));
+    // Parse, translate and drop the crate's tree on a thread with a known stack; what comes
+    // back is our filter, its depth checked there too.
     let owned = text.to_string();
-    let parsed = std::thread::Builder::new()
+    let (geometry, attributes, crs) = (ctx.geometry.to_string(), ctx.attributes.to_vec(), ctx.crs);
+    std::thread::Builder::new()
         .name("cql2-parse".into())
         .stack_size(PARSER_STACK)
-        .spawn(move || match lang {
-            Cql2Lang::Text => cql2::parse_text(&owned).map_err(|e| e.to_string()),
-            Cql2Lang::Json => cql2::parse_json(&owned).map_err(|e| e.to_string()),
+        .spawn(move || {
+            let parsed = match lang {
+                Cql2Lang::Text => cql2::parse_text(&owned).map_err(|e| e.to_string()),
+                Cql2Lang::Json => cql2::parse_json(&owned).map_err(|e| e.to_string()),
+            };
+            let expr = parsed.map_err(|e| {
+                let shown: String = e.chars().take(200).collect();
+                if shown.contains("call limit") {
+                    Cql2Error::TooComplex("the filter is too complex to parse".into())
+                } else {
+                    Cql2Error::Syntax(format!("{}: {shown}", lang_name(lang)))
+                }
+            })?;
+            let filter = translate(&expr, &Cql2Context { geometry: &geometry, attributes: &attributes, crs })?;
+            let (nodes, depth) = filter.size_and_depth();
+            if nodes > super::MAX_FILTER_NODES || depth > super::MAX_FILTER_DEPTH {
+                return Err(Cql2Error::TooComplex(format!(
+                    "{nodes} terms, {depth} levels (at most {} and {})",
+                    super::MAX_FILTER_NODES,
+                    super::MAX_FILTER_DEPTH
+                )));
+            }
+            Ok(filter)
         })
         .map_err(|e| Cql2Error::Unsupported(format!("cannot start the parser: {e}")))?
         .join()
-        .map_err(|_| Cql2Error::Syntax(lang_name(lang).into()))?;
-    let expr = parsed.map_err(|e| {
-        let shown: String = e.chars().take(200).collect();
-        Cql2Error::Syntax(format!("{}: {shown}", lang_name(lang)))
-    })?;
-    translate(&expr, ctx)
+        .map_err(|_| Cql2Error::Syntax(lang_name(lang).into()))?
 }
 
 fn lang_name(lang: Cql2Lang) -> &'static str {
@@ -110,17 +141,20 @@ fn lang_name(lang: Cql2Lang) -> &'static str {
 }
 
 /// The deepest bracket nesting outside string literals (single quotes in text, double quotes
-/// in JSON; doubled or escaped quotes stay inside).
-fn nesting(text: &str, lang: Cql2Lang) -> usize {
+/// in JSON; doubled or escaped quotes stay inside), and the longest run of prefix operators
+/// (`NOT` or `-`, with only blanks between them) in the text encoding.
+fn nesting(text: &str, lang: Cql2Lang) -> (usize, usize) {
     let (mut depth, mut max) = (0usize, 0usize);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    let (mut run, mut max_run) = (0usize, 0usize);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
         match (lang, c) {
             (Cql2Lang::Text, '\'') | (Cql2Lang::Text, '"') => {
+                run = 0;
                 let quote = c;
-                while let Some(d) = chars.next() {
+                while let Some((_, d)) = chars.next() {
                     if d == quote {
-                        if chars.peek() == Some(&quote) {
+                        if chars.peek().map(|(_, n)| *n) == Some(quote) {
                             chars.next();
                         } else {
                             break;
@@ -129,7 +163,7 @@ fn nesting(text: &str, lang: Cql2Lang) -> usize {
                 }
             }
             (Cql2Lang::Json, '"') => {
-                while let Some(d) = chars.next() {
+                while let Some((_, d)) = chars.next() {
                     match d {
                         '\\' => {
                             chars.next();
@@ -143,11 +177,32 @@ fn nesting(text: &str, lang: Cql2Lang) -> usize {
                 depth += 1;
                 max = max.max(depth);
             }
-            (_, ')' | ']' | '}') => depth = depth.saturating_sub(1),
-            _ => {}
+            (_, ')' | ']' | '}') => {
+                depth = depth.saturating_sub(1);
+                run = 0;
+            }
+            (Cql2Lang::Text, '-') => {
+                run += 1;
+                max_run = max_run.max(run);
+            }
+            (Cql2Lang::Text, 'n' | 'N') if text[i..].len() >= 3 && text[i..i + 3].eq_ignore_ascii_case("not") => {
+                let before = text[..i].chars().next_back();
+                let after = text[i + 3..].chars().next();
+                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                if !word(before) && !word(after) {
+                    run += 1;
+                    max_run = max_run.max(run);
+                    chars.next();
+                    chars.next();
+                } else {
+                    run = 0;
+                }
+            }
+            (_, c) if c.is_whitespace() => {}
+            _ => run = 0,
         }
     }
-    max
+    (max, max_run)
 }
 
 type Expr = cql2::Expr;
@@ -513,8 +568,22 @@ mod tests {
         assert!(matches!(text("nome = NULL"), Err(Cql2Error::Unsupported(_))));
         let deep = format!("{}piani = 1{}", "(".repeat(600), ")".repeat(600));
         assert!(matches!(text(&deep), Err(Cql2Error::TooComplex(_))));
+        // Unclosed brackets make the crate's parser try two alternatives at every level.
+        let started = std::time::Instant::now();
+        assert!(text(&"(".repeat(20)).is_err());
+        assert!(text("((((((((((((((((((((piani = 1").is_err());
+        let nested = format!("{}piani = 1{}", "(".repeat(20), ")".repeat(20));
+        let _ = text(&nested);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        // Prefix operators nest without brackets.
+        assert!(matches!(text(&format!("{}piani = 1", "NOT ".repeat(4000))), Err(Cql2Error::TooComplex(_))));
+        assert!(matches!(text(&format!("piani = {}1", "-".repeat(16000))), Err(Cql2Error::TooComplex(_))));
+        assert!(text("NOT NOT piani = 1").is_ok());
+        assert!(text("nome = 'not-a-date' AND piani > -3").is_ok());
         let long = vec!["piani = 1"; 5000].join(" OR ");
         assert!(matches!(text(&long), Err(Cql2Error::TooComplex(_))));
+        // Over the node limit of the filter model, refused on the parser's thread.
+        assert!(matches!(text(&vec!["piani = 1"; 1100].join(" OR ")), Err(Cql2Error::TooComplex(_))));
         // Brackets inside strings do not count.
         assert!(text(&format!("nome = '{}'", "(".repeat(200))).is_ok());
         let deep_json = format!("{}1{}", "[".repeat(200), "]".repeat(200));
@@ -523,10 +592,10 @@ mod tests {
     }
 
     #[test]
-    fn many_terms_within_the_size_cap_parse() {
-        let many = vec!["piani = 1"; 1200].join(" OR ");
+    fn many_terms_within_the_limits_parse() {
+        let many = vec!["piani = 1"; 900].join(" OR ");
         assert!(many.len() <= MAX_CQL2_BYTES);
         let Filter::Or(v) = text(&many).unwrap() else { panic!() };
-        assert_eq!(v.len(), 1200);
+        assert_eq!(v.len(), 900);
     }
 }

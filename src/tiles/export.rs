@@ -99,13 +99,22 @@ pub async fn export(catalog: &Catalog, plan: &ExportPlan) -> Result<ExportReport
         ("maxzoom", zooms.1.to_string()),
         ("json", serde_json::json!({ "vector_layers": vector_layers }).to_string()),
     ];
+    // Resuming is for the same export: a file of another source or tenant is refused.
+    let existing: Option<String> = db.query_row("SELECT value FROM metadata WHERE name = 'name'", [], |r| r.get(0)).ok();
+    if let Some(name) = existing.filter(|n| *n != metadata[0].1) {
+        return Err(format!("{} holds '{name}', not '{}': export into a new file", plan.file.display(), metadata[0].1));
+    }
     for (name, value) in &metadata {
         db.execute("INSERT OR REPLACE INTO metadata (name, value) VALUES (?1, ?2)", (name, value)).map_err(db_error)?;
     }
     let present: HashSet<(u8, u32, u32)> = {
         let mut st = db.prepare("SELECT zoom_level, tile_column, tile_row FROM tiles").map_err(db_error)?;
         let rows = st.query_map([], |r| Ok((r.get::<_, u8>(0)?, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?))).map_err(db_error)?;
-        rows.filter_map(Result::ok).map(|(z, x, tms)| (z, x, (1u32 << z) - 1 - tms)).collect()
+        // Rows outside the grid (a foreign or damaged file) are ignored, not trusted.
+        rows.filter_map(Result::ok)
+            .filter(|(z, x, tms)| *z <= super::MAX_ZOOM && *x < (1u32 << z) && *tms < (1u32 << z))
+            .map(|(z, x, tms)| (z, x, (1u32 << z) - 1 - tms))
+            .collect()
     };
     let all: Vec<(u8, u32, u32)> = super::seed::tiles(&bounds, zooms).collect();
     let mut report = ExportReport { planned: all.len() as u64, ..Default::default() };

@@ -172,12 +172,19 @@ impl Admission {
         if let Ok(p) = self.slots.clone().try_acquire_owned() {
             return Ok(Some(p));
         }
-        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+        // Counted out on every way out, a client that hangs up while waiting included.
+        struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let queued = self.waiting.fetch_add(1, Ordering::AcqRel);
+        let _waiting = Waiting(&self.waiting);
+        if queued >= self.max_waiting {
             return Err(());
         }
         let got = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
         match got {
             Ok(Ok(p)) => Ok(Some(p)),
             _ => Err(()),
@@ -294,6 +301,12 @@ mod tests {
         let short = admission(1, 4, 20);
         let _held = short.enter().await.unwrap();
         assert!(short.enter().await.is_err());
+        // A waiter dropped while queued (the client hung up) leaves the queue.
+        let a = admission(1, 1, 5_000);
+        let _held = a.enter().await.unwrap();
+        let dropped = tokio::time::timeout(std::time::Duration::from_millis(20), a.enter()).await;
+        assert!(dropped.is_err(), "still waiting when dropped");
+        assert_eq!(a.waiting.load(std::sync::atomic::Ordering::Acquire), 0);
     }
 
     #[test]

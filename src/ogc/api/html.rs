@@ -327,7 +327,12 @@ impl ItemsHtml {
         }
         table.push_str("</tr></thead><tbody>");
         let item_base = api.href(&format!("/collections/{id}/items/"), None);
-        let item_suffix = if english(api) { "?f=html&lang=en" } else { "?f=html" }.to_string();
+        let mut item_suffix = if english(api) { "?f=html&lang=en" } else { "?f=html" }.to_string();
+        // Feature pages of a restricted collection need the key the list was opened with.
+        if let Some(k) = api.query.get("apikey") {
+            item_suffix.push_str("&apikey=");
+            item_suffix.extend(form_urlencoded::byte_serialize(k.as_bytes()));
+        }
         let item_base = item_base.split('?').next().unwrap_or("").to_string();
         ItemsHtml {
             head: head + &table,
@@ -372,9 +377,9 @@ impl FeatureEncoder for ItemsHtml {
             link(out, prev, if self.english { "← Previous page" } else { "← Pagina precedente" });
         }
         let shown = if self.english {
-            format!("Features {}–{}", self.offset + 1, self.offset + self.written)
+            format!("Features {}–{}", self.offset.saturating_add(1), self.offset.saturating_add(self.written))
         } else {
-            format!("Oggetti {}–{}", self.offset + 1, self.offset + self.written)
+            format!("Oggetti {}–{}", self.offset.saturating_add(1), self.offset.saturating_add(self.written))
         };
         let _ = write!(
             out,

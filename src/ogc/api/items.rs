@@ -241,15 +241,18 @@ fn sort_keys(query: &Query, layer: &Layer) -> Result<Vec<SortKey>, OgcException>
 
 /// `numberMatched` if the count answers within [`COUNT_BUDGET`]; a slower count finishes in
 /// the background (its connection goes back to the pool, and its result is kept for the next
-/// pages) and the page goes without it. Counts are cached per layer by the resolved predicate
-/// (tenant restriction included), so paging through a selection counts it once.
+/// pages) and the page goes without it; at most two counts of a layer run at once. Counts are
+/// cached per layer by the resolved predicate (tenant restriction included), so paging through
+/// a selection counts it once.
 pub async fn quick_count(layer: &Arc<Layer>, resolved: &ResolvedQuery) -> Option<u64> {
-    let key = format!("{:?}", resolved.predicate);
+    let key = crate::catalog::CountCache::key(&format!("{:?}", resolved.predicate));
     if let Some(n) = layer.counts.get(&key).await {
         return Some(n);
     }
+    let slot = layer.counts.background()?;
     let (counting, schema, query) = (Arc::clone(layer), Arc::clone(&layer.schema), resolved.clone());
     let task = tokio::spawn(async move {
+        let _slot = slot;
         let n = counting.source.count(schema, query).await?;
         counting.counts.insert(key, n).await;
         Ok::<u64, crate::source::SourceError>(n)

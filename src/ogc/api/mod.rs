@@ -379,7 +379,7 @@ async fn items(scope: Scope<OgcApi>, req: HttpRequest, path: web::Path<(String, 
     if request.offset > 0 {
         links.push(Link::new("prev", media, page_href(request.offset.saturating_sub(request.limit), f)));
     }
-    let next = Link::new("next", media, page_href(request.offset + request.limit, f));
+    let next = Link::new("next", media, page_href(request.offset.saturating_add(request.limit), f));
     let attributes = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
     let page = ItemsPage {
         attributes,
@@ -399,8 +399,12 @@ async fn items(scope: Scope<OgcApi>, req: HttpRequest, path: web::Path<(String, 
             stream_response(html::ItemsHtml::new(&api, &layer, page, request.offset), stream, "text/html; charset=utf-8", &content_crs)
         }
     };
-    if let Ok(v) = header::HeaderValue::from_str(&link_header) {
-        response.headers_mut().insert(header::LINK, v);
+    // Links repeat the query: a long filter would make a head that proxies and clients refuse
+    // (nginx's 4–8 KB buffers); the links are in the body anyway.
+    if link_header.len() <= 4096 {
+        if let Ok(v) = header::HeaderValue::from_str(&link_header) {
+            response.headers_mut().insert(header::LINK, v);
+        }
     }
     Ok(response)
 }

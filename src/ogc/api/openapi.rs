@@ -12,10 +12,11 @@ use crate::model::AttributeType;
 
 fn parameter(p: &params::Param, collections: &[String], groups: &[String], max_features: u64) -> Json {
     let mut schema = (p.schema)();
-    if p.name == "collectionId" {
+    // An empty enum is not valid OpenAPI: a caller who sees nothing gets plain strings.
+    if p.name == "collectionId" && !collections.is_empty() {
         schema = json!({ "type": "string", "enum": collections });
     }
-    if p.name == "groupId" {
+    if p.name == "groupId" && !groups.is_empty() {
         schema = json!({ "type": "string", "enum": groups });
     }
     if p.name == "limit" {
