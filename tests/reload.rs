@@ -115,3 +115,36 @@ fn reload_swaps_the_configuration_without_failing_a_request() {
     assert!(served > 20, "the clients were served during the reloads: {served}");
     assert_eq!(failed, 0, "{failed} requests failed during the reloads ({served} served)");
 }
+
+/// On PostGIS every catalog LISTENs for data changes on its own connection: after reloads only
+/// the current catalog's listener is left (the old ones end with their catalog).
+#[test]
+fn reloads_leave_one_change_listener() {
+    let Some(url) = common::demo_postgis() else {
+        eprintln!("NOTE: no PostGIS (NAVIGLI_TEST_DATABASE_URL): listener test not run");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), common::demo_gpkg());
+    let log = dir.path().join("server.log");
+    let source = format!("main={url}");
+    let (child, _port, _) = spawn_server(&config, &["--source", &source], "info", Some(&log));
+    let pid = child.id();
+    let _server = Kill(child);
+    let listeners = || -> i64 {
+        let out = Command::new("psql")
+            .args(["-tA", url, "-c", &format!("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'navigli-listen-{pid}'")])
+            .output()
+            .expect("psql");
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(-1)
+    };
+    eventually("the first listener", || listeners() == 1);
+    for i in 1..=3 {
+        reload(pid);
+        eventually("the reload", || std::fs::read_to_string(&log).unwrap_or_default().matches("configuration reloaded").count() >= i);
+    }
+    // Old listeners end within the watcher's check interval (5 s).
+    eventually("one listener left", || listeners() == 1);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(listeners(), 1);
+}

@@ -388,7 +388,12 @@ fn literal(e: &Expr, kind: Option<AttributeType>) -> Result<Value, Cql2Error> {
             _ => return Err(unsupported("DATE takes a text literal")),
         },
         Expr::Timestamp { timestamp } => match &**timestamp {
-            Expr::Literal(s) if kind == Some(AttributeType::Date) => Value::Text(s.chars().take(10).collect()),
+            Expr::Literal(s) if kind == Some(AttributeType::Date) => {
+                // A date property compares with the timestamp's UTC date.
+                let t: jiff::Timestamp =
+                    s.parse().map_err(|_| unsupported(format!("TIMESTAMP('{}') is not an RFC 3339 date-time", shown(s))))?;
+                Value::Text(t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
+            }
             Expr::Literal(s) => Value::Text(s.clone()),
             _ => return Err(unsupported("TIMESTAMP takes a text literal")),
         },

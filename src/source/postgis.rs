@@ -275,8 +275,17 @@ pub fn parse_change(source: &str, payload: &str) -> Option<super::Change> {
 async fn listen(id: String, url: String, sink: super::ChangeSink) {
     let mut delay = Duration::from_millis(500);
     let mut first = true;
+    // Named after the process, so an operator (or a test) can tell its listeners apart.
+    let config = tokio_postgres::Config::from_str(&url).map(|mut c| {
+        c.application_name(format!("navigli-listen-{}", std::process::id()));
+        c
+    });
     while !sink.is_closed() {
-        match tokio_postgres::connect(&url, NoTls).await {
+        let connected = match &config {
+            Ok(c) => c.connect(NoTls).await,
+            Err(_) => tokio_postgres::connect(&url, NoTls).await,
+        };
+        match connected {
             Ok((client, mut connection)) => {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                 let driver = tokio::spawn(async move {
@@ -299,10 +308,20 @@ async fn listen(id: String, url: String, sink: super::ChangeSink) {
                         let _ = sink.send(super::Change::All { source: id.clone() });
                     }
                     first = false;
-                    while let Some(payload) = rx.recv().await {
+                    loop {
+                        // Ends as soon as nobody watches any more (a reload replaced the
+                        // catalog): the connection is closed, not kept until a notification.
+                        let payload = tokio::select! {
+                            p = rx.recv() => match p { Some(p) => p, None => break },
+                            _ = sink.closed() => {
+                                driver.abort();
+                                return;
+                            }
+                        };
                         match parse_change(&id, &payload) {
                             Some(change) => {
                                 if sink.send(change).is_err() {
+                                    driver.abort();
                                     return;
                                 }
                             }

@@ -159,18 +159,13 @@ fn property_filters<'a>(query: &'a Query, layer: &'a Layer) -> impl Iterator<Ite
 fn datetime_filter(query: &Query, layer: &Layer) -> Result<Option<Filter>, OgcException> {
     let Some(raw) = query.get("datetime") else { return Ok(None) };
     let bad = || invalid("datetime", "datetime is an RFC 3339 date or date-time, or an interval a/b with '..' for an open end");
+    // A date, or an RFC 3339 date-time (its UTC date: the property holds dates).
     let day = |s: &str| -> Result<Option<String>, OgcException> {
         let s = s.trim();
         if s.is_empty() || s == ".." {
             return Ok(None);
         }
-        let date = s.get(..10).ok_or_else(bad)?;
-        let valid_date = date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-';
-        let rest_ok = s.len() == 10 || s[10..].starts_with(['T', 't']);
-        if !valid_date || !rest_ok || !date.bytes().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        Ok(Some(date.to_string()))
+        utc_date(s).map(Some).ok_or_else(bad)
     };
     let (start, end) = match raw.split_once('/') {
         Some((a, b)) => {
@@ -196,6 +191,16 @@ fn datetime_filter(query: &Query, layer: &Layer) -> Result<Option<Filter>, OgcEx
         (None, Some(b)) => Some(Filter::Compare { property, op: CompareOp::Le, value: Value::Text(b) }),
         (None, None) => None,
     })
+}
+
+/// The UTC calendar date of an RFC 3339 date (`2020-05-01`) or date-time
+/// (`2020-05-01T23:30:00-02:00` is `2020-05-02`); `None` when it is neither.
+pub fn utc_date(s: &str) -> Option<String> {
+    if s.len() == 10 {
+        return s.parse::<jiff::civil::Date>().ok().map(|d| d.to_string());
+    }
+    let t: jiff::Timestamp = s.parse().ok()?;
+    Some(t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
 }
 
 /// `filter` in `filter-lang`, with geometry literals in `filter-crs`.
@@ -264,5 +269,18 @@ pub async fn quick_count(layer: &Arc<Layer>, resolved: &ResolvedQuery) -> Option
             None
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn date_times_count_by_their_utc_date() {
+        assert_eq!(super::utc_date("2020-05-01").as_deref(), Some("2020-05-01"));
+        assert_eq!(super::utc_date("2020-05-01T23:30:00-02:00").as_deref(), Some("2020-05-02"));
+        assert_eq!(super::utc_date("2020-05-01T10:00:00Z").as_deref(), Some("2020-05-01"));
+        assert_eq!(super::utc_date("2020-02-30"), None);
+        assert_eq!(super::utc_date("yesterday"), None);
+        assert_eq!(super::utc_date("2020-05-01T10:00:00"), None, "RFC 3339 wants an offset");
     }
 }
