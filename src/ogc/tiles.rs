@@ -6,12 +6,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use crate::catalog::Layer;
 use crate::catalog::{Caller, Tenant};
 use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::http::{apikey_suffix, Live, Scope, ServiceError};
-use crate::model::AttributeType;
-use crate::tiles::{resolve_source, zoom_range, TileError};
+use crate::tiles::{resolve_source, vector_layer, zoom_range, TileError};
 
 /// Media type of Mapbox Vector Tiles.
 pub const MVT_MEDIA_TYPE: &str = "application/vnd.mapbox-vector-tile";
@@ -106,26 +104,6 @@ pub(crate) async fn tile_answer(
         r.insert_header((header::CONTENT_ENCODING, "gzip")).body(tile.gzip.clone())
     } else {
         r.insert_header((header::CONTENT_ENCODING, "identity")).body(tile.plain())
-    })
-}
-
-fn field_type(kind: AttributeType) -> &'static str {
-    match kind {
-        AttributeType::Int | AttributeType::Float => "Number",
-        AttributeType::Bool => "Boolean",
-        AttributeType::Text | AttributeType::Date => "String",
-    }
-}
-
-fn vector_layer(layer: &Layer) -> serde_json::Value {
-    let fields: serde_json::Map<String, serde_json::Value> =
-        layer.schema.attributes.iter().map(|a| (a.name.clone(), field_type(a.kind).into())).collect();
-    json!({
-        "id": layer.name(),
-        "description": layer.config.title,
-        "minzoom": layer.config.min_zoom,
-        "maxzoom": layer.config.max_zoom.min(crate::tiles::MAX_ZOOM),
-        "fields": fields,
     })
 }
 

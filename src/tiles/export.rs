@@ -51,16 +51,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS tile_index ON tiles (zoom_level, tile_column, 
 /// Tiles stored per transaction (what a crash may cost a resumed export).
 const BATCH: usize = 256;
 
-/// A TileJSON `vector_layers` field type.
-fn field_type(kind: crate::model::AttributeType) -> &'static str {
-    use crate::model::AttributeType::*;
-    match kind {
-        Int | Float => "Number",
-        Bool => "Boolean",
-        Text | Date => "String",
-    }
-}
-
 fn db_error(e: rusqlite::Error) -> String {
     format!("MBTiles: {e}")
 }
@@ -78,14 +68,7 @@ pub async fn export(catalog: &Catalog, plan: &ExportPlan) -> Result<ExportReport
     let bounds = tenant.extent_lonlat;
     let mut db = rusqlite::Connection::open(&plan.file).map_err(db_error)?;
     db.execute_batch(SCHEMA).map_err(db_error)?;
-    let vector_layers: Vec<serde_json::Value> = layers
-        .iter()
-        .map(|l| {
-            let fields: serde_json::Map<String, serde_json::Value> =
-                l.schema.attributes.iter().map(|a| (a.name.clone(), serde_json::Value::from(field_type(a.kind)))).collect();
-            serde_json::json!({ "id": l.name(), "description": l.config.title, "minzoom": l.config.min_zoom, "maxzoom": l.config.max_zoom, "fields": fields })
-        })
-        .collect();
+    let vector_layers: Vec<serde_json::Value> = layers.iter().map(|l| super::vector_layer(l)).collect();
     let metadata = [
         ("name", format!("{} — {}", tenant.title, plan.source)),
         ("format", "pbf".to_string()),

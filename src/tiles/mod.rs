@@ -51,6 +51,26 @@ pub fn tile_range(lonlat: &Bbox, z: u8) -> (u32, u32, u32, u32) {
     (col(x0), row(y0), col(x1), row(y1))
 }
 
+/// A layer's TileJSON `vector_layers` entry: id, description, zooms and its allow-listed
+/// attributes as TileJSON field types (the TileJSON documents and exported archives share it).
+pub fn vector_layer(layer: &Layer) -> serde_json::Value {
+    use crate::model::AttributeType;
+    let field_type = |kind: AttributeType| match kind {
+        AttributeType::Int | AttributeType::Float => "Number",
+        AttributeType::Bool => "Boolean",
+        AttributeType::Text | AttributeType::Date => "String",
+    };
+    let fields: serde_json::Map<String, serde_json::Value> =
+        layer.schema.attributes.iter().map(|a| (a.name.clone(), field_type(a.kind).into())).collect();
+    serde_json::json!({
+        "id": layer.name(),
+        "description": layer.config.title,
+        "minzoom": layer.config.min_zoom,
+        "maxzoom": layer.config.max_zoom.min(MAX_ZOOM),
+        "fields": fields,
+    })
+}
+
 /// A tile request could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {

@@ -155,23 +155,29 @@ pub fn sources() -> Vec<Arc<dyn FeatureSource>> {
 /// in `tests/requirements.txt`) once it can `import` every module of `modules` (comma list);
 /// when it cannot, the venv is made here from the same pins, failing loudly when pip cannot.
 pub fn pyvenv(modules: &str) -> PathBuf {
-    let venv = root().join("target/pyvenv");
+    pinned_venv("target/pyvenv", "tests/requirements.txt", modules)
+}
+
+/// The venv `dir` (below the project root) from the pins in `requirements`, made (under a lock,
+/// by one test process) when its Python cannot import `modules`.
+fn pinned_venv(dir: &str, requirements: &str, modules: &str) -> PathBuf {
+    let venv = root().join(dir);
     let python = venv.join("bin/python");
     let has = || std::process::Command::new(&python).args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
     if !has() {
         std::fs::create_dir_all(root().join("target")).expect("target dir");
-        let _lock = exclusive_lock(&root().join("target/pyvenv.lock"));
+        let _lock = exclusive_lock(&venv.with_extension("lock"));
         if has() {
             return python;
         }
-        eprintln!("installing tests/requirements.txt into {} (scripts/deps.sh test does this for make test)", venv.display());
+        eprintln!("installing {requirements} into {} (scripts/deps.sh test does this for make test)", venv.display());
         if !python.exists() {
             let made = std::process::Command::new("/usr/bin/python3").args(["-m", "venv"]).arg(&venv).status().is_ok_and(|s| s.success());
             assert!(made, "cannot create a Python venv at {}: install python3-venv (scripts/deps.sh test)", venv.display());
         }
         let out = std::process::Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(root().join("tests/requirements.txt"))
+            .arg(root().join(requirements))
             .output()
             .expect("run pip");
         assert!(out.status.success() && has(), "pip could not install {modules}: {}", String::from_utf8_lossy(&out.stderr));
@@ -192,34 +198,11 @@ pub fn exclusive_lock(path: &std::path::Path) -> std::fs::File {
 
 /// The python of the OGC API and operations tools' venv (`target/pyvenv-ogcapi`, made by
 /// `scripts/deps.sh test` from `tests/requirements-ogcapi.txt`: ogctests, openapi-spec-validator,
-/// schemathesis, pyogrio, prometheus_client); made here from the same pins when it cannot
-/// import them, failing loudly when pip cannot.
+/// schemathesis, pyogrio, prometheus_client), made here from the same pins when missing.
 pub fn tools_python() -> PathBuf {
-    let venv = root().join("target/pyvenv-ogcapi");
-    let python = venv.join("bin/python");
-    let ok = || {
-        std::process::Command::new(&python)
-            .args(["-c", "import ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client"])
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !ok() {
-        std::fs::create_dir_all(root().join("target")).expect("target dir");
-        let _lock = exclusive_lock(&root().join("target/pyvenv-ogcapi.lock"));
-        if !ok() {
-            let made = std::process::Command::new("/usr/bin/python3")
-                .args(["-m", "venv", "--clear"])
-                .arg(&venv)
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(made, "cannot create {}", venv.display());
-            let out = std::process::Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-                .arg(root().join("tests/requirements-ogcapi.txt"))
-                .output()
-                .expect("pip");
-            assert!(out.status.success() && ok(), "pip: {}", String::from_utf8_lossy(&out.stderr));
-        }
-    }
-    python
+    pinned_venv(
+        "target/pyvenv-ogcapi",
+        "tests/requirements-ogcapi.txt",
+        "ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client",
+    )
 }

@@ -91,6 +91,16 @@ fn lang_href(api: &Api, lang: &str) -> String {
     format!("?{}", q.finish())
 }
 
+/// A table's opening: its caption and column headings (escaped), up to `<tbody>`.
+fn table_head(caption: &str, columns: &[&str]) -> String {
+    let mut out = format!("<table><caption>{}</caption><thead><tr>", esc(caption));
+    for c in columns {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", esc(c));
+    }
+    out.push_str("</tr></thead><tbody>");
+    out
+}
+
 fn links_list(api: &Api, doc: &Json) -> String {
     let mut out = format!("<h2>{}</h2><ul>", t(api, "Collegamenti", "Links"));
     for l in doc["links"].as_array().into_iter().flatten() {
@@ -150,14 +160,10 @@ pub fn api_doc(api: &Api, doc: &Json) -> String {
         if params.is_empty() {
             continue;
         }
-        let _ = write!(
-            body,
-            "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        body.push_str(&table_head(
             t(api, "Parametri", "Parameters"),
-            t(api, "Nome", "Name"),
-            t(api, "Dove", "In"),
-            t(api, "Descrizione", "Description"),
-        );
+            &[t(api, "Nome", "Name"), t(api, "Dove", "In"), t(api, "Descrizione", "Description")],
+        ));
         for p in params {
             let p = resolve_ref(doc, p);
             let _ = write!(
@@ -183,12 +189,9 @@ fn resolve_ref<'a>(doc: &'a Json, p: &'a Json) -> &'a Json {
 
 /// The list of collections.
 pub fn collections(api: &Api, doc: &Json) -> String {
-    let mut body = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+    let mut body = table_head(
         t(api, "Collezioni di oggetti", "Feature collections"),
-        t(api, "Collezione", "Collection"),
-        t(api, "Descrizione", "Description"),
-        t(api, "Oggetti", "Features"),
+        &[t(api, "Collezione", "Collection"), t(api, "Descrizione", "Description"), t(api, "Oggetti", "Features")],
     );
     for c in doc["collections"].as_array().into_iter().flatten() {
         let id = c["id"].as_str().unwrap_or("");
@@ -245,12 +248,9 @@ pub fn collection(api: &Api, doc: &Json) -> String {
 
 /// The queryables of a collection.
 pub fn queryables(api: &Api, doc: &Json, id: &str) -> String {
-    let mut body = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+    let mut body = table_head(
         t(api, "Proprietà che un filtro CQL2 può usare", "Properties a CQL2 filter may use"),
-        t(api, "Nome", "Name"),
-        t(api, "Titolo", "Title"),
-        t(api, "Tipo", "Type"),
+        &[t(api, "Nome", "Name"), t(api, "Titolo", "Title"), t(api, "Tipo", "Type")],
     );
     for (name, s) in doc["properties"].as_object().into_iter().flatten() {
         let kind = s["type"].as_str().or(s["format"].as_str()).unwrap_or("");
@@ -278,12 +278,7 @@ fn cell(v: &Value) -> String {
 
 /// One feature.
 pub fn item(api: &Api, layer: &Layer, attributes: &[Attribute], f: &Feature) -> String {
-    let mut body = format!(
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        t(api, "Proprietà", "Properties"),
-        t(api, "Nome", "Name"),
-        t(api, "Valore", "Value")
-    );
+    let mut body = table_head(t(api, "Proprietà", "Properties"), &[t(api, "Nome", "Name"), t(api, "Valore", "Value")]);
     for (a, v) in attributes.iter().zip(&f.values) {
         let _ = write!(body, "<tr><th scope=\"row\">{}</th><td>{}</td></tr>", esc(&a.name), cell(v));
     }
@@ -318,22 +313,15 @@ impl ItemsHtml {
         let title = format!("{} — {}", layer.config.title, t(api, "oggetti", "features"));
         let frame = self::page(api, &title, &crumbs, "\u{0}");
         let (head, tail) = frame.split_once('\u{0}').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or_default();
-        let mut table = format!(
-            "<table><caption>{}</caption><thead><tr><th scope=\"col\">id</th>",
-            t(api, "Oggetti di questa pagina", "Features of this page")
-        );
-        for a in &page.attributes {
-            let _ = write!(table, "<th scope=\"col\">{}</th>", esc(&a.name));
-        }
-        table.push_str("</tr></thead><tbody>");
-        let item_base = api.href(&format!("/collections/{id}/items/"), None);
+        let columns: Vec<&str> = std::iter::once("id").chain(page.attributes.iter().map(|a| a.name.as_str())).collect();
+        let table = table_head(t(api, "Oggetti di questa pagina", "Features of this page"), &columns);
+        let item_base = format!("{}/collections/{id}/items/", api.base);
         let mut item_suffix = if english(api) { "?f=html&lang=en" } else { "?f=html" }.to_string();
         // Feature pages of a restricted collection need the key the list was opened with.
         if let Some(k) = api.query.get("apikey") {
             item_suffix.push_str("&apikey=");
             item_suffix.extend(form_urlencoded::byte_serialize(k.as_bytes()));
         }
-        let item_base = item_base.split('?').next().unwrap_or("").to_string();
         ItemsHtml {
             head: head + &table,
             tail_crumbs: tail,

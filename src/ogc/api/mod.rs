@@ -197,12 +197,15 @@ fn layer_of<'a>(scope: &'a Scope<OgcApi>, id: &str) -> Result<&'a Arc<Layer>, Se
     })
 }
 
+/// A 200 of every API resource: its media type, `Vary: Accept` (content negotiation) and CORS.
+fn ok(media: &str) -> actix_web::HttpResponseBuilder {
+    let mut r = HttpResponse::Ok();
+    r.content_type(media.to_string()).insert_header((header::VARY, "Accept")).insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
+    r
+}
+
 fn respond(body: String, media: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(media.to_string())
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .body(body)
+    ok(media).body(body)
 }
 
 fn answer(api: &Api, doc: Json, media: &str, page: impl FnOnce(&Json) -> String) -> HttpResponse {
@@ -417,12 +420,7 @@ fn link_header(links: &[Link]) -> String {
 
 fn stream_response<E: FeatureEncoder>(encoder: E, stream: crate::source::FeatureStream, media: &str, content_crs: &str) -> HttpResponse {
     let body = body_stream(encoder, vec![stream]).map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()));
-    HttpResponse::Ok()
-        .content_type(media.to_string())
-        .insert_header(("Content-Crs", content_crs.to_string()))
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .streaming(body)
+    ok(media).insert_header(("Content-Crs", content_crs.to_string())).streaming(body)
 }
 
 /// `GET /{tenant}/ogcapi/collections/{collectionId}/items/{featureId}`.
@@ -470,10 +468,5 @@ async fn item(scope: Scope<OgcApi>, req: HttpRequest, path: web::Path<(String, S
         }
         Format::Html => (html::item(&api, &layer, &attributes, &feature), "text/html; charset=utf-8"),
     };
-    Ok(HttpResponse::Ok()
-        .content_type(body.1.to_string())
-        .insert_header(("Content-Crs", content_crs))
-        .insert_header((header::VARY, "Accept"))
-        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
-        .body(body.0))
+    Ok(ok(body.1).insert_header(("Content-Crs", content_crs)).body(body.0))
 }

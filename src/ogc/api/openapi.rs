@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use super::params::{self, In, Op, Operation, GEOJSON, HTML, JSON, MVT, OPENAPI, PARAMS, SCHEMA_JSON};
+use super::params::{self, In, Op, Operation, GEOJSON, HTML, JSON, MVT, PARAMS};
 use super::Api;
 use crate::catalog::Layer;
 use crate::model::AttributeType;
@@ -152,6 +152,5 @@ pub fn document(api: &Api) -> Json {
                 },
             },
         },
-        "x-media-types": [JSON, GEOJSON, SCHEMA_JSON, OPENAPI, HTML],
     })
 }

@@ -14,7 +14,7 @@ use super::{answer, layer_of, Api, OgcApi};
 use crate::catalog::Layer;
 use crate::http::exception::{ExceptionCode, OgcException};
 use crate::http::{Scope, ServiceError};
-use crate::tiles::{zoom_range, MAX_ZOOM};
+use crate::tiles::{tile_range, zoom_range, MAX_ZOOM};
 
 /// The only tile matrix set.
 pub const WEB_MERCATOR_QUAD: &str = "WebMercatorQuad";
@@ -97,23 +97,12 @@ struct Tileset<'a> {
     path: String,
 }
 
-/// Tile rows and columns covering a lon/lat box at zoom `z`.
-fn limits(b: &crate::crs::Bbox, z: u8) -> (u64, u64, u64, u64) {
-    let n = (1u64 << z) as f64;
-    let col = |lon: f64| (((lon + 180.0) / 360.0 * n).floor().clamp(0.0, n - 1.0)) as u64;
-    let row = |lat: f64| {
-        let lat = lat.clamp(-85.051_128, 85.051_128).to_radians();
-        (((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor().clamp(0.0, n - 1.0)) as u64
-    };
-    (row(b.max_y), row(b.min_y), col(b.min_x), col(b.max_x))
-}
-
 fn tileset_doc(api: &Api, t: &Tileset<'_>) -> Json {
     let (min, max) = zoom_range(&t.layers);
     let b = api.scope.tenant().extent_lonlat;
     let limits: Vec<Json> = (min..=max)
         .map(|z| {
-            let (r0, r1, c0, c1) = limits(&b, z);
+            let (c0, r0, c1, r1) = tile_range(&b, z);
             json!({ "tileMatrix": z.to_string(), "minTileRow": r0, "maxTileRow": r1, "minTileCol": c0, "maxTileCol": c1 })
         })
         .collect();
@@ -193,6 +182,15 @@ fn dataset_tilesets(api: &Api) -> Vec<Tileset<'_>> {
     out
 }
 
+/// The dataset tileset (`group` none) or a group's, among those the caller may see.
+fn find_tileset<'a>(api: &'a Api, group: Option<&str>) -> Option<Tileset<'a>> {
+    let wanted = match group {
+        Some(g) => format!("/tiles/{g}/WebMercatorQuad"),
+        None => "/tiles/WebMercatorQuad".into(),
+    };
+    dataset_tilesets(api).into_iter().find(|t| t.path == wanted)
+}
+
 /// `GET /tiles`.
 pub async fn dataset_tilesets_list(scope: Scope<OgcApi>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let api = Api::new(scope, &req, Op::DatasetTilesets, None)?;
@@ -212,16 +210,11 @@ pub async fn dataset_tileset(scope: Scope<OgcApi>, req: HttpRequest, path: web::
     check_tms(&scope, &tms)?;
     let op = if group.is_some() { Op::GroupTileset } else { Op::DatasetTileset };
     let api = Api::new(scope, &req, op, None)?;
-    let wanted = match &group {
-        Some(g) => format!("/tiles/{g}/WebMercatorQuad"),
-        None => "/tiles/WebMercatorQuad".into(),
-    };
-    let sets = dataset_tilesets(&api);
-    let Some(t) = sets.iter().find(|t| t.path == wanted) else {
+    let Some(t) = find_tileset(&api, group.as_deref()) else {
         let shown: String = group.unwrap_or_default().chars().take(64).collect();
         return Err(not_found(&api.scope, format!("no tileset '{shown}'; see /tiles"), "groupId"));
     };
-    let doc = tileset_doc(&api, t);
+    let doc = tileset_doc(&api, &t);
     Ok(answer(&api, doc, JSON, |d| super::html::json_page(&api, d, &t.title, &t.path)))
 }
 
@@ -252,12 +245,7 @@ pub async fn dataset_tile(scope: Scope<OgcApi>, req: HttpRequest, path: web::Pat
     let op = if group.is_some() { Op::GroupTile } else { Op::DatasetTile };
     let api = Api::new(scope, &req, op, None)?;
     check_tile_format(&api)?;
-    let sets = dataset_tilesets(&api);
-    let wanted = match &group {
-        Some(g) => format!("/tiles/{g}/WebMercatorQuad"),
-        None => "/tiles/WebMercatorQuad".into(),
-    };
-    let Some(t) = sets.iter().find(|t| t.path == wanted) else {
+    let Some(t) = find_tileset(&api, group.as_deref()) else {
         return Err(not_found(&api.scope, "no such tileset; see /tiles".into(), "groupId"));
     };
     crate::ogc::tiles::tile_answer(api.scope.state(), api.scope.tenant(), &api.scope.caller, &t.source, (z, x, y), &req).await
@@ -321,7 +309,7 @@ mod tests {
     #[test]
     fn limits_cover_milano_at_zoom_14() {
         let b = crate::crs::Bbox::new(9.04, 45.38, 9.28, 45.54).unwrap();
-        let (r0, r1, c0, c1) = super::limits(&b, 14);
+        let (c0, r0, c1, r1) = super::tile_range(&b, 14);
         // Tile 14/8610/5863 holds the Duomo (9.19, 45.464).
         assert!((r0..=r1).contains(&5863) && (c0..=c1).contains(&8610), "{r0}..{r1} {c0}..{c1}");
         assert!(r0 <= r1 && c0 <= c1);
