@@ -35,13 +35,21 @@ pub enum Caller {
     },
 }
 
-/// A restricted layer granted to a caller in some tenants.
+/// A layer granted to a caller in some tenants: to see (a restricted layer) or to edit.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {
     /// Layer name.
     pub layer: String,
     /// Tenant ids or slugs; `*` for all.
     pub tenants: Vec<String>,
+    /// The grant is to edit the layer's features (which includes seeing them).
+    pub edit: bool,
+}
+
+impl Grant {
+    fn covers(&self, layer: &str, tenant_id: &str, tenant_slug: Option<&str>) -> bool {
+        self.layer == layer && self.tenants.iter().any(|t| t == "*" || t == tenant_id || tenant_slug == Some(t.as_str()))
+    }
 }
 
 impl Caller {
@@ -50,9 +58,23 @@ impl Caller {
     pub fn granted(&self, layer: &str, tenant_id: &str, tenant_slug: Option<&str>) -> bool {
         match self {
             Caller::Anonymous => false,
-            Caller::Authenticated { grants, .. } => grants
-                .iter()
-                .any(|g| g.layer == layer && g.tenants.iter().any(|t| t == "*" || t == tenant_id || tenant_slug == Some(t.as_str()))),
+            Caller::Authenticated { grants, .. } => grants.iter().any(|g| g.covers(layer, tenant_id, tenant_slug)),
+        }
+    }
+
+    /// Whether the caller's roles let it edit `layer` in the tenant with this id and slug.
+    pub fn may_edit(&self, layer: &str, tenant_id: &str, tenant_slug: Option<&str>) -> bool {
+        match self {
+            Caller::Anonymous => false,
+            Caller::Authenticated { grants, .. } => grants.iter().any(|g| g.edit && g.covers(layer, tenant_id, tenant_slug)),
+        }
+    }
+
+    /// The name to record in the audit trail (`anonymous` without credentials).
+    pub fn name(&self) -> &str {
+        match self {
+            Caller::Anonymous => "anonymous",
+            Caller::Authenticated { name, .. } => name,
         }
     }
 
@@ -273,7 +295,10 @@ impl Authenticator {
         roles
             .iter()
             .filter_map(|r| self.roles.get(r))
-            .flat_map(|r| r.layers.iter().map(move |l| Grant { layer: l.clone(), tenants: r.tenants.clone() }))
+            .flat_map(|r| {
+                let read = r.layers.iter().map(move |l| Grant { layer: l.clone(), tenants: r.tenants.clone(), edit: false });
+                read.chain(r.edit.iter().map(move |l| Grant { layer: l.clone(), tenants: r.tenants.clone(), edit: true }))
+            })
             .collect()
     }
 

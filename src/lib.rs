@@ -8,6 +8,7 @@ pub mod clip;
 pub mod config;
 pub mod crs;
 pub mod demo;
+pub mod edit;
 pub mod encode;
 pub mod filter;
 pub mod http;

@@ -223,6 +223,10 @@ pub struct LayerConfig {
     /// Only tenants that list it in `extra_layers` publish it.
     #[serde(default)]
     pub extra: bool,
+    /// Features may be created, changed and deleted (WFS-T, OGC API – Features Part 4) by
+    /// callers whose roles grant it (`[[role]] edit`). Needs a `table`.
+    #[serde(default)]
+    pub editable: bool,
 }
 
 fn default_geometry_column() -> String {
@@ -306,7 +310,13 @@ pub struct RoleConfig {
     /// Role name (as in API keys and in the tokens' roles claim).
     pub name: String,
     /// Restricted layers the role grants.
+    #[serde(default)]
     pub layers: Vec<String>,
+    /// Editable layers whose features the role may create, change and delete (in its tenants;
+    /// a comune's features only through that comune's service). Editing a restricted layer
+    /// also lets the role see it.
+    #[serde(default)]
+    pub edit: Vec<String>,
     /// Tenants where it grants them: ids (`cmm`, ISTAT codes) or slugs; `*` for all.
     pub tenants: Vec<String>,
 }

@@ -47,6 +47,16 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
                 Some(_) => {}
             }
         }
+        for l in &r.edit {
+            match cfg.layers.iter().find(|x| x.name == *l) {
+                None => c.error(loc.clone(), format!("role '{}' may edit unknown layer '{l}'", r.name)),
+                Some(x) if !x.editable => c.error(
+                    loc.clone(),
+                    format!("role '{}' may edit '{l}', which is not editable (set editable = true on the layer)", r.name),
+                ),
+                Some(_) => {}
+            }
+        }
         for t in &r.tenants {
             let known = t == "*" || *t == cfg.tenants.metro_id || cfg.comuni.iter().any(|k| k.istat_code == *t || k.slug == *t);
             if !known {
@@ -181,6 +191,9 @@ pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
             (Some(_), Some(_)) => c.error(loc.clone(), "give either 'table' or 'sql', not both"),
             (None, None) => c.error(loc.clone(), "give 'table' or 'sql'"),
             _ => {}
+        }
+        if l.editable && l.table.is_none() {
+            c.error(loc.clone(), "an editable layer needs a 'table' (a SELECT cannot be written to)");
         }
         if Crs::parse(&l.crs).is_none() {
             c.error(

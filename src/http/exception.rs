@@ -150,6 +150,9 @@ impl From<SourceError> for OgcException {
         let (text, status) = match &e {
             SourceError::Unavailable { .. } => ("data source unavailable, try again later".to_string(), 503),
             SourceError::Timeout { .. } => ("the request took too long and was cancelled".to_string(), 503),
+            // The database's own words about the client's values (a NOT NULL column left
+            // empty, a value out of range): no SQL, no names beyond the layer's own columns.
+            SourceError::Refused { message, .. } => (format!("the data source refused the change: {message}"), 400),
             _ => ("internal error while reading data".to_string(), 500),
         };
         OgcException::new(ExceptionCode::OperationProcessingFailed, text).with_status(status)

@@ -117,9 +117,14 @@ async fn wfs_post(scope: Scope<WfsPath>, payload: web::Payload, req: HttpRequest
     let body = post_body(&scope, payload, &req).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| scope.error(OgcException::new(ExceptionCode::OperationParsingFailed, "request body is not UTF-8").with_status(400)))?;
-    let kvp = wfs::post::xml_to_kvp(text).map_err(|e| scope.error(e))?;
-    let request = kvp.require("request").map_err(|e| ServiceError::new(e, wfs::report_format(&kvp)))?;
+    let root = wfs::post::read_document(text).map_err(|e| scope.error(e))?;
     let service = req.path().rsplit('/').next().unwrap_or("wfs");
+    if root.local == "Transaction" {
+        let ctx = wfs::WfsContext::of(&scope, service);
+        return wfs::transaction::transaction(&ctx, &root, text).await.map_err(|(e, f)| ServiceError::new(e, f));
+    }
+    let kvp = wfs::post::document_to_kvp(text, &root).map_err(|e| scope.error(e))?;
+    let request = kvp.require("request").map_err(|e| ServiceError::new(e, wfs::report_format(&kvp)))?;
     wfs::handle(wfs::WfsContext::of(&scope, service), request, &kvp).await.map_err(|(e, f)| ServiceError::new(e, f))
 }
 

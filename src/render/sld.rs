@@ -459,7 +459,7 @@ impl Interpreter {
             return Err(SldError::Filter(format!("empty Filter at line {}", node.line)));
         }
         let version = if node.ns.as_deref() == Some(FES2_NS) { FesVersion::V2_0 } else { FesVersion::V1_1 };
-        let ctx = FesContext { version, type_name: layer.unwrap_or(""), default_crs: Crs::UTM32N, geometry: None };
+        let ctx = FesContext { version, type_name: layer.unwrap_or(""), default_crs: Crs::UTM32N, geometry: None, xy_order: false };
         match parse_filter_element(node, &ctx) {
             Ok(f) => {
                 if has_unrenderable_predicate(&f) {

@@ -21,7 +21,8 @@ use crate::crs::Bbox;
 use crate::filter::like_matches;
 use crate::source::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param};
 
-/// A GeoPackage file opened read-only.
+/// A GeoPackage file: read through a pool of read-only connections; written (edits) through
+/// one writer connection, opened on the first edit, in WAL mode so that readers never wait.
 #[derive(Debug)]
 pub struct GpkgSource {
     id: String,
@@ -29,6 +30,7 @@ pub struct GpkgSource {
     idle: Arc<Mutex<Vec<Connection>>>,
     permits: Arc<Semaphore>,
     rtrees: Mutex<HashMap<String, Option<String>>>,
+    writer: Arc<Mutex<Option<Connection>>>,
 }
 
 impl GpkgSource {
@@ -41,6 +43,7 @@ impl GpkgSource {
             idle: Arc::new(Mutex::new(vec![conn])),
             permits: Arc::new(Semaphore::new(pool_size.max(1))),
             rtrees: Mutex::new(HashMap::new()),
+            writer: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -108,6 +111,8 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let conn =
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // A writer (navigli's own edits, or another program) holds the database only briefly.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // SQLite's legacy misfeature reads an unknown "quoted identifier" as a string literal, which
     // would turn a misconfigured column into a constant. Make it an error, as in PostgreSQL.
     conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
@@ -234,6 +239,90 @@ fn read_value(kind: AttributeType, v: ValueRef<'_>) -> Value {
 
 #[async_trait::async_trait]
 impl FeatureSource for GpkgSource {
+    async fn write(&self, batch: super::write::WriteBatch) -> Result<super::write::WriteOutcome, super::write::WriteFailure> {
+        use super::write::WriteFailure;
+        let mut rtrees = HashMap::new();
+        for (table, layer) in batch.tables() {
+            rtrees.insert(table, self.rtree(&layer).await.map_err(|e| WriteFailure::at(0, e))?);
+        }
+        let (writer, path, id) = (self.writer.clone(), self.path.clone(), self.id.clone());
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let whole = |e: rusqlite::Error| WriteFailure::at(0, sqlite_error(&id, e));
+            let mut guard = writer
+                .lock()
+                .map_err(|_| WriteFailure::at(0, SourceError::Unavailable { source_id: id.clone(), message: "writer poisoned".into() }))?;
+            if guard.is_none() {
+                *guard = Some(open_writer(&path).map_err(whole)?);
+            }
+            let conn = guard.as_mut().expect("writer opened above");
+            conn.execute_batch("BEGIN IMMEDIATE").map_err(whole)?;
+            let dialect = |l: &SourceLayer| match &l.relation {
+                super::Relation::Table(t) => Dialect::Sqlite { rtree: rtrees.get(t).cloned().flatten() },
+                super::Relation::Sql(_) => Dialect::Sqlite { rtree: None },
+            };
+            let result = handle.block_on(async {
+                let mut tx = SqliteTx { conn: &mut *conn, id: id.clone() };
+                super::write::apply(&mut tx, dialect, &batch).await
+            });
+            let result = result.and_then(|out| {
+                for (table, layer) in batch.tables() {
+                    let changed = out.per_table.iter().find(|t| t.table == table);
+                    let rtree = rtrees.get(&table).cloned().flatten();
+                    after_write(conn, &table, &layer, rtree.as_deref(), changed).map_err(whole)?;
+                }
+                conn.execute_batch("COMMIT").map_err(whole)?;
+                Ok(out)
+            });
+            if result.is_err() && !conn.is_autocommit() {
+                if let Err(e) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!("source {id}: rollback failed ({e}); reopening the writer");
+                    *guard = None;
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| WriteFailure::at(0, SourceError::Unavailable { source_id: self.id.clone(), message: format!("writer failed: {e}") }))?
+    }
+
+    async fn audit(&self, query: super::AuditQuery) -> Result<Vec<super::AuditEntry>, SourceError> {
+        let id = self.id.clone();
+        self.with_connection(move |conn| {
+            let err = |error| SourceError::Sqlite { source_id: id.clone(), error };
+            let t = super::write::AUDIT_TABLE;
+            let exists: i64 =
+                conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [t], |r| r.get(0)).map_err(err)?;
+            if exists == 0 {
+                return Ok(Vec::new());
+            }
+            let sql = format!(
+                "SELECT id, at, actor, tenant, layer, feature_id, action, old_value, new_value FROM {t} \
+                 WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR feature_id = ?2) ORDER BY id DESC LIMIT ?3"
+            );
+            let mut stmt = conn.prepare(&sql).map_err(err)?;
+            let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+            let rows = stmt
+                .query_map(rusqlite::params![query.layer, query.feature_id, limit], |r| {
+                    let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+                    Ok(super::AuditEntry {
+                        id: r.get(0)?,
+                        at: r.get(1)?,
+                        actor: r.get(2)?,
+                        tenant: r.get(3)?,
+                        layer: r.get(4)?,
+                        feature_id: r.get(5)?,
+                        action: r.get(6)?,
+                        old: json(r.get(7)?),
+                        new: json(r.get(8)?),
+                    })
+                })
+                .map_err(err)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(err)
+        })
+        .await
+    }
+
     fn watch(&self, sink: super::ChangeSink) {
         let (id, path) = (self.id.clone(), self.path.clone());
         std::thread::Builder::new().name(format!("navigli-watch-{id}")).spawn(move || poll_changes(&id, &path, &sink)).ok();
@@ -384,6 +473,138 @@ impl FeatureSource for GpkgSource {
         })
         .await
     }
+}
+
+/// Opens the writer connection: read-write, WAL journal (readers keep reading while it writes),
+/// navigli's SQL functions, and the audit table (registered as GeoPackage attributes).
+fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+    register_functions(&conn)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!("{}: journal mode stays {mode} (WAL refused): readers may wait for edits", path.display());
+    }
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {t} (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, \
+         tenant TEXT NOT NULL, layer TEXT NOT NULL, table_name TEXT NOT NULL, feature_id INTEGER NOT NULL, action TEXT NOT NULL, \
+         old_value TEXT, new_value TEXT);
+         CREATE INDEX IF NOT EXISTS {t}_feature ON {t} (layer, feature_id);
+         INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
+         VALUES ('{t}', 'attributes', '{t}', 'navigli: every edit (who, when, old and new values)');",
+        t = super::write::AUDIT_TABLE
+    ))?;
+    Ok(conn)
+}
+
+/// The writer's open transaction, as [`super::write::apply`] uses it.
+struct SqliteTx<'a> {
+    conn: &'a mut Connection,
+    id: String,
+}
+
+fn sqlite_error(id: &str, error: rusqlite::Error) -> SourceError {
+    match &error {
+        rusqlite::Error::SqliteFailure(e, msg) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            SourceError::Refused { source_id: id.to_string(), message: msg.clone().unwrap_or_else(|| e.to_string()) }
+        }
+        _ => SourceError::Sqlite { source_id: id.to_string(), error },
+    }
+}
+
+#[async_trait::async_trait]
+impl super::write::WriteTx for SqliteTx<'_> {
+    async fn rows(
+        &mut self,
+        statement: crate::source::sql::Statement,
+        layer: &SourceLayer,
+        q: &ResolvedQuery,
+    ) -> Result<Vec<(Feature, Option<String>)>, SourceError> {
+        let err = |e| sqlite_error(&self.id, e);
+        let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
+        let mut stmt = self.conn.prepare_cached(&statement.sql).map_err(err)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let fid: i64 = row.get(0).map_err(err)?;
+            let wkb = match row.get_ref(1).map_err(err)? {
+                ValueRef::Blob(b) => gpkg_wkb(b).map(<[u8]>::to_vec),
+                _ => None,
+            };
+            let values = q
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(n, &attr)| row.get_ref(n + 2).map(|v| read_value(layer.attributes[attr].kind, v)).map_err(err))
+                .collect::<Result<Vec<_>, _>>()?;
+            let tenant = match row.get_ref(q.columns.len() + 2).map_err(err)? {
+                ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Integer(i) => Some(i.to_string()),
+                _ => None,
+            };
+            out.push((Feature { id: fid, wkb, values }, tenant));
+        }
+        Ok(out)
+    }
+
+    async fn insert(&mut self, statement: crate::source::sql::Statement) -> Result<i64, SourceError> {
+        let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
+        let mut stmt = self.conn.prepare_cached(&statement.sql).map_err(|e| sqlite_error(&self.id, e))?;
+        stmt.query_row(rusqlite::params_from_iter(params.iter()), |r| r.get(0)).map_err(|e| sqlite_error(&self.id, e))
+    }
+
+    async fn execute(&mut self, statement: crate::source::sql::Statement) -> Result<u64, SourceError> {
+        let params: Vec<rusqlite::types::Value> = statement.params.iter().map(to_sql).collect();
+        let mut stmt = self.conn.prepare_cached(&statement.sql).map_err(|e| sqlite_error(&self.id, e))?;
+        stmt.execute(rusqlite::params_from_iter(params.iter())).map(|n| n as u64).map_err(|e| sqlite_error(&self.id, e))
+    }
+}
+
+/// Brings the R-tree index and `gpkg_contents` (extent, `last_change`: other replicas watching
+/// the file see which table moved) up to date with what a transaction changed.
+fn after_write(
+    conn: &Connection,
+    table: &str,
+    layer: &SourceLayer,
+    rtree: Option<&str>,
+    changed: Option<&super::write::TableChange>,
+) -> rusqlite::Result<()> {
+    let Some(changed) = changed else { return Ok(()) };
+    if let Some(rt) = rtree {
+        let rt = quote_ident(rt);
+        let touched = &changed.ids;
+        let read = format!(
+            "SELECT {} FROM {} WHERE {} = ?1",
+            quote_ident(&layer.geometry_column),
+            crate::source::sql::quote_table(table),
+            quote_ident(&layer.id_column)
+        );
+        for &id in touched {
+            let blob: Option<Option<Vec<u8>>> = conn.query_row(&read, [id], |r| r.get(0)).map(Some).or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+            let bbox = blob.flatten().and_then(|b| gpkg_wkb(&b).and_then(super::write::wkb_bbox));
+            conn.execute(&format!("DELETE FROM {rt} WHERE id = ?1"), [id])?;
+            if let Some(b) = bbox {
+                conn.execute(
+                    &format!("INSERT INTO {rt} (id, minx, maxx, miny, maxy) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                    rusqlite::params![id, b.min_x, b.max_x, b.min_y, b.max_y],
+                )?;
+            }
+        }
+    }
+    conn.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE table_name = ?1", [table])?;
+    if let Some(b) = changed.bbox {
+        conn.execute(
+            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?2), ?2), min_y = min(coalesce(min_y, ?3), ?3), \
+             max_x = max(coalesce(max_x, ?4), ?4), max_y = max(coalesce(max_y, ?5), ?5) WHERE table_name = ?1",
+            rusqlite::params![table, b.min_x, b.min_y, b.max_x, b.max_y],
+        )?;
+    }
+    Ok(())
 }
 
 /// How often a GeoPackage is checked for changes made by other writers.

@@ -10,6 +10,7 @@ pub mod gpkg;
 pub mod postgis;
 mod resolve;
 pub mod sql;
+pub mod write;
 
 use std::fmt;
 use std::pin::Pin;
@@ -21,7 +22,7 @@ use crate::crs::{Bbox, Crs, TransformError};
 use crate::filter::Filter;
 
 pub use crate::model::{AttributeType, Value};
-pub use resolve::{Predicate, QueryError, ResolvedQuery, SpatialRelation};
+pub use resolve::{coerce_value, Predicate, QueryError, ResolvedQuery, SpatialRelation};
 
 /// One exposed attribute of a layer: the allow-list entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,6 +192,15 @@ pub enum SourceError {
     /// Reprojection failed.
     #[error(transparent)]
     Transform(#[from] TransformError),
+    /// The database refused a write: a constraint (NOT NULL, unique, check) or a value it
+    /// cannot store. The client's request is at fault (400), not the server.
+    #[error("the database refused the change: {message}")]
+    Refused {
+        /// Source id.
+        source_id: String,
+        /// The database's reason.
+        message: String,
+    },
     /// The layer's table does not look like its configuration says.
     #[error("layer {layer}: {message}")]
     Schema {
@@ -280,6 +290,54 @@ pub trait FeatureSource: Send + Sync + fmt::Debug {
     fn watch(&self, sink: ChangeSink) {
         let _ = sink;
     }
+
+    /// Applies a batch of edits (on layers of this source) in one transaction, every action
+    /// or none, each changed feature recorded in the audit table ([`write`]). The default:
+    /// read-only.
+    async fn write(&self, batch: write::WriteBatch) -> Result<write::WriteOutcome, write::WriteFailure> {
+        let _ = batch;
+        Err(write::WriteFailure::at(0, write::WriteReason::ReadOnly(self.id().to_string())))
+    }
+
+    /// The audit trail, newest first.
+    async fn audit(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, SourceError> {
+        let _ = query;
+        Ok(Vec::new())
+    }
+}
+
+/// Which audit entries to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only this layer.
+    pub layer: Option<String>,
+    /// Only this feature id.
+    pub feature_id: Option<i64>,
+    /// Most entries.
+    pub limit: u64,
+}
+
+/// One entry of the audit trail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    /// Sequence number.
+    pub id: i64,
+    /// When (ISO 8601 UTC).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Through which tenant.
+    pub tenant: String,
+    /// Layer.
+    pub layer: String,
+    /// Feature id.
+    pub feature_id: i64,
+    /// `insert`, `update`, `replace` or `delete`.
+    pub action: String,
+    /// The feature before ([`write::row_json`]).
+    pub old: Option<serde_json::Value>,
+    /// The feature after.
+    pub new: Option<serde_json::Value>,
 }
 
 /// Reprojects WKB from `from` to `to` (no-op when equal).

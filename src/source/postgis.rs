@@ -106,8 +106,118 @@ impl PostgisSource {
     }
 }
 
+/// An open read-write transaction, as [`super::write::apply`] uses it.
+struct PgTx<'a> {
+    tx: &'a tokio_postgres::Transaction<'a>,
+    id: &'a str,
+}
+
+impl PgTx<'_> {
+    fn err(&self, error: tokio_postgres::Error) -> SourceError {
+        classify_write(self.id, error)
+    }
+}
+
+/// A write's error: constraint violations and values the column cannot hold are the client's
+/// (`Refused`), the rest as for reads.
+fn classify_write(source_id: &str, error: tokio_postgres::Error) -> SourceError {
+    match error.code().map(|c| c.code().to_string()) {
+        Some(code) if code.starts_with("23") || code.starts_with("22") => {
+            let message = error.as_db_error().map_or_else(|| error.to_string(), |d| d.message().to_string());
+            SourceError::Refused { source_id: source_id.to_string(), message }
+        }
+        _ => classify(source_id, error),
+    }
+}
+
+#[async_trait::async_trait]
+impl super::write::WriteTx for PgTx<'_> {
+    async fn rows(
+        &mut self,
+        statement: Statement,
+        layer: &SourceLayer,
+        q: &ResolvedQuery,
+    ) -> Result<Vec<(Feature, Option<String>)>, SourceError> {
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+        let rows = self.tx.query(&statement.sql, &refs).await.map_err(|e| self.err(e))?;
+        rows.iter()
+            .map(|row| {
+                let fid: i64 = row.try_get(0).map_err(|e| self.err(e))?;
+                let wkb: Option<Vec<u8>> = row.try_get(1).map_err(|e| self.err(e))?;
+                let values = q
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(n, &attr)| read_value(layer.attributes[attr].kind, row, n + 2).map_err(|e| self.err(e)))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let tenant: Option<String> = row.try_get(q.columns.len() + 2).map_err(|e| self.err(e))?;
+                Ok((Feature { id: fid, wkb, values }, tenant))
+            })
+            .collect()
+    }
+
+    async fn insert(&mut self, statement: Statement) -> Result<i64, SourceError> {
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+        let row = self.tx.query_one(&statement.sql, &refs).await.map_err(|e| self.err(e))?;
+        row.try_get(0).map_err(|e| self.err(e))
+    }
+
+    async fn execute(&mut self, statement: Statement) -> Result<u64, SourceError> {
+        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+        self.tx.execute(&statement.sql, &refs).await.map_err(|e| self.err(e))
+    }
+}
+
 #[async_trait::async_trait]
 impl FeatureSource for PostgisSource {
+    async fn write(&self, batch: super::write::WriteBatch) -> Result<super::write::WriteOutcome, super::write::WriteFailure> {
+        use super::write::WriteFailure;
+        let whole = |e: SourceError| WriteFailure::at(0, e);
+        let mut client = self.client().await.map_err(whole)?;
+        let tx = client.build_transaction().read_only(false).start().await.map_err(|e| whole(self.pg_err(e)))?;
+        for (_, layer) in batch.tables() {
+            tx.batch_execute(&crate::source::sql::lock_statement(&layer)).await.map_err(|e| whole(self.pg_err(e)))?;
+        }
+        let out = {
+            let mut w = PgTx { tx: &tx, id: &self.id };
+            super::write::apply(&mut w, Self::dialect, &batch).await?
+        };
+        tx.commit().await.map_err(|e| whole(classify_write(&self.id, e)))?;
+        Ok(out)
+    }
+
+    async fn audit(&self, query: super::AuditQuery) -> Result<Vec<super::AuditEntry>, SourceError> {
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), actor, tenant, layer, feature_id, action, \
+             old_value::text, new_value::text FROM {} WHERE ($1::text IS NULL OR layer = $1) AND ($2::int8 IS NULL OR feature_id = $2) \
+             ORDER BY id DESC LIMIT $3",
+            super::write::AUDIT_TABLE
+        );
+        let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+        let rows = client.query(&sql, &[&query.layer, &query.feature_id, &limit]).await.map_err(|e| self.pg_err(e))?;
+        let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        rows.iter()
+            .map(|r| {
+                Ok(super::AuditEntry {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    actor: r.try_get(2)?,
+                    tenant: r.try_get(3)?,
+                    layer: r.try_get(4)?,
+                    feature_id: r.try_get(5)?,
+                    action: r.try_get(6)?,
+                    old: json(r.try_get(7)?),
+                    new: json(r.try_get(8)?),
+                })
+            })
+            .collect::<Result<Vec<_>, tokio_postgres::Error>>()
+            .map_err(|e| self.pg_err(e))
+    }
+
     fn id(&self) -> &str {
         &self.id
     }

@@ -418,6 +418,155 @@ pub fn count_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery
     Statement { sql: format!("SELECT {count} FROM {from}{filter}"), params: w.params }
 }
 
+/// The rows a write action selects, as it reads them before changing them: the id, the
+/// geometry in the layer's CRS, every attribute and the tenant column as text; locked until
+/// the transaction ends on PostgreSQL (`FOR UPDATE`; SQLite's one writer holds the database).
+pub fn locked_rows_statement(dialect: &Dialect, layer: &SourceLayer, q: &ResolvedQuery) -> Statement {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let mut select = w.select_list(q);
+    match &layer.tenant_column {
+        Some(t) if w.is_pg() => select.push_str(&format!(", {}::text", quote_ident(t))),
+        Some(t) => select.push_str(&format!(", {}", quote_ident(t))),
+        None => select.push_str(", NULL"),
+    }
+    let from = from_clause(layer);
+    let filter = w.where_clause(q);
+    let id = quote_ident(&layer.id_column);
+    let limit = w.bind(Param::Int(q.limit.min(i64::MAX as u64) as i64));
+    let lock = if w.is_pg() { " FOR UPDATE" } else { "" };
+    Statement { sql: format!("SELECT {select} FROM {from}{filter} ORDER BY {id} LIMIT {limit}{lock}"), params: w.params }
+}
+
+impl Writer<'_> {
+    /// A value to store in attribute `attr` (NULL typed for PostgreSQL).
+    fn stored(&mut self, attr: usize, v: &Value) -> String {
+        let kind = self.kind(attr);
+        if *v == Value::Null {
+            return match (self.is_pg(), kind) {
+                (false, _) => "NULL".into(),
+                (true, AttributeType::Int) => "NULL::int8".into(),
+                (true, AttributeType::Float) => "NULL::float8".into(),
+                (true, AttributeType::Bool) => "NULL::bool".into(),
+                (true, AttributeType::Date) => "NULL::date".into(),
+                (true, AttributeType::Text) => "NULL::text".into(),
+            };
+        }
+        self.literal(attr, v)
+    }
+
+    /// A geometry to store: PostGIS from WKB in the layer's SRID, or a GeoPackage blob.
+    fn stored_geometry(&mut self, wkb: &[u8], bbox: &crate::crs::Bbox) -> String {
+        match self.dialect {
+            Dialect::Postgres { srid } => {
+                let srid = *srid;
+                format!("ST_GeomFromWKB({}, {srid})", self.bind(Param::Bytes(wkb.to_vec())))
+            }
+            Dialect::Sqlite { .. } => {
+                let srid = i32::try_from(self.layer.crs.srid()).unwrap_or(0);
+                self.bind(Param::Bytes(super::gpkg::gpkg_blob(srid, wkb, Some(bbox))))
+            }
+        }
+    }
+
+    /// `column = value` pairs of a row (geometry, attributes, tenant column).
+    fn assignments(&mut self, row: &super::write::Row) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if let Some((wkb, bbox)) = &row.geometry {
+            out.push((quote_ident(&self.layer.geometry_column), self.stored_geometry(wkb, bbox)));
+        }
+        for (i, v) in &row.values {
+            out.push((self.column(*i), self.stored(*i, v)));
+        }
+        if let (Some(col), Some(code)) = (&self.layer.tenant_column, &row.tenant_code) {
+            out.push((quote_ident(col), self.bind(Param::Text(code.clone()))));
+        }
+        out
+    }
+}
+
+/// INSERT of a new feature, returning its id. SQLite assigns the id itself (the GeoPackage
+/// `fid` is the rowid); on PostgreSQL it is the largest id plus one, which is safe because a
+/// writer holds the table's write lock (see [`lock_statement`]).
+pub fn insert_statement(dialect: &Dialect, layer: &SourceLayer, row: &super::write::Row) -> Statement {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let table = from_clause(layer);
+    let id = quote_ident(&layer.id_column);
+    let mut pairs = Vec::new();
+    if w.is_pg() {
+        pairs.push((id.clone(), format!("(SELECT COALESCE(max({id}), 0) + 1 FROM {table})")));
+    }
+    pairs.extend(w.assignments(row));
+    let (cols, vals): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+    let cast = if w.is_pg() { "::int8" } else { "" };
+    let sql = if cols.is_empty() {
+        format!("INSERT INTO {table} DEFAULT VALUES RETURNING {id}{cast}")
+    } else {
+        format!("INSERT INTO {table} ({}) VALUES ({}) RETURNING {id}{cast}", cols.join(", "), vals.join(", "))
+    };
+    Statement { sql, params: w.params }
+}
+
+/// UPDATE of one feature (`None` when the row sets nothing).
+pub fn update_statement(dialect: &Dialect, layer: &SourceLayer, id: i64, row: &super::write::Row) -> Option<Statement> {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let sets = w.assignments(row);
+    if sets.is_empty() {
+        return None;
+    }
+    let sets: Vec<String> = sets.into_iter().map(|(c, v)| format!("{c} = {v}")).collect();
+    let key = w.bind(Param::Int(id));
+    let sql = format!("UPDATE {} SET {} WHERE {} = {key}", from_clause(layer), sets.join(", "), quote_ident(&layer.id_column));
+    Some(Statement { sql, params: w.params })
+}
+
+/// DELETE of one feature.
+pub fn delete_statement(dialect: &Dialect, layer: &SourceLayer, id: i64) -> Statement {
+    let mut w = Writer { dialect, layer, params: Vec::new() };
+    let key = w.bind(Param::Int(id));
+    Statement { sql: format!("DELETE FROM {} WHERE {} = {key}", from_clause(layer), quote_ident(&layer.id_column)), params: w.params }
+}
+
+/// The table lock a PostgreSQL write transaction takes first: writers of one table go one at a
+/// time (so ids and ETag checks cannot race), readers are never blocked.
+pub fn lock_statement(layer: &SourceLayer) -> String {
+    format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", from_clause(layer))
+}
+
+/// The audit row of one changed feature: actor, tenant, layer, table, feature id, action, old
+/// and new values (JSON text).
+pub fn audit_statement(dialect: &Dialect, entry: [String; 5], feature_id: i64, old: Option<String>, new: Option<String>) -> Statement {
+    let pg = matches!(dialect, Dialect::Postgres { .. });
+    let mut params: Vec<Param> = entry.into_iter().map(Param::Text).collect();
+    params.push(Param::Int(feature_id));
+    let n = params.len();
+    let json = |p: &mut Vec<Param>, v: Option<String>| match v {
+        None => "NULL".to_string(),
+        Some(text) => {
+            p.push(Param::Text(text));
+            if pg {
+                format!("${}::jsonb", p.len())
+            } else {
+                format!("?{}", p.len())
+            }
+        }
+    };
+    let old = json(&mut params, old);
+    let new = json(&mut params, new);
+    let marks: Vec<String> = (1..=n).map(|i| if pg { format!("${i}") } else { format!("?{i}") }).collect();
+    let now = if pg { "now()" } else { "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')" };
+    let sql = format!(
+        "INSERT INTO {} (at, actor, tenant, layer, table_name, feature_id, action, old_value, new_value) VALUES ({now}, {}, {}, {}, {}, {}::int8, {}, {old}, {new})",
+        super::write::AUDIT_TABLE,
+        marks[0],
+        marks[1],
+        marks[2],
+        marks[3],
+        marks[5],
+        marks[4],
+    );
+    Statement { sql: if pg { sql } else { sql.replace("::int8", "") }, params }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

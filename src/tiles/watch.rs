@@ -63,15 +63,21 @@ pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>) {
                 }
             };
             let Some(tiles) = weak.upgrade() else { break };
-            let (layers, bbox) = affected(&catalog, &change);
-            if layers.is_empty() {
-                continue;
-            }
-            tracing::info!(target: "navigli::tiles", ?layers, ?bbox, "data changed: evicting tiles and counts");
-            for layer in catalog.layers.iter().filter(|l| layers.iter().any(|n| n == l.name())) {
-                layer.counts.clear();
-            }
-            tiles.invalidate(layers, bbox);
+            evict(&catalog, &tiles, &change);
         }
     });
+}
+
+/// Evicts what the caches hold of a change: the tiles of the affected layers meeting the
+/// changed box, and those layers' feature counts.
+pub fn evict(catalog: &Catalog, tiles: &TileService, change: &Change) {
+    let (layers, bbox) = affected(catalog, change);
+    if layers.is_empty() {
+        return;
+    }
+    tracing::info!(target: "navigli::tiles", ?layers, ?bbox, "data changed: evicting tiles and counts");
+    for layer in catalog.layers.iter().filter(|l| layers.iter().any(|n| n == l.name())) {
+        layer.counts.clear();
+    }
+    tiles.invalidate(layers, bbox);
 }

@@ -19,7 +19,7 @@ impl Parser<'_, '_> {
                 if inherited.is_some_and(|p| p.crs != crs) {
                     return Err(FesError::Unsupported(format!("mixed CRS in one geometry ({})", echo(name))));
                 }
-                let swap = matches!(spelling, CrsSpelling::Urn | CrsSpelling::Uri) && crs.north_first();
+                let swap = matches!(spelling, CrsSpelling::Urn | CrsSpelling::Uri) && crs.north_first() && !self.ctx.xy_order;
                 Srs { crs, swap, dim: inherited.and_then(|p| p.dim) }
             }
             None => inherited.unwrap_or(Srs { crs: self.ctx.default_crs, swap: false, dim: None }),

@@ -69,6 +69,9 @@ pub struct FesContext<'a> {
     /// The feature type's geometry property, when known: a spatial operator must name it (or
     /// no property at all), never another one — a filter must not quietly mean something else.
     pub geometry: Option<&'a str>,
+    /// Coordinates are x/y (east first) whatever the `srsName` spelling: WFS 1.0.0 documents,
+    /// written before axis order was a notion (QGIS keeps a URN there and still writes x/y).
+    pub xy_order: bool,
 }
 
 /// Why a filter was rejected. Messages are meant for clients: short and free of internals.
@@ -143,6 +146,18 @@ pub fn parse_filter_element(root: &Node, ctx: &FesContext) -> Result<Filter, Fes
         return Err(FesError::TooLarge(format!("filter is nested deeper than {MAX_FILTER_DEPTH} levels")));
     }
     Ok(filter)
+}
+
+/// Interprets a GML geometry element (a feature's geometry property in a WFS transaction) with
+/// the rules and caps of geometry literals in filters.
+pub fn parse_geometry_element(node: &Node, ctx: &FesContext) -> Result<crate::filter::GeometryLiteral, FesError> {
+    let (elements, depth) = node.size_and_depth();
+    if elements > MAX_ELEMENTS || depth > MAX_XML_DEPTH {
+        return Err(FesError::TooLarge(format!("geometry has more than {MAX_ELEMENTS} elements or is nested too deeply")));
+    }
+    no_mixed_content(node)?;
+    let mut parser = Parser { ctx, coordinates: 0 };
+    parser.geometry_literal(node)
 }
 
 /// Filters have no mixed content: an element holds text or elements, never both.
@@ -667,7 +682,7 @@ mod tests {
     const OGC: &str = r#"xmlns:ogc="http://www.opengis.net/ogc" xmlns:gml="http://www.opengis.net/gml""#;
 
     fn ctx(version: FesVersion) -> FesContext<'static> {
-        FesContext { version, type_name: "edifici", default_crs: Crs::UTM32N, geometry: None }
+        FesContext { version, type_name: "edifici", default_crs: Crs::UTM32N, geometry: None, xy_order: false }
     }
 
     fn p2(body: &str) -> Result<Filter, FesError> {

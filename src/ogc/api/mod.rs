@@ -5,6 +5,7 @@
 //! handlers are thin; `/items` is typed in [`items`], rendered by the streaming GeoJSON
 //! encoder or the HTML pages of [`html`]. Errors are JSON (`code`, `description`).
 
+mod edit;
 mod html;
 mod items;
 mod openapi;
@@ -104,6 +105,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/{tenant}/ogcapi/",
         web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head())).to(landing),
     );
+    edit::routes(cfg);
 }
 
 /// The encoding of an answer.
@@ -240,7 +242,13 @@ async fn landing(scope: Scope<OgcApi>, req: HttpRequest) -> Result<HttpResponse,
 /// `GET /{tenant}/ogcapi/conformance`.
 async fn conformance(scope: Scope<OgcApi>, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
     let api = Api::new(scope, &req, Op::Conformance, None)?;
-    let doc = json!({ "conformsTo": CONFORMANCE, "links": api.self_links("/conformance", JSON) });
+    let mut classes: Vec<&str> = CONFORMANCE.to_vec();
+    // Part 4 where the service has editable collections.
+    let (catalog, tenant) = (api.scope.catalog(), api.scope.tenant());
+    if tenant.layer_indexes.iter().any(|&i| catalog.layers[i].config.editable) {
+        classes.extend(edit::CONFORMANCE);
+    }
+    let doc = json!({ "conformsTo": classes, "links": api.self_links("/conformance", JSON) });
     Ok(answer(&api, doc, JSON, |d| html::conformance(&api, d)))
 }
 
@@ -468,5 +476,13 @@ async fn item(scope: Scope<OgcApi>, req: HttpRequest, path: web::Path<(String, S
         }
         Format::Html => (html::item(&api, &layer, &attributes, &feature), "text/html; charset=utf-8"),
     };
-    Ok(ok(body.1).insert_header(("Content-Crs", content_crs)).body(body.0))
+    let mut response = ok(body.1);
+    response.insert_header(("Content-Crs", content_crs));
+    // Editable features carry their entity tag, for If-Match on the next edit.
+    if layer.config.editable {
+        if let Some(tag) = edit::current_etag(&layer, api.scope.tenant().scope(), n).await.map_err(|e| api.scope.error(e))? {
+            response.insert_header((header::ETAG, tag));
+        }
+    }
+    Ok(response.body(body.0))
 }

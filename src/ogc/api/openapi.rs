@@ -96,6 +96,40 @@ fn queryable_parameter(layer: &Layer, name: &str, kind: AttributeType) -> Json {
     })
 }
 
+/// The Part 4 operations of a collection the caller may edit, beside its reads.
+fn write_operations(paths: &mut Map<String, Json>, name: &str) {
+    let feature_body = |media: &str| json!({ "required": true, "content": { media: { "schema": { "type": "object", "required": ["type"], "properties": { "type": { "type": "string" } } } } } });
+    let failure = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
+    let errors = |mut r: Map<String, Json>| {
+        for (code, d) in [
+            ("400", "Invalid feature"),
+            ("401", "Credentials needed"),
+            ("403", "Not allowed"),
+            ("404", "No such feature"),
+            ("412", "The feature changed since it was read (If-Match)"),
+        ] {
+            r.insert(code.into(), failure(d));
+        }
+        Json::Object(r)
+    };
+    let id_param = json!({ "$ref": "#/components/parameters/featureId" });
+    let if_match = json!({ "name": "If-Match", "in": "header", "required": false, "schema": { "type": "string" }, "description": "The ETag the feature was read with." });
+    let mut created = Map::new();
+    created.insert("201".into(), json!({ "description": "Created; Location names the new feature" }));
+    let mut done = Map::new();
+    done.insert("204".into(), json!({ "description": "Done" }));
+    let items = format!("/collections/{name}/items");
+    if let Some(Json::Object(ops)) = paths.get_mut(&items) {
+        ops.insert("post".into(), json!({ "operationId": format!("createFeature_{name}"), "summary": "Add a feature", "requestBody": feature_body("application/geo+json"), "responses": errors(created) }));
+    }
+    let item = format!("/collections/{name}/items/{{featureId}}");
+    let mut ops = Map::new();
+    ops.insert("put".into(), json!({ "operationId": format!("replaceFeature_{name}"), "summary": "Replace a feature", "parameters": [id_param, if_match], "requestBody": feature_body("application/geo+json"), "responses": errors(done.clone()) }));
+    ops.insert("patch".into(), json!({ "operationId": format!("updateFeature_{name}"), "summary": "Change a feature (JSON merge patch)", "parameters": [id_param, if_match], "requestBody": feature_body("application/merge-patch+json"), "responses": errors(done.clone()) }));
+    ops.insert("delete".into(), json!({ "operationId": format!("deleteFeature_{name}"), "summary": "Delete a feature", "parameters": [id_param, if_match], "responses": errors(done) }));
+    paths.insert(item, Json::Object(ops));
+}
+
 /// The document for the caller of `api`.
 pub fn document(api: &Api) -> Json {
     let (catalog, tenant) = (api.scope.catalog(), api.scope.tenant());
@@ -118,6 +152,9 @@ pub fn document(api: &Api) -> Json {
         parameters.extend(layer.schema.attributes.iter().map(|a| queryable_parameter(layer, &a.name, a.kind)));
         let path = format!("/collections/{}/items", layer.name());
         paths.insert(path, operation(items, format!("getFeatures_{}", layer.name()), parameters));
+    }
+    for layer in layers.iter().filter(|l| crate::edit::allowed(&api.scope.caller, tenant, l)) {
+        write_operations(&mut paths, layer.name());
     }
     let mut contact = Map::new();
     if let Some(o) = &tenant.contact.organization {

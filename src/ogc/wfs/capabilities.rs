@@ -119,13 +119,17 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
     op(&mut x, "GetPropertyValue", &values("resultType", &["results", "hits"]));
     op(&mut x, "ListStoredQueries", "");
     op(&mut x, "DescribeStoredQueries", "");
+    let transactional = ctx.editable_layers().next().is_some();
+    if transactional {
+        op(&mut x, "Transaction", &values("inputFormat", &[GML32]));
+    }
     let _ = write!(x, "<ows:Parameter name=\"version\"><ows:AllowedValues><ows:Value>2.0.0</ows:Value><ows:Value>1.1.0</ows:Value></ows:AllowedValues></ows:Parameter>\n");
     let constraint = |x: &mut String, name: &str, value: &str| {
         let _ = write!(x, "<ows:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>\n");
     };
     for (name, value) in [
         ("ImplementsBasicWFS", "TRUE"),
-        ("ImplementsTransactionalWFS", "FALSE"),
+        ("ImplementsTransactionalWFS", if transactional { "TRUE" } else { "FALSE" }),
         ("ImplementsLockingWFS", "FALSE"),
         ("KVPEncoding", "TRUE"),
         ("XMLEncoding", "TRUE"),
@@ -237,7 +241,11 @@ fn capabilities_110(ctx: &WfsContext<'_>) -> String {
         ("GetCapabilities", "<ows:Parameter name=\"AcceptVersions\"><ows:Value>1.1.0</ows:Value><ows:Value>2.0.0</ows:Value></ows:Parameter>".to_string()),
         ("DescribeFeatureType", format!("<ows:Parameter name=\"outputFormat\"><ows:Value>{GML311}</ows:Value></ows:Parameter>")),
         ("GetFeature", format!("<ows:Parameter name=\"outputFormat\"><ows:Value>{GML311}</ows:Value><ows:Value>{JSON}</ows:Value></ows:Parameter><ows:Parameter name=\"resultType\"><ows:Value>results</ows:Value><ows:Value>hits</ows:Value></ows:Parameter>")),
+        ("Transaction", format!("<ows:Parameter name=\"inputFormat\"><ows:Value>{GML311}</ows:Value></ows:Parameter>")),
     ] {
+        if name == "Transaction" && ctx.editable_layers().next().is_none() {
+            continue;
+        }
         let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/><ows:Post xlink:href=\"{url}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
     }
     x.push_str("</ows:OperationsMetadata>\n<wfs:FeatureTypeList><wfs:Operations><wfs:Operation>Query</wfs:Operation></wfs:Operations>\n");
@@ -252,6 +260,9 @@ fn capabilities_110(ctx: &WfsContext<'_>) -> String {
         let _ = write!(x, "<wfs:DefaultSRS>{}</wfs:DefaultSRS>", native.urn());
         for crs in other_crs(native) {
             let _ = write!(x, "<wfs:OtherSRS>{}</wfs:OtherSRS>", crs.urn());
+        }
+        if crate::edit::allowed(ctx.caller, ctx.tenant, layer) {
+            x.push_str("<wfs:Operations><wfs:Operation>Query</wfs:Operation><wfs:Operation>Insert</wfs:Operation><wfs:Operation>Update</wfs:Operation><wfs:Operation>Delete</wfs:Operation></wfs:Operations>");
         }
         let _ = write!(x, "<wfs:OutputFormats><wfs:Format>{GML311}</wfs:Format><wfs:Format>{JSON}</wfs:Format></wfs:OutputFormats>");
         let _ = write!(

@@ -338,6 +338,7 @@ fn layer_filter(
                 type_name: layer.name(),
                 default_crs: layer.schema.crs,
                 geometry: Some(&layer.config.geometry_column),
+                xy_order: false,
             };
             Some(parse_filter(xml, &fes).map_err(fes_error)?)
         }

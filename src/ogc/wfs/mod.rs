@@ -7,6 +7,7 @@ mod get_feature;
 pub mod post;
 mod schema;
 mod stored;
+pub mod transaction;
 
 use actix_web::HttpResponse;
 
@@ -78,9 +79,16 @@ pub struct WfsContext<'a> {
     pub service_url: String,
     /// Prefixes the request bound to navigli's namespace with NAMESPACES (besides `navigli`).
     pub prefixes: Vec<String>,
+    /// The tile service, whose cache edits evict.
+    pub tiles: &'a crate::tiles::TileService,
 }
 
 impl WfsContext<'_> {
+    /// The layers of the tenant the caller may edit.
+    pub fn editable_layers(&self) -> impl Iterator<Item = &std::sync::Arc<Layer>> + '_ {
+        self.catalog.visible_layers(self.tenant, self.caller).filter(|l| crate::edit::allowed(self.caller, self.tenant, l))
+    }
+
     /// A visible layer by type name (`navigli:edifici` or `edifici`).
     pub fn layer(&self, type_name: &str, locator: &str) -> Result<&Layer, OgcException> {
         let local = match type_name.split_once(':') {
@@ -142,8 +150,15 @@ fn bound_prefixes(kvp: &Kvp) -> Vec<String> {
 }
 
 /// The operations this WFS answers.
-pub const OPERATIONS: &[&str] =
-    &["GetCapabilities", "DescribeFeatureType", "GetFeature", "GetPropertyValue", "ListStoredQueries", "DescribeStoredQueries"];
+pub const OPERATIONS: &[&str] = &[
+    "GetCapabilities",
+    "DescribeFeatureType",
+    "GetFeature",
+    "GetPropertyValue",
+    "ListStoredQueries",
+    "DescribeStoredQueries",
+    "Transaction",
+];
 
 impl<'a> WfsContext<'a> {
     /// The context of a request on `/{tenant}/{service}` (`wfs` or `ows`).
@@ -154,6 +169,7 @@ impl<'a> WfsContext<'a> {
             caller: &scope.caller,
             service_url: scope.service_url(service),
             prefixes: Vec::new(),
+            tiles: &scope.state().tiles,
         }
     }
 }
@@ -179,6 +195,7 @@ pub async fn handle(mut ctx: WfsContext<'_>, request: &str, kvp: &Kvp) -> Result
         }
         "ListStoredQueries" => stored::list_stored_queries(&ctx),
         "DescribeStoredQueries" => stored::describe_stored_queries(&ctx, kvp),
+        "Transaction" => Err(OgcException::new(ExceptionCode::OperationNotSupported, "Transaction is an XML POST request").at("request")),
         other => Err(OgcException::new(ExceptionCode::OperationNotSupported, format!("WFS {other} is not available yet")).at("request")),
     };
     result.map_err(|e| (e, format))

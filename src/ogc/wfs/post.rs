@@ -42,8 +42,8 @@ struct Collected {
     lists: Vec<(&'static str, String)>,
 }
 
-/// Translates an XML request body into KVP.
-pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
+/// Reads an XML request body (DTDs refused, caps applied; a `Filter` has its own depth budget).
+pub fn read_document(body: &str) -> Result<Element, OgcException> {
     let root = crate::xml::read(body, &XML_LIMITS).map_err(|e| match e {
         XmlError::Dtd => parsing_failed("DTDs are not allowed"),
         other => parsing_failed(other.to_string()),
@@ -51,10 +51,20 @@ pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
     if root.depth_outside("Filter") > MAX_DEPTH {
         return Err(parsing_failed("request nested too deeply"));
     }
+    Ok(root)
+}
+
+/// Translates an XML request body into KVP.
+pub fn xml_to_kvp(body: &str) -> Result<Kvp, OgcException> {
+    document_to_kvp(body, &read_document(body)?)
+}
+
+/// Translates a request document read by [`read_document`] from `body` into KVP.
+pub fn document_to_kvp(body: &str, root: &Element) -> Result<Kvp, OgcException> {
     let mut c = Collected::default();
     c.pairs.push(("request".into(), root.local.clone()));
     c.pairs.extend(root.attrs.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())));
-    walk(body, &root, &mut c, false)?;
+    walk(body, root, &mut c, false)?;
     let Collected { mut pairs, queries, lists } = c;
     for key in ["typenames", "storedquery_id", "acceptversions"] {
         let values: Vec<&str> = lists.iter().filter(|(k, _)| *k == key).map(|(_, v)| v.as_str()).collect();
