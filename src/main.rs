@@ -110,6 +110,31 @@ enum Command {
         #[command(subcommand)]
         action: ApikeyAction,
     },
+    /// The audit trail of edits (WFS-T, OGC API Part 4): who changed which feature, when, and
+    /// how; `--restore` puts a feature back as it was before its last change or deletion.
+    Audit {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source-url", value_name = "ID=URL")]
+        sources: Vec<String>,
+        /// The layer.
+        #[arg(long)]
+        layer: String,
+        /// Only this feature.
+        #[arg(long)]
+        feature: Option<i64>,
+        /// Most entries shown, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Put `--feature` back as it was before its last change (a deleted one is inserted again).
+        #[arg(long, requires = "feature")]
+        restore: bool,
+    },
     /// Warm a running server's tile cache: every tile of a source over a tenant's extent.
     Seed {
         /// The server, `http://host:port`.
@@ -373,6 +398,64 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("export: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Audit { config, sources, layer, feature, limit, json, restore } => {
+            let spec = navigli::catalog::CatalogSpec { config, sources, bind: None };
+            let catalog = match runtime.block_on(spec.build()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("cannot load the configuration: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if restore {
+                let id = feature.unwrap_or_default();
+                return match runtime.block_on(navigli::edit::restore(&catalog, &layer, id)) {
+                    Ok(new) if new == id => {
+                        println!("{layer} {id} restored");
+                        ExitCode::SUCCESS
+                    }
+                    Ok(new) => {
+                        println!("{layer} {id} restored as {layer} {new}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("{e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
+            match runtime.block_on(navigli::edit::audit(&catalog, &layer, feature, limit)) {
+                Ok(entries) => {
+                    for e in entries {
+                        if json {
+                            let line = serde_json::json!({ "id": e.id, "at": e.at, "actor": e.actor, "tenant": e.tenant, "layer": e.layer,
+                                "feature_id": e.feature_id, "action": e.action, "old": e.old, "new": e.new });
+                            println!("{line}");
+                        } else {
+                            let props = |v: &Option<serde_json::Value>| {
+                                v.as_ref().and_then(|v| v.get("properties")).map(|p| p.to_string()).unwrap_or_else(|| "-".into())
+                            };
+                            println!(
+                                "{}\t{}\t{}\t{}\t{} {}\t{} -> {}",
+                                e.id,
+                                e.at,
+                                e.actor,
+                                e.tenant,
+                                e.action,
+                                e.feature_id,
+                                props(&e.old),
+                                props(&e.new)
+                            );
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
                     ExitCode::FAILURE
                 }
             }

@@ -440,6 +440,78 @@ fn inside(g: &Geometry<f64>, crs: Crs, boundary: Option<&GeometryLiteral>, exten
     }
 }
 
+/// The audit trail of a layer (newest first), optionally of one feature.
+pub async fn audit(catalog: &Catalog, layer: &str, feature_id: Option<i64>, limit: u64) -> Result<Vec<crate::source::AuditEntry>, String> {
+    let l = catalog.layers.iter().find(|l| l.name() == layer).ok_or_else(|| format!("no layer '{layer}'"))?;
+    let table = match &l.schema.relation {
+        Relation::Table(t) => Some(t.clone()),
+        Relation::Sql(_) => None,
+    };
+    let query = crate::source::AuditQuery { layer: Some(layer.to_string()), table, feature_id, limit };
+    l.source.audit(query).await.map_err(|e| e.to_string())
+}
+
+/// Puts a feature back as it was before its last change or deletion, from the audit trail: a
+/// deleted feature is inserted again (under a new id, returned), a changed one replaced by its
+/// old values. The restore is itself audited (actor `navigli audit restore`).
+pub async fn restore(catalog: &Catalog, layer: &str, feature_id: i64) -> Result<i64, String> {
+    let l = catalog.layers.iter().find(|l| l.name() == layer).ok_or_else(|| format!("no layer '{layer}'"))?;
+    let entries = audit(catalog, layer, Some(feature_id), 1000).await?;
+    let last = entries.first().ok_or_else(|| format!("the audit trail has nothing on {layer} {feature_id}"))?;
+    let old = last
+        .old
+        .as_ref()
+        .ok_or_else(|| format!("{layer} {feature_id} was created by its last change ({}): nothing to put back", last.action))?;
+    let row = row_of_json(&l.schema, old)?;
+    let action = if last.action == "delete" {
+        WriteAction::Insert(row)
+    } else {
+        let query = FeatureQuery { filter: Some(Filter::Ids(vec![feature_id])), limit: Some(1), skip_geometry: true, ..Default::default() };
+        let query = query.resolve(&l.schema, 1).map_err(|e| e.to_string())?;
+        WriteAction::Change {
+            kind: crate::source::write::ChangeKind::Replace,
+            target: Selection { query, id: Some(feature_id), expect: None },
+            row,
+        }
+    };
+    let batch = WriteBatch {
+        actions: vec![(Arc::clone(&l.schema), action)],
+        author: Author { actor: "navigli audit restore".into(), tenant: catalog.tenants.first().map(|t| t.id.clone()).unwrap_or_default() },
+    };
+    let out = l.source.write(batch).await.map_err(|e| e.to_string())?;
+    Ok(out.inserted.first().copied().unwrap_or(feature_id))
+}
+
+/// A row from its audit JSON ([`crate::source::write::row_json`]).
+fn row_of_json(layer: &crate::source::SourceLayer, v: &serde_json::Value) -> Result<Row, String> {
+    use wkt::TryFromWkt;
+    let props = v.get("properties").and_then(|p| p.as_object()).ok_or("audit entry without properties")?;
+    let mut values = Vec::new();
+    for (i, a) in layer.attributes.iter().enumerate() {
+        let value = match props.get(&a.name) {
+            None | Some(serde_json::Value::Null) => Value::Null,
+            Some(serde_json::Value::Bool(b)) => Value::Bool(*b),
+            Some(serde_json::Value::Number(n)) => {
+                n.as_i64().map(Value::Int).or_else(|| n.as_f64().map(Value::Float)).unwrap_or(Value::Null)
+            }
+            Some(serde_json::Value::String(s)) => Value::Text(s.clone()),
+            Some(other) => Value::Text(other.to_string()),
+        };
+        values.push((i, stored_value(&a.name, a.kind, &value, Typing::Json)?));
+    }
+    let geometry = match v.get("geometry").and_then(|g| g.as_str()) {
+        None => None,
+        Some(text) => {
+            let g: Geometry<f64> = Geometry::try_from_wkt_str(text).map_err(|e| format!("audit geometry: {e}"))?;
+            let bbox = Bbox::of_geometry(&g).ok_or("audit geometry is empty")?;
+            use geozero::{CoordDimensions, ToWkb};
+            Some((g.to_wkb(CoordDimensions::xy()).map_err(|e| e.to_string())?, bbox))
+        }
+    };
+    let tenant_code = v.get("tenant").and_then(|t| t.as_str()).map(str::to_string);
+    Ok(Row { geometry, values, tenant_code })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -298,12 +298,12 @@ impl FeatureSource for GpkgSource {
             }
             let sql = format!(
                 "SELECT id, at, actor, tenant, layer, feature_id, action, old_value, new_value FROM {t} \
-                 WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR feature_id = ?2) ORDER BY id DESC LIMIT ?3"
+                 WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR feature_id = ?2) AND (?4 IS NULL OR table_name = ?4) ORDER BY id DESC LIMIT ?3"
             );
             let mut stmt = conn.prepare(&sql).map_err(err)?;
             let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
             let rows = stmt
-                .query_map(rusqlite::params![query.layer, query.feature_id, limit], |r| {
+                .query_map(rusqlite::params![query.layer, query.feature_id, limit, query.table], |r| {
                     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
                     Ok(super::AuditEntry {
                         id: r.get(0)?,

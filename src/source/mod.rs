@@ -311,6 +311,9 @@ pub trait FeatureSource: Send + Sync + fmt::Debug {
 pub struct AuditQuery {
     /// Only this layer.
     pub layer: Option<String>,
+    /// Only this table (`schema.table` as configured): two configurations may publish
+    /// different tables under one layer name.
+    pub table: Option<String>,
     /// Only this feature id.
     pub feature_id: Option<i64>,
     /// Most entries.

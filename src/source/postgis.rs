@@ -194,11 +194,11 @@ impl FeatureSource for PostgisSource {
         let sql = format!(
             "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), actor, tenant, layer, feature_id, action, \
              old_value::text, new_value::text FROM {} WHERE ($1::text IS NULL OR layer = $1) AND ($2::int8 IS NULL OR feature_id = $2) \
-             ORDER BY id DESC LIMIT $3",
+             AND ($4::text IS NULL OR table_name = $4) ORDER BY id DESC LIMIT $3",
             super::write::AUDIT_TABLE
         );
         let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
-        let rows = client.query(&sql, &[&query.layer, &query.feature_id, &limit]).await.map_err(|e| self.pg_err(e))?;
+        let rows = client.query(&sql, &[&query.layer, &query.feature_id, &limit, &query.table]).await.map_err(|e| self.pg_err(e))?;
         let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         rows.iter()
             .map(|r| {

@@ -544,7 +544,7 @@ pub fn audit_statement(dialect: &Dialect, entry: [String; 5], feature_id: i64, o
         Some(text) => {
             p.push(Param::Text(text));
             if pg {
-                format!("${}::jsonb", p.len())
+                format!("${}::text::jsonb", p.len())
             } else {
                 format!("?{}", p.len())
             }

@@ -28,7 +28,8 @@ use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::http::kvp::Kvp;
 use crate::http::{Protocol, Scope, ServiceError};
 use crate::model::AttributeType;
-use crate::source::FeatureQuery;
+use crate::source::write::{feature_etag, full_row_query};
+use crate::source::{reproject_wkb, FeatureQuery};
 use items::{invalid, ItemsRequest};
 use params::{Op, Query, GEOJSON, HTML, JSON, OPENAPI, SCHEMA_JSON};
 
@@ -449,13 +450,20 @@ async fn item(scope: Scope<OgcApi>, req: HttpRequest, path: web::Path<(String, S
         tenant: api.scope.tenant().scope(),
         ..Default::default()
     };
-    let resolved = query.resolve(&layer.schema, 1).map_err(|e| api.scope.error(e.into()))?;
+    // Read in the layer's CRS with every attribute, so the entity tag is of exactly the state
+    // shown (a second read could see a later edit), then moved into the CRS asked for.
+    let resolved = full_row_query(query.resolve(&layer.schema, 1).map_err(|e| api.scope.error(e.into()))?, &layer.schema);
     let mut stream = layer.source.query(Arc::clone(&layer.schema), resolved.clone()).await.map_err(|e| api.scope.error(e.into()))?;
-    let feature = match stream.next().await {
+    let mut feature = match stream.next().await {
         Some(Ok(f)) => f,
         Some(Err(e)) => return Err(api.scope.error(e.into())),
         None => return Err(not_found()),
     };
+    drop(stream);
+    let etag = layer.config.editable.then(|| feature_etag(&feature));
+    if let Some(wkb) = feature.wkb.take() {
+        feature.wkb = Some(reproject_wkb(layer.name(), n, wkb, layer.schema.crs, crs).map_err(|e| api.scope.error(e.into()))?);
+    }
     let attributes: Vec<_> = resolved.columns.iter().map(|&c| layer.schema.attributes[c].clone()).collect();
     let path = format!("/collections/{}/items/{n}", layer.name());
     let content_crs = format!("<{}>", crs.uri());
@@ -479,10 +487,8 @@ async fn item(scope: Scope<OgcApi>, req: HttpRequest, path: web::Path<(String, S
     let mut response = ok(body.1);
     response.insert_header(("Content-Crs", content_crs));
     // Editable features carry their entity tag, for If-Match on the next edit.
-    if layer.config.editable {
-        if let Some(tag) = edit::current_etag(&layer, api.scope.tenant().scope(), n).await.map_err(|e| api.scope.error(e))? {
-            response.insert_header((header::ETAG, tag));
-        }
+    if let Some(tag) = etag {
+        response.insert_header((header::ETAG, tag));
     }
     Ok(response.body(body.0))
 }

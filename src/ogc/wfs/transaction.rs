@@ -265,20 +265,20 @@ impl Reader<'_, '_> {
             .ok_or_else(|| parsing("unknown feature type", locator))
     }
 
-    /// The `srsName` of an action (the default CRS of its geometries), else the layer's own.
-    fn srs(&self, el: &Element, locator: &str) -> Result<Option<Crs>, OgcException> {
-        el.attr("srsName")
-            .map(|s| {
-                Crs::parse(s).map(|(c, _)| c).ok_or_else(|| {
-                    let shown: String = s.chars().take(80).collect();
-                    OgcException::new(ExceptionCode::InvalidParameterValue, format!("unknown srsName {shown}")).at(locator)
-                })
-            })
-            .transpose()
+    /// The `srsName` of an action (the default CRS of its geometries, read with that spelling's
+    /// axis order), else the layer's own.
+    fn srs<'e>(&self, el: &'e Element, locator: &str) -> Result<Option<&'e str>, OgcException> {
+        match el.attr("srsName") {
+            Some(s) if Crs::parse(s).is_none() => {
+                let shown: String = s.chars().take(80).collect();
+                Err(OgcException::new(ExceptionCode::InvalidParameterValue, format!("unknown srsName {shown}")).at(locator))
+            }
+            other => Ok(other),
+        }
     }
 
     /// A feature element's properties and geometry.
-    fn feature(&self, f: &Element, layer: &Layer, srs: Option<Crs>, locator: &str) -> Result<Incoming, OgcException> {
+    fn feature(&self, f: &Element, layer: &Layer, srs: Option<&str>, locator: &str) -> Result<Incoming, OgcException> {
         let mut incoming = Incoming::default();
         for p in &f.children {
             if p.ns.as_deref().is_some_and(|ns| GML_NAMESPACES.contains(&ns)) {
@@ -306,12 +306,21 @@ impl Reader<'_, '_> {
         &self,
         holder: &Element,
         layer: &Layer,
-        srs: Option<Crs>,
+        srs: Option<&str>,
         locator: &str,
     ) -> Result<crate::filter::GeometryLiteral, OgcException> {
         let [g] = holder.children.as_slice() else { return Err(parsing(format!("{} must hold one GML geometry", holder.local), locator)) };
-        let crs = srs.unwrap_or(layer.schema.crs);
-        parse_geometry_element(g, &self.fes(layer, crs)).map_err(|e| fes_error(e, locator))
+        let fes = self.fes(layer, layer.schema.crs);
+        match srs {
+            // The action's srsName, as if the geometry had it (with its spelling's axis order).
+            Some(name) if g.attr("srsName").is_none() => {
+                let mut named = g.clone();
+                named.attrs.push(("srsName".into(), name.to_string()));
+                parse_geometry_element(&named, &fes)
+            }
+            _ => parse_geometry_element(g, &fes),
+        }
+        .map_err(|e| fes_error(e, locator))
     }
 
     /// A simple property's value: its text, or NULL when `xsi:nil="true"`.
@@ -327,7 +336,7 @@ impl Reader<'_, '_> {
 
     /// An Update's `Property` list: `Name` (1.x) or `ValueReference` (2.0) and an optional
     /// `Value` (absent: NULL); the geometry property holds GML.
-    fn properties(&self, el: &Element, layer: &Layer, srs: Option<Crs>, locator: &str) -> Result<Incoming, OgcException> {
+    fn properties(&self, el: &Element, layer: &Layer, srs: Option<&str>, locator: &str) -> Result<Incoming, OgcException> {
         let mut incoming = Incoming::default();
         for p in el.children.iter().filter(|c| c.local == "Property") {
             let name = p
