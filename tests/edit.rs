@@ -557,9 +557,9 @@ fn wfs2_transactions_are_atomic_and_schema_valid() {
         let r = s.wfs(Some(KEY_MILANO), "milano", &doomed);
         assert_eq!(r.status, 400, "{backend}: {}", r.short());
         assert!(r.text().contains("locator=\"sbagliato\""), "{}", r.text());
-        // A failure the database finds (the third action deletes nothing it may see is fine;
-        // a value too large for nothing... use a stale id): rolled back too.
-        let missing = format!("<wfs:Update typeName=\"navigli:servizi_pubblici\" handle=\"terzo\"><wfs:Property><wfs:ValueReference>nome</wfs:ValueReference><wfs:Value>x</wfs:Value></wfs:Property><fes:Filter><fes:PropertyIsEqualTo><fes:ValueReference>nome</fes:ValueReference><fes:Literal>Sostituita</fes:Literal></fes:PropertyIsEqualTo></fes:Filter></wfs:Update>\n");
+        // A third action that is well-formed but not allowed (a point outside the comune) rolls
+        // back the insert and the update before it.
+        let missing = String::from("<wfs:Update typeName=\"navigli:servizi_pubblici\" handle=\"terzo\"><wfs:Property><wfs:ValueReference>nome</wfs:ValueReference><wfs:Value>x</wfs:Value></wfs:Property><fes:Filter><fes:PropertyIsEqualTo><fes:ValueReference>nome</fes:ValueReference><fes:Literal>Sostituita</fes:Literal></fes:PropertyIsEqualTo></fes:Filter></wfs:Update>\n");
         let outside = "<wfs:Insert handle=\"fuori\"><navigli:servizi_pubblici><navigli:geom><gml:Point srsName=\"urn:ogc:def:crs:EPSG::4326\"><gml:pos>45.2 8.7</gml:pos></gml:Point></navigli:geom><navigli:nome>Fuori</navigli:nome></navigli:servizi_pubblici></wfs:Insert>\n";
         let doomed2 = wfs2_transaction(&format!("{}{missing}{outside}", wfs2_insert("c", "C", lon, lat)));
         let r = s.wfs(Some(KEY_MILANO), "milano", &doomed2);

@@ -1297,14 +1297,30 @@ fn corpus() -> Vec<Case> {
     c.get(cat, Wms, NotImplemented, "/milano/wms?SERVICE=WMS&REQUEST=GetStyles&LAYERS=edifici");
     c.post(cat, Wms, NotImplemented, "/milano/wms", sld("edifici", "").as_bytes());
     c.post(cat, Wfs, NotImplemented, "/cmm/wfs", format!("<wfs:LockFeature service=\"WFS\" version=\"2.0.0\" {WFS_NS}/>").as_bytes());
+
+    // --- Transactions by callers who may not edit: 4xx with the report, nothing written ------
+    let cat = "transaction";
+    let tx = |actions: &str| format!("<wfs:Transaction service=\"WFS\" version=\"2.0.0\" {WFS_NS}>{actions}</wfs:Transaction>");
+    // A read-only layer (405), an editable one without credentials (401), unknown actions and
+    // types, a Delete without a Filter, SQL in a type name.
+    c.post(cat, Wfs, Reject, "/cmm/wfs", tx("<wfs:Delete typeName=\"navigli:edifici\"/>").as_bytes());
+    c.post(
+        cat,
+        Wfs,
+        Reject,
+        "/cmm/wfs",
+        tx("<wfs:Delete typeName=\"navigli:servizi_pubblici\"><fes:Filter><fes:ResourceId rid=\"servizi_pubblici.1\"/></fes:Filter></wfs:Delete>").as_bytes(),
+    );
+    c.post(cat, Wfs, Reject, "/cmm/wfs", tx("<wfs:Drop typeName=\"navigli:servizi_pubblici\"/>").as_bytes());
+    c.post(cat, Wfs, Reject, "/cmm/wfs", tx("<wfs:Delete typeName=\"navigli:edifici; DROP TABLE edifici\"/>").as_bytes());
     c.post(
         cat,
         Wfs,
         NotImplemented,
         "/cmm/wfs",
-        format!("<wfs:Transaction service=\"WFS\" version=\"2.0.0\" {WFS_NS}><wfs:Delete typeName=\"navigli:edifici\"/></wfs:Transaction>")
-            .as_bytes(),
+        tx("<wfs:Native vendorId=\"x\" safeToIgnore=\"false\">DROP TABLE edifici</wfs:Native>").as_bytes(),
     );
+    c.post(cat, Wfs, Reject, "/cmm/wfs", "<wfs:Transaction service=\"WFS\" version=\"9.9\"/>".as_bytes());
 
     c.cases
 }

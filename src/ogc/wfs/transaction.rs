@@ -10,6 +10,9 @@
 //!
 //! Locking (`LockFeature`, `lockId`) is not offered, and capabilities say so.
 
+// Documents are written line by line; a trailing "\n" in a write! is intended.
+#![allow(clippy::write_with_newline)]
+
 use std::fmt::Write as _;
 use std::sync::Arc;
 
