@@ -18,7 +18,7 @@ set -euo pipefail
 mode="${1:-build}"
 want=(cmake g++ sqlite3)
 if [ "$mode" = "test" ]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-lxml python3-venv python3-qgis chromium)
+  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-gdal python3-lxml python3-venv python3-qgis chromium)
   # Node.js and npm may come from elsewhere than Debian (e.g. NodeSource): only when absent.
   command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 fi

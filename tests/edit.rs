@@ -777,3 +777,43 @@ fn concurrent_editors_lose_no_update() {
         eprintln!("{backend}: {} edits by {clients} editors in {elapsed:?}, {conflicts} stale edits retried", clients * rounds);
     }
 }
+
+/// GDAL's WFS driver (python3-gdal, update mode, WFS 1.1.0) creates, changes and deletes a
+/// feature with its own Transaction documents; the gml_id comes back and a re-read matches.
+#[test]
+fn gdal_edits_over_wfs_t_1_1() {
+    for backend in backends() {
+        let s = setup(backend);
+        let (_, lon, lat) = s.milano_feature();
+        let before = s.count();
+        let url = format!("{}/milano/wfs?apikey={KEY_MILANO}&VERSION=1.1.0", s.server.base());
+        let out = std::process::Command::new("/usr/bin/python3")
+            .arg(common::root().join("tests/fixtures/gdal_wfst.py"))
+            .args([&url, &lon.to_string(), &(lat + 0.0001).to_string()])
+            .output()
+            .expect("run python3 with GDAL (python3-gdal: scripts/deps.sh test)");
+        assert!(
+            out.status.success(),
+            "{backend}: GDAL failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let seen: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        assert!(seen["gml_id"].as_str().is_some_and(|g| g.starts_with("servizi_pubblici.")), "{backend}: {seen}");
+        assert_eq!(
+            (seen["created"].as_u64(), seen["renamed"].as_u64(), seen["after_delete"].as_u64()),
+            (Some(1), Some(1), Some(0)),
+            "{backend}: {seen}"
+        );
+        let (got, want) = (&seen["created_xy"], &seen["layer_xy"]);
+        for i in 0..2 {
+            assert!((got[i].as_f64().unwrap() - want[i].as_f64().unwrap()).abs() < 0.01, "{backend}: GDAL wrote {want}, read {got}");
+        }
+        // The trail of GDAL's feature: insert, update, delete, by the key's holder.
+        let id: i64 = seen["gml_id"].as_str().unwrap().rsplit('.').next().unwrap().parse().unwrap();
+        let actions: Vec<String> =
+            s.audit(id).iter().map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["actor"].as_str().unwrap())).collect();
+        assert_eq!(actions, ["delete Tecnico Milano", "update Tecnico Milano", "insert Tecnico Milano"], "{backend}");
+        assert_eq!(s.count(), before);
+    }
+}

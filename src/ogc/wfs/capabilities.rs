@@ -52,8 +52,8 @@ pub fn get_capabilities(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) ->
              xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd\"/>\n",
             ctx.catalog.update_sequence
         ),
-        WfsVersion::V2_0_0 => capabilities_200(ctx),
-        WfsVersion::V1_1_0 => capabilities_110(ctx),
+        WfsVersion::V2_0_0 => capabilities_200(ctx, &hrefs(ctx, kvp)),
+        WfsVersion::V1_1_0 => capabilities_110(ctx, &hrefs(ctx, kvp)),
     };
     Ok(HttpResponse::Ok().content_type("application/xml").insert_header(("Cache-Control", "max-age=60")).body(body))
 }
@@ -76,9 +76,23 @@ fn other_crs(native: Crs) -> impl Iterator<Item = Crs> {
     Crs::all().filter(move |c| *c != native && *c != Crs::CRS84)
 }
 
-fn capabilities_200(ctx: &WfsContext<'_>) -> String {
+/// The operations' GET and POST addresses (escaped for XML), keeping an `apikey` the request
+/// carried as a parameter: clients that cannot set headers (QGIS, GDAL) post transactions to
+/// the POST address and must stay authenticated.
+struct Hrefs {
+    get: String,
+    post: String,
+}
+
+fn hrefs(ctx: &WfsContext<'_>, kvp: &Kvp) -> Hrefs {
+    let key = crate::http::apikey_suffix(kvp);
+    let get = if key.is_empty() { format!("{}?", ctx.service_url) } else { format!("{}{key}&", ctx.service_url) };
+    Hrefs { get: esc(&get).into_owned(), post: esc(&format!("{}{key}", ctx.service_url)).into_owned() }
+}
+
+fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     let (title, abstract_, org, email) = title_and_contact(ctx);
-    let url = esc(&ctx.service_url).into_owned();
+    let (get, post) = (&hrefs.get, &hrefs.post);
     let mut x = String::with_capacity(16 * 1024);
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = write!(
@@ -107,7 +121,7 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
     );
     x.push_str("<ows:OperationsMetadata>\n");
     let op = |x: &mut String, name: &str, params: &str| {
-        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/><ows:Post xlink:href=\"{url}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
+        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{get}\"/><ows:Post xlink:href=\"{post}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
     };
     let values = |name: &str, vals: &[&str]| {
         let v: String = vals.iter().map(|v| format!("<ows:Value>{}</ows:Value>", esc(v))).collect();
@@ -210,9 +224,9 @@ fn capabilities_200(ctx: &WfsContext<'_>) -> String {
     x
 }
 
-fn capabilities_110(ctx: &WfsContext<'_>) -> String {
+fn capabilities_110(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     let (title, abstract_, org, email) = title_and_contact(ctx);
-    let url = esc(&ctx.service_url).into_owned();
+    let (get, post) = (&hrefs.get, &hrefs.post);
     let mut x = String::with_capacity(16 * 1024);
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = write!(
@@ -246,7 +260,7 @@ fn capabilities_110(ctx: &WfsContext<'_>) -> String {
         if name == "Transaction" && ctx.editable_layers().next().is_none() {
             continue;
         }
-        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{url}?\"/><ows:Post xlink:href=\"{url}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
+        let _ = write!(x, "<ows:Operation name=\"{name}\"><ows:DCP><ows:HTTP><ows:Get xlink:href=\"{get}\"/><ows:Post xlink:href=\"{post}\"/></ows:HTTP></ows:DCP>{params}</ows:Operation>\n");
     }
     x.push_str("</ows:OperationsMetadata>\n<wfs:FeatureTypeList><wfs:Operations><wfs:Operation>Query</wfs:Operation></wfs:Operations>\n");
     let e = &ctx.tenant.extent_lonlat;
