@@ -817,3 +817,91 @@ fn gdal_edits_over_wfs_t_1_1() {
         assert_eq!(s.count(), before);
     }
 }
+
+/// QGIS (headless PyQGIS 3.22) adds, changes and deletes a feature in edit sessions: it posts
+/// WFS 1.0.0 transactions (GML 2) to the capabilities' address, keeping a URN `srsName` with
+/// x/y coordinates on a 2.0 connection in EPSG:4326 — the trap that flips points on servers
+/// reading the URN's axis order. Each lands where QGIS put it (checked in the audit trail, in
+/// the layer's CRS, against our own transform), on both backends.
+#[test]
+fn qgis_edits_over_wfs_t() {
+    for backend in backends() {
+        let s = setup(backend);
+        let (_, lon, lat) = s.milano_feature();
+        let url = format!("{}/milano/wfs?apikey={KEY_MILANO}", s.server.base());
+        for (case, extra) in [("auto", "version='auto'"), ("2.0.0 EPSG:4326", "version='2.0.0' srsname='EPSG:4326'")] {
+            let dir = tempfile::tempdir().unwrap();
+            let name = format!("Scuola QGIS {case}");
+            let (lon, lat) = (lon + 0.0001, lat + 0.0001);
+            let job = json!({ "uri": format!("url='{url}' typename='navigli:servizi_pubblici' {extra} hideDownloadProgressDialog='1'"), "lon": lon, "lat": lat, "name": name });
+            let report = run_qgis_script("qgis_wfst.py", &job, dir.path());
+            let posts: Vec<&str> = report["posts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+            assert_eq!(posts.len(), 3, "{backend} {case}: {report}");
+            assert!(posts.iter().all(|p| p.contains("version=\"1.0.0\"")), "{backend} {case}: QGIS posts 1.0.0 transactions: {posts:?}");
+            assert_eq!(report["errors_add"][0], "SUCCESS: 1 feature(s) added.", "{backend} {case}: {report}");
+            assert_eq!(
+                (report["found"].as_u64(), report["renamed"].as_u64(), report["after_delete"].as_u64()),
+                (Some(1), Some(1), Some(0)),
+                "{backend} {case}: {report}"
+            );
+            let id: i64 = posts[1]
+                .split("fid=\"servizi_pubblici.")
+                .nth(1)
+                .and_then(|t| t.split('"').next())
+                .and_then(|n| n.parse().ok())
+                .expect("the Update names the feature");
+            let trail = s.audit(id);
+            let actions: Vec<&str> = trail.iter().map(|e| e["action"].as_str().unwrap()).collect();
+            assert_eq!(actions, ["delete", "update", "insert"], "{backend} {case}");
+            // Where the insert put the point, in the layer's CRS, against our own transform.
+            let wkt = trail[2]["new"]["geometry"].as_str().unwrap();
+            let xy: Vec<f64> = wkt.trim_start_matches("POINT(").trim_end_matches(')').split(' ').map(|v| v.parse().unwrap()).collect();
+            let mut want = geo::Geometry::Point(geo::Point::new(lon, lat));
+            navigli::crs::transform_geometry(navigli::crs::Crs::CRS84, navigli::crs::Crs::UTM32N, &mut want).unwrap();
+            let geo::Geometry::Point(want) = want else { unreachable!() };
+            assert!(
+                (xy[0] - want.x()).abs() < 0.01 && (xy[1] - want.y()).abs() < 0.01,
+                "{backend} {case}: stored {wkt}, QGIS placed {want:?}"
+            );
+            assert_eq!(trail[1]["new"]["properties"]["nome"], format!("{name} (rinominata)"));
+        }
+    }
+}
+
+/// Runs a PyQGIS script of `tests/fixtures` on `job` headless, with a private HOME, and returns
+/// its report.
+fn run_qgis_script(script: &str, job: &Value, dir: &std::path::Path) -> Value {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let (job_file, report_file) = (dir.join("job.json"), dir.join("report.json"));
+    std::fs::write(&job_file, job.to_string()).unwrap();
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .arg(common::root().join("tests/fixtures").join(script))
+        .arg(&job_file)
+        .arg(&report_file)
+        .current_dir(&home)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &home)
+        .env("TMPDIR", &home)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run /usr/bin/python3 with PyQGIS (python3-qgis: scripts/deps.sh test)");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("the QGIS script ran longer than 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(3), "PyQGIS is not available: install Debian's python3-qgis (scripts/deps.sh test):\n{err}");
+    assert!(out.status.success(), "the QGIS script failed:\n{err}");
+    serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap()
+}

@@ -492,6 +492,7 @@ fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
          tenant TEXT NOT NULL, layer TEXT NOT NULL, table_name TEXT NOT NULL, feature_id INTEGER NOT NULL, action TEXT NOT NULL, \
          old_value TEXT, new_value TEXT);
          CREATE INDEX IF NOT EXISTS {t}_feature ON {t} (layer, feature_id);
+         CREATE INDEX IF NOT EXISTS {t}_table_feature ON {t} (table_name, feature_id);
          INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) \
          VALUES ('{t}', 'attributes', '{t}', 'navigli: every edit (who, when, old and new values)');",
         t = super::write::AUDIT_TABLE

@@ -484,17 +484,26 @@ impl Writer<'_> {
     }
 }
 
-/// INSERT of a new feature, returning its id. SQLite assigns the id itself (the GeoPackage
-/// `fid` is the rowid); on PostgreSQL it is the largest id plus one, which is safe because a
-/// writer holds the table's write lock (see [`lock_statement`]).
+/// INSERT of a new feature, returning its id: one above the table's largest id and the largest
+/// the audit trail recorded for the table, so no id is ever given twice (a deleted feature's
+/// history stays its own). Safe because a writer holds the table's write lock (PostgreSQL,
+/// [`lock_statement`]) or the database (SQLite's one writer).
 pub fn insert_statement(dialect: &Dialect, layer: &SourceLayer, row: &super::write::Row) -> Statement {
     let mut w = Writer { dialect, layer, params: Vec::new() };
     let table = from_clause(layer);
     let id = quote_ident(&layer.id_column);
     let mut pairs = Vec::new();
-    if w.is_pg() {
-        pairs.push((id.clone(), format!("(SELECT COALESCE(max({id}), 0) + 1 FROM {table})")));
-    }
+    let name = match &layer.relation {
+        Relation::Table(t) => t.clone(),
+        Relation::Sql(_) => String::new(),
+    };
+    let audited = w.bind(Param::Text(name));
+    let greatest = if w.is_pg() { "GREATEST" } else { "max" };
+    let next = format!(
+        "(SELECT {greatest}(COALESCE(max({id}), 0), COALESCE((SELECT max(feature_id) FROM {} WHERE table_name = {audited}), 0)) + 1 FROM {table})",
+        super::write::AUDIT_TABLE
+    );
+    pairs.push((id.clone(), next));
     pairs.extend(w.assignments(row));
     let (cols, vals): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
     let cast = if w.is_pg() { "::int8" } else { "" };
