@@ -905,3 +905,53 @@ fn run_qgis_script(script: &str, job: &Value, dir: &std::path::Path) -> Value {
     assert!(out.status.success(), "the QGIS script failed:\n{err}");
     serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap()
 }
+
+/// OWSLib's OGC API – Features client creates, replaces and deletes a feature (Part 4).
+#[test]
+fn owslib_edits_over_ogc_api() {
+    let python = common::pyvenv("owslib, lxml");
+    for backend in backends() {
+        let s = setup(backend);
+        let (_, lon, lat) = s.milano_feature();
+        let before = s.count();
+        let out = std::process::Command::new(&python)
+            .arg(common::root().join("tests/fixtures/owslib_oapif_edit.py"))
+            .args([&format!("{}/milano/ogcapi", s.server.base()), KEY_MILANO, &lon.to_string(), &lat.to_string()])
+            .output()
+            .expect("run OWSLib");
+        assert!(out.status.success(), "{backend}: OWSLib failed:\n{}", String::from_utf8_lossy(&out.stderr));
+        let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(seen["conformance_part4"], true);
+        assert_eq!(seen["found"], 1, "{backend}: {seen}");
+        let c = &seen["found_coordinates"];
+        assert!((c[0].as_f64().unwrap() - lon).abs() < 1e-7 && (c[1].as_f64().unwrap() - lat).abs() < 1e-7, "{backend}: {seen}");
+        assert_eq!(seen["after_replace"], json!({ "tipo": "biblioteca", "nome": "Biblioteca OWSLib", "indirizzo": null }), "{backend}");
+        assert_eq!((seen["deleted"].as_bool(), seen["gone"].as_bool()), (Some(true), Some(true)), "{backend}: {seen}");
+        assert!(seen["location"].as_str().unwrap().ends_with(&format!("/items/{}", seen["id"].as_str().unwrap())));
+        assert_eq!(s.count(), before);
+    }
+}
+
+/// The OpenAPI document shows an editor the write operations of what it may edit (and an
+/// anonymous caller none), and stays valid OpenAPI 3.0 (openapi-spec-validator).
+#[test]
+fn openapi_documents_the_write_operations_for_editors() {
+    let s = setup("gpkg");
+    let editor = s.get(Some(KEY_MILANO), "/milano/ogcapi/api").json();
+    let anonymous = s.get(None, "/milano/ogcapi/api").json();
+    assert!(editor["paths"]["/collections/servizi_pubblici/items"]["post"].is_object());
+    for m in ["put", "patch", "delete"] {
+        assert!(editor["paths"]["/collections/servizi_pubblici/items/{featureId}"][m].is_object(), "{m}");
+    }
+    assert!(editor["paths"]["/collections/edifici/items"]["post"].is_null(), "read-only layers have no write operation");
+    assert!(anonymous["paths"]["/collections/servizi_pubblici/items"]["post"].is_null());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("api.json");
+    std::fs::write(&file, editor.to_string()).unwrap();
+    let out = std::process::Command::new(common::tools_python())
+        .args(["-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
