@@ -207,46 +207,27 @@ impl Setup {
         let v = if r.status == 200 { r.json() } else { Value::Null };
         (r.status, v, r.header("etag"))
     }
-    /// `navigli audit` output lines (JSON) of a feature.
-    fn audit(&self, id: i64) -> Vec<Value> {
+    /// Runs `navigli audit` on this setup's configuration with `args`, returning its stdout.
+    fn navigli_audit(&self, args: &[&str]) -> String {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_navigli"));
-        cmd.args([
-            "audit",
-            "--config",
-            self.config.to_str().unwrap(),
-            "--layer",
-            "servizi_pubblici",
-            "--feature",
-            &id.to_string(),
-            "--json",
-            "--limit",
-            "1000",
-        ]);
+        cmd.args(["audit", "--config", self.config.to_str().unwrap(), "--layer", "servizi_pubblici"]).args(args);
         if let Backend::Postgis { url, .. } = &self.backend {
             cmd.args(["--source-url", &format!("main={url}")]);
         }
         let out = cmd.output().expect("navigli audit");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    }
-    fn restore(&self, id: i64) -> String {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_navigli"));
-        cmd.args([
-            "audit",
-            "--config",
-            self.config.to_str().unwrap(),
-            "--layer",
-            "servizi_pubblici",
-            "--feature",
-            &id.to_string(),
-            "--restore",
-        ]);
-        if let Backend::Postgis { url, .. } = &self.backend {
-            cmd.args(["--source-url", &format!("main={url}")]);
-        }
-        let out = cmd.output().expect("navigli audit --restore");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+    /// The audit trail of a feature (`navigli audit --json`), newest first.
+    fn audit(&self, id: i64) -> Vec<Value> {
+        self.navigli_audit(&["--feature", &id.to_string(), "--json", "--limit", "1000"])
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+    /// `navigli audit --restore` of a feature: what it said.
+    fn restore(&self, id: i64) -> String {
+        self.navigli_audit(&["--feature", &id.to_string(), "--restore"])
     }
     /// A servizi_pubblici feature of Milano: (id, lon, lat).
     fn milano_feature(&self) -> (i64, f64, f64) {
@@ -847,7 +828,7 @@ fn qgis_edits_over_wfs_t() {
             let name = format!("Scuola QGIS {case}");
             let (lon, lat) = (lon + 0.0001, lat + 0.0001);
             let job = json!({ "uri": format!("url='{url}' typename='navigli:servizi_pubblici' {extra} hideDownloadProgressDialog='1'"), "lon": lon, "lat": lat, "name": name });
-            let report = run_qgis_script("qgis_wfst.py", &job, dir.path());
+            let report = common::run_pyqgis("qgis_wfst.py", &job, dir.path());
             let posts: Vec<&str> = report["posts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
             assert_eq!(posts.len(), 3, "{backend} {case}: {report}");
             assert!(posts.iter().all(|p| p.contains("version=\"1.0.0\"")), "{backend} {case}: QGIS posts 1.0.0 transactions: {posts:?}");
@@ -879,44 +860,6 @@ fn qgis_edits_over_wfs_t() {
             assert_eq!(trail[1]["new"]["properties"]["nome"], format!("{name} (rinominata)"));
         }
     }
-}
-
-/// Runs a PyQGIS script of `tests/fixtures` on `job` headless, with a private HOME, and returns
-/// its report.
-fn run_qgis_script(script: &str, job: &Value, dir: &std::path::Path) -> Value {
-    let home = dir.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let (job_file, report_file) = (dir.join("job.json"), dir.join("report.json"));
-    std::fs::write(&job_file, job.to_string()).unwrap();
-    let mut child = std::process::Command::new("/usr/bin/python3")
-        .arg(common::root().join("tests/fixtures").join(script))
-        .arg(&job_file)
-        .arg(&report_file)
-        .current_dir(&home)
-        .env("QT_QPA_PLATFORM", "offscreen")
-        .env("HOME", &home)
-        .env("XDG_RUNTIME_DIR", &home)
-        .env("TMPDIR", &home)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run /usr/bin/python3 with PyQGIS (python3-qgis: scripts/deps.sh test)");
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("the QGIS script ran longer than 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(out.status.code(), Some(3), "PyQGIS is not available: install Debian's python3-qgis (scripts/deps.sh test):\n{err}");
-    assert!(out.status.success(), "the QGIS script failed:\n{err}");
-    serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap()
 }
 
 /// OWSLib's OGC API – Features client creates, replaces and deletes a feature (Part 4).

@@ -11,17 +11,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use common::server::demo_server;
 use serde_json::{json, Value};
 
 /// Milano's ISTAT code.
 const MILANO: &str = "015146";
-/// The interpreter with Debian's PyQGIS (`python3` on PATH may be a pyenv without it).
-const PYTHON: &str = "/usr/bin/python3";
-/// Longest run of the QGIS script.
-const TIMEOUT: Duration = Duration::from_secs(120);
 /// QGIS's page size for the paged layer.
 const PAGE_SIZE: u64 = 1000;
 /// Side of the rendered PNG, pixels.
@@ -145,46 +141,7 @@ fn bbox(v: &Value) -> [f64; 4] {
 /// writes its profile, network cache and WFS feature cache there, never into the repository)
 /// and returns its report.
 fn run_qgis(job: &Value, dir: &Path) -> Value {
-    let script = common::root().join("tests/fixtures/qgis_wfs.py");
-    let home = dir.join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let (job_file, report_file) = (dir.join("job.json"), dir.join("report.json"));
-    std::fs::write(&job_file, serde_json::to_string_pretty(job).unwrap()).unwrap();
-    let (stdout, stderr) = (dir.join("stdout.txt"), dir.join("stderr.txt"));
-    let mut child = Command::new(PYTHON)
-        .arg(&script)
-        .arg(&job_file)
-        .arg(&report_file)
-        .current_dir(&home)
-        .env("QT_QPA_PLATFORM", "offscreen")
-        .env("HOME", &home)
-        .env("XDG_RUNTIME_DIR", &home)
-        .env("TMPDIR", &home)
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&stdout).unwrap())
-        .stderr(std::fs::File::create(&stderr).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {PYTHON}: {e} (QGIS needs Debian's python3 and python3-qgis: scripts/deps.sh test)"));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the QGIS script ran longer than {TIMEOUT:?}:\n{}", std::fs::read_to_string(&stderr).unwrap_or_default());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let err = std::fs::read_to_string(&stderr).unwrap_or_default();
-    assert!(
-        status.code() != Some(3),
-        "PyQGIS is not available, so QGIS cannot be tested: install Debian's python3-qgis (`scripts/deps.sh test`):\n{err}"
-    );
-    assert!(status.success(), "the QGIS script failed ({status}):\n{err}\n{}", std::fs::read_to_string(&stdout).unwrap_or_default());
-    let text = std::fs::read_to_string(&report_file).unwrap_or_else(|e| panic!("no QGIS report ({e}):\n{err}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("QGIS report: {e}:\n{text}"))
+    common::run_pyqgis("qgis_wfs.py", job, dir)
 }
 
 /// The value of a query parameter in a URL QGIS sent (names are case-insensitive).

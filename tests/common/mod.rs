@@ -206,3 +206,43 @@ pub fn tools_python() -> PathBuf {
         "ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client",
     )
 }
+
+/// Runs a PyQGIS script of `tests/fixtures` (`SCRIPT JOB.json REPORT.json`) headless, with a
+/// private HOME/XDG_RUNTIME_DIR/TMPDIR (QGIS writes its profile and caches there, never into the
+/// repository), at most 120 s, and returns its report. Exit status 3 means PyQGIS is missing: a
+/// failure, never a skip.
+pub fn run_pyqgis(script: &str, job: &serde_json::Value, dir: &std::path::Path) -> serde_json::Value {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let (job_file, report_file) = (dir.join("job.json"), dir.join("report.json"));
+    std::fs::write(&job_file, job.to_string()).unwrap();
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .arg(root().join("tests/fixtures").join(script))
+        .arg(&job_file)
+        .arg(&report_file)
+        .current_dir(&home)
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .env("HOME", &home)
+        .env("XDG_RUNTIME_DIR", &home)
+        .env("TMPDIR", &home)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run /usr/bin/python3 with PyQGIS (python3-qgis: scripts/deps.sh test)");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("the QGIS script ran longer than 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(3), "PyQGIS is not available: install Debian's python3-qgis (scripts/deps.sh test):\n{err}");
+    assert!(out.status.success(), "the QGIS script failed:\n{err}");
+    serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap()
+}

@@ -15,7 +15,7 @@ use super::{layer_of, OgcApi};
 use crate::catalog::Layer;
 use crate::crs::Crs;
 use crate::edit::geojson::{feature, JsonProblem};
-use crate::edit::{allowed, Editor, Session, Typing};
+use crate::edit::{allowed, Editor, Incoming, Session, Typing};
 use crate::filter::Filter;
 use crate::http::exception::{ExceptionCode, OgcException};
 use crate::http::{read_body, Scope, ServiceError};
@@ -211,13 +211,7 @@ async fn replace(
     let doc = json_body(&scope, &req, payload, &["application/geo+json", "application/json"]).await?;
     let (incoming, body_id) = feature(&doc, crs).map_err(|p| problem(&scope, p))?;
     same_id(&scope, body_id, fid)?;
-    let row = editor.row(&incoming, true, Typing::Json, "/").map_err(|e| scope.error(e))?;
-    let target = editor.selection(None, Some(fid), if_match(&req), "featureId").map_err(|e| scope.error(e))?;
-    session
-        .commit(vec![(Arc::clone(&layer), WriteAction::Change { kind: ChangeKind::Replace, target, row })])
-        .await
-        .map_err(|(_, e)| scope.error(e))?;
-    changed(&scope, &layer, fid).await
+    apply_change(&scope, &req, &session, &editor, fid, ChangeKind::Replace, &incoming).await
 }
 
 /// `PATCH …/items/{featureId}`: a JSON merge patch (RFC 7396) of the feature: the properties
@@ -249,13 +243,25 @@ async fn update(
     obj.insert("type".into(), Json::String("Feature".into()));
     let (incoming, body_id) = feature(&doc, crs).map_err(|p| problem(&scope, p))?;
     same_id(&scope, body_id, fid)?;
-    let row = editor.row(&incoming, false, Typing::Json, "/").map_err(|e| scope.error(e))?;
-    let target = editor.selection(None, Some(fid), if_match(&req), "featureId").map_err(|e| scope.error(e))?;
-    session
-        .commit(vec![(Arc::clone(&layer), WriteAction::Change { kind: ChangeKind::Update, target, row })])
-        .await
-        .map_err(|(_, e)| scope.error(e))?;
-    changed(&scope, &layer, fid).await
+    apply_change(&scope, &req, &session, &editor, fid, ChangeKind::Update, &incoming).await
+}
+
+/// Writes a replace or an update of feature `fid` (with the request's `If-Match`), then 204
+/// with the new entity tag.
+async fn apply_change(
+    scope: &Scope<OgcApi>,
+    req: &HttpRequest,
+    session: &Session<'_>,
+    editor: &Editor<'_>,
+    fid: i64,
+    kind: ChangeKind,
+    incoming: &Incoming,
+) -> Result<HttpResponse, ServiceError> {
+    let row = editor.row(incoming, kind == ChangeKind::Replace, Typing::Json, "/").map_err(|e| scope.error(e))?;
+    let target = editor.selection(None, Some(fid), if_match(req), "featureId").map_err(|e| scope.error(e))?;
+    let action = WriteAction::Change { kind, target, row };
+    session.commit(vec![(Arc::clone(&editor.layer), action)]).await.map_err(|(_, e)| scope.error(e))?;
+    changed(scope, &editor.layer, fid).await
 }
 
 /// `DELETE …/items/{featureId}`.
