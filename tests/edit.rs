@@ -772,43 +772,63 @@ fn concurrent_editors_lose_no_update() {
     }
 }
 
-/// GDAL's WFS driver (python3-gdal, update mode, WFS 1.1.0) creates, changes and deletes a
-/// feature with its own Transaction documents; the gml_id comes back and a re-read matches.
+/// GDAL's WFS driver (python3-gdal, update mode) creates, changes and deletes a feature with
+/// its own Transaction documents over WFS 1.1.0 and 1.0.0 (whose reads — capabilities, GML 2
+/// schema and features — it uses too); the gml_id comes back and a re-read matches.
 #[test]
-fn gdal_edits_over_wfs_t_1_1() {
+fn gdal_edits_over_wfs_t_1_1_and_1_0() {
     for backend in backends() {
         let s = setup(backend);
         let (_, lon, lat) = s.milano_feature();
         let before = s.count();
-        let url = format!("{}/milano/wfs?apikey={KEY_MILANO}&VERSION=1.1.0", s.server.base());
-        let out = std::process::Command::new("/usr/bin/python3")
-            .arg(common::root().join("tests/fixtures/gdal_wfst.py"))
-            .args([&url, &lon.to_string(), &(lat + 0.0001).to_string()])
-            .output()
-            .expect("run python3 with GDAL (python3-gdal: scripts/deps.sh test)");
-        assert!(
-            out.status.success(),
-            "{backend}: GDAL failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let seen: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-        assert!(seen["gml_id"].as_str().is_some_and(|g| g.starts_with("servizi_pubblici.")), "{backend}: {seen}");
-        assert_eq!(
-            (seen["created"].as_u64(), seen["renamed"].as_u64(), seen["after_delete"].as_u64()),
-            (Some(1), Some(1), Some(0)),
-            "{backend}: {seen}"
-        );
-        let (got, want) = (&seen["created_xy"], &seen["layer_xy"]);
-        for i in 0..2 {
-            assert!((got[i].as_f64().unwrap() - want[i].as_f64().unwrap()).abs() < 0.01, "{backend}: GDAL wrote {want}, read {got}");
+        for version in ["1.1.0", "1.0.0"] {
+            let url = format!("{}/milano/wfs?apikey={KEY_MILANO}&VERSION={version}", s.server.base());
+            let out = std::process::Command::new("/usr/bin/python3")
+                .arg(common::root().join("tests/fixtures/gdal_wfst.py"))
+                .args([&url, &lon.to_string(), &(lat + 0.0001).to_string()])
+                .output()
+                .expect("run python3 with GDAL (python3-gdal: scripts/deps.sh test)");
+            assert!(
+                out.status.success(),
+                "{backend} {version}: GDAL failed:\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let seen: Value =
+                serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+            assert!(seen["gml_id"].as_str().is_some_and(|g| g.starts_with("servizi_pubblici.")), "{backend} {version}: {seen}");
+            assert_eq!(
+                (seen["created"].as_u64(), seen["renamed"].as_u64(), seen["after_delete"].as_u64()),
+                (Some(1), Some(1), Some(0)),
+                "{backend} {version}: {seen}"
+            );
+            let (got, want) = (&seen["created_xy"], &seen["layer_xy"]);
+            for i in 0..2 {
+                assert!(
+                    (got[i].as_f64().unwrap() - want[i].as_f64().unwrap()).abs() < 0.01,
+                    "{backend} {version}: GDAL wrote {want}, read {got}"
+                );
+            }
+            // The trail of GDAL's feature: insert, update, delete, by the key's holder.
+            let id: i64 = seen["gml_id"].as_str().unwrap().rsplit('.').next().unwrap().parse().unwrap();
+            let actions: Vec<String> =
+                s.audit(id).iter().map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["actor"].as_str().unwrap())).collect();
+            assert_eq!(actions, ["delete Tecnico Milano", "update Tecnico Milano", "insert Tecnico Milano"], "{backend} {version}");
+            assert_eq!(s.count(), before);
         }
-        // The trail of GDAL's feature: insert, update, delete, by the key's holder.
-        let id: i64 = seen["gml_id"].as_str().unwrap().rsplit('.').next().unwrap().parse().unwrap();
-        let actions: Vec<String> =
-            s.audit(id).iter().map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["actor"].as_str().unwrap())).collect();
-        assert_eq!(actions, ["delete Tecnico Milano", "update Tecnico Milano", "insert Tecnico Milano"], "{backend}");
-        assert_eq!(s.count(), before);
+        // WFS 1.0.0 reads, by ogrinfo: every feature of Milano, as through 2.0.
+        let count_of = |version: &str| {
+            let out = std::process::Command::new("ogrinfo")
+                .args(["-ro", "-so", &format!("WFS:{}/milano/wfs?VERSION={version}", s.server.base()), "navigli:servizi_pubblici"])
+                .output()
+                .expect("ogrinfo");
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            text.lines()
+                .find_map(|l| l.strip_prefix("Feature Count: "))
+                .map(|n| n.trim().parse::<u64>().unwrap())
+                .unwrap_or_else(|| panic!("{version}: {text}"))
+        };
+        assert_eq!(count_of("1.0.0"), count_of("2.0.0"), "{backend}");
     }
 }
 

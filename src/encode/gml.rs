@@ -20,6 +20,8 @@ pub enum GmlVersion {
     V3_2,
     /// GML 3.1.1 (WFS 1.1).
     V3_1_1,
+    /// GML 2.1.2 (WFS 1.0): `coordinates`, `outerBoundaryIs`, `fid` attributes.
+    V2,
 }
 
 impl GmlVersion {
@@ -27,7 +29,7 @@ impl GmlVersion {
     pub fn namespace(self) -> &'static str {
         match self {
             GmlVersion::V3_2 => "http://www.opengis.net/gml/3.2",
-            GmlVersion::V3_1_1 => "http://www.opengis.net/gml",
+            GmlVersion::V3_1_1 | GmlVersion::V2 => "http://www.opengis.net/gml",
         }
     }
     /// The official schema location.
@@ -35,6 +37,7 @@ impl GmlVersion {
         match self {
             GmlVersion::V3_2 => "http://schemas.opengis.net/gml/3.2.1/gml.xsd",
             GmlVersion::V3_1_1 => "http://schemas.opengis.net/gml/3.1.1/base/gml.xsd",
+            GmlVersion::V2 => "http://schemas.opengis.net/gml/2.1.2/feature.xsd",
         }
     }
     /// MIME type of the output format.
@@ -42,6 +45,7 @@ impl GmlVersion {
         match self {
             GmlVersion::V3_2 => "application/gml+xml; version=3.2",
             GmlVersion::V3_1_1 => "text/xml; subtype=gml/3.1.1",
+            GmlVersion::V2 => "text/xml; subtype=gml/2.1.2",
         }
     }
 }
@@ -109,6 +113,8 @@ struct GeomWriter<'a> {
     out: &'a mut Vec<u8>,
     swap: bool,
     v32: bool,
+    /// GML 2: `coordinates` lists, `outerBoundaryIs`/`innerBoundaryIs`, Multi* members.
+    v2: bool,
     id_base: String,
     n: usize,
 }
@@ -122,37 +128,57 @@ impl GeomWriter<'_> {
         let _ = write!(Sink(self.out), "<gml:{name}{id}{srs}>");
     }
 
+    /// A coordinate list: `posList`/`pos` (GML 3) or `coordinates` (GML 2, x,y pairs).
+    fn list(&mut self, l: &LineString<f64>, single: bool) {
+        if self.v2 {
+            self.out.extend_from_slice(b"<gml:coordinates decimal=\".\" cs=\",\" ts=\" \">");
+            let mut s = String::with_capacity(l.0.len() * 24);
+            for (i, c) in l.0.iter().enumerate() {
+                let _ = write!(s, "{}{},{}", if i > 0 { " " } else { "" }, c.x, c.y);
+            }
+            self.out.extend_from_slice(s.as_bytes());
+            self.out.extend_from_slice(b"</gml:coordinates>");
+        } else {
+            self.out.extend_from_slice(if single { b"<gml:pos>" as &[u8] } else { b"<gml:posList>" });
+            coords(self.out, l, self.swap);
+            self.out.extend_from_slice(if single { b"</gml:pos>" as &[u8] } else { b"</gml:posList>" });
+        }
+    }
+
     fn ring(&mut self, ring: &LineString<f64>) {
-        self.out.extend_from_slice(b"<gml:LinearRing><gml:posList>");
-        coords(self.out, ring, self.swap);
-        self.out.extend_from_slice(b"</gml:posList></gml:LinearRing>");
+        self.out.extend_from_slice(b"<gml:LinearRing>");
+        self.list(ring, false);
+        self.out.extend_from_slice(b"</gml:LinearRing>");
     }
 
     fn polygon(&mut self, p: &Polygon<f64>, srs: Option<&str>) {
+        let inner = if self.v2 {
+            ("<gml:outerBoundaryIs>", "</gml:outerBoundaryIs>", "<gml:innerBoundaryIs>", "</gml:innerBoundaryIs>")
+        } else {
+            ("<gml:exterior>", "</gml:exterior>", "<gml:interior>", "</gml:interior>")
+        };
         self.open("Polygon", srs);
-        self.out.extend_from_slice(b"<gml:exterior>");
+        self.out.extend_from_slice(inner.0.as_bytes());
         self.ring(p.exterior());
-        self.out.extend_from_slice(b"</gml:exterior>");
+        self.out.extend_from_slice(inner.1.as_bytes());
         for hole in p.interiors() {
-            self.out.extend_from_slice(b"<gml:interior>");
+            self.out.extend_from_slice(inner.2.as_bytes());
             self.ring(hole);
-            self.out.extend_from_slice(b"</gml:interior>");
+            self.out.extend_from_slice(inner.3.as_bytes());
         }
         self.out.extend_from_slice(b"</gml:Polygon>");
     }
 
     fn line(&mut self, l: &LineString<f64>, srs: Option<&str>) {
         self.open("LineString", srs);
-        self.out.extend_from_slice(b"<gml:posList>");
-        coords(self.out, l, self.swap);
-        self.out.extend_from_slice(b"</gml:posList></gml:LineString>");
+        self.list(l, false);
+        self.out.extend_from_slice(b"</gml:LineString>");
     }
 
     fn point(&mut self, p: &geo::Point<f64>, srs: Option<&str>) {
         self.open("Point", srs);
-        self.out.extend_from_slice(b"<gml:pos>");
-        coords(self.out, &LineString::from(vec![p.0]), self.swap);
-        self.out.extend_from_slice(b"</gml:pos></gml:Point>");
+        self.list(&LineString::from(vec![p.0]), true);
+        self.out.extend_from_slice(b"</gml:Point>");
     }
 
     fn geometry(&mut self, g: &Geometry<f64>, srs: Option<&str>) -> Result<(), String> {
@@ -170,22 +196,24 @@ impl GeomWriter<'_> {
                 self.out.extend_from_slice(b"</gml:MultiPoint>");
             }
             Geometry::MultiLineString(ml) => {
-                self.open("MultiCurve", srs);
+                let (name, member) = if self.v2 { ("MultiLineString", "lineStringMember") } else { ("MultiCurve", "curveMember") };
+                self.open(name, srs);
                 for l in &ml.0 {
-                    self.out.extend_from_slice(b"<gml:curveMember>");
+                    let _ = write!(Sink(self.out), "<gml:{member}>");
                     self.line(l, None);
-                    self.out.extend_from_slice(b"</gml:curveMember>");
+                    let _ = write!(Sink(self.out), "</gml:{member}>");
                 }
-                self.out.extend_from_slice(b"</gml:MultiCurve>");
+                let _ = write!(Sink(self.out), "</gml:{name}>");
             }
             Geometry::MultiPolygon(mp) => {
-                self.open("MultiSurface", srs);
+                let (name, member) = if self.v2 { ("MultiPolygon", "polygonMember") } else { ("MultiSurface", "surfaceMember") };
+                self.open(name, srs);
                 for p in &mp.0 {
-                    self.out.extend_from_slice(b"<gml:surfaceMember>");
+                    let _ = write!(Sink(self.out), "<gml:{member}>");
                     self.polygon(p, None);
-                    self.out.extend_from_slice(b"</gml:surfaceMember>");
+                    let _ = write!(Sink(self.out), "</gml:{member}>");
                 }
-                self.out.extend_from_slice(b"</gml:MultiSurface>");
+                let _ = write!(Sink(self.out), "</gml:{name}>");
             }
             other => return Err(format!("unsupported geometry type {other:?}").chars().take(60).collect()),
         }
@@ -251,6 +279,18 @@ impl FeatureEncoder for GmlEncoder {
                 }
                 head.push_str(">\n");
             }
+            GmlVersion::V2 => {
+                // GML 2 collections must say their bounds; the stream cannot know them yet.
+                let _ = write!(
+                    head,
+                    "<wfs:FeatureCollection xmlns:wfs=\"http://www.opengis.net/wfs\" xmlns:gml=\"{gml}\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                     xmlns:{p}=\"{ns}\" xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.0.0/WFS-basic.xsd {sl}\">\n\
+                     <gml:boundedBy><gml:null>unknown</gml:null></gml:boundedBy>\n",
+                    p = c.prefix,
+                    ns = xml_escape(&c.namespace),
+                    sl = xml_escape(&c.schema_location),
+                );
+            }
             GmlVersion::V3_1_1 => {
                 let _ = write!(
                     head,
@@ -276,7 +316,7 @@ impl FeatureEncoder for GmlEncoder {
         let (open_member, close_member) = match self.c.version {
             _ if self.c.bare => ("", "\n"),
             GmlVersion::V3_2 => ("<wfs:member>", "</wfs:member>\n"),
-            GmlVersion::V3_1_1 => ("<gml:featureMember>", "</gml:featureMember>\n"),
+            GmlVersion::V3_1_1 | GmlVersion::V2 => ("<gml:featureMember>", "</gml:featureMember>\n"),
         };
         let declarations = if self.c.bare {
             format!(
@@ -290,7 +330,8 @@ impl FeatureEncoder for GmlEncoder {
         } else {
             String::new()
         };
-        let _ = write!(Sink(out), "{open_member}<{p}:{type_name}{declarations} gml:id=\"{type_name}.{}\">", f.id);
+        let id_attr = if self.c.version == GmlVersion::V2 { "fid" } else { "gml:id" };
+        let _ = write!(Sink(out), "{open_member}<{p}:{type_name}{declarations} {id_attr}=\"{type_name}.{}\">", f.id);
         if let Some(wkb) = &f.wkb {
             let g = decode_wkb(f.id, wkb)?;
             let _ = write!(Sink(out), "<{p}:{geom_prop}>");
@@ -298,6 +339,7 @@ impl FeatureEncoder for GmlEncoder {
                 out,
                 swap: self.c.swap_axes,
                 v32: self.c.version == GmlVersion::V3_2,
+                v2: self.c.version == GmlVersion::V2,
                 id_base: format!("{type_name}.{}.g", f.id),
                 n: 0,
             };
@@ -393,7 +435,8 @@ impl FeatureEncoder for ValueEncoder {
             ValueKind::Geometry => {
                 if let Some(wkb) = &f.wkb {
                     let g = decode_wkb(f.id, wkb)?;
-                    let mut w = GeomWriter { out, swap: self.c.swap_axes, v32: true, id_base: format!("{type_name}.{}.g", f.id), n: 0 };
+                    let mut w =
+                        GeomWriter { out, swap: self.c.swap_axes, v32: true, v2: false, id_base: format!("{type_name}.{}.g", f.id), n: 0 };
                     w.geometry(&g, Some(&self.c.srs_name)).map_err(|message| EncodeError::Geometry { id: f.id, message })?;
                 }
             }

@@ -54,6 +54,7 @@ pub fn get_capabilities(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) ->
         ),
         WfsVersion::V2_0_0 => capabilities_200(ctx, &hrefs(ctx, kvp)),
         WfsVersion::V1_1_0 => capabilities_110(ctx, &hrefs(ctx, kvp)),
+        WfsVersion::V1_0_0 => capabilities_100(ctx, &hrefs(ctx, kvp)),
     };
     Ok(HttpResponse::Ok().content_type("application/xml").insert_header(("Cache-Control", "max-age=60")).body(body))
 }
@@ -127,7 +128,7 @@ fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
         let v: String = vals.iter().map(|v| format!("<ows:Value>{}</ows:Value>", esc(v))).collect();
         format!("<ows:Parameter name=\"{name}\"><ows:AllowedValues>{v}</ows:AllowedValues></ows:Parameter>")
     };
-    op(&mut x, "GetCapabilities", &values("AcceptVersions", &["2.0.0", "1.1.0"]));
+    op(&mut x, "GetCapabilities", &values("AcceptVersions", &["2.0.0", "1.1.0", "1.0.0"]));
     op(&mut x, "DescribeFeatureType", &values("outputFormat", &[GML32]));
     op(&mut x, "GetFeature", &format!("{}{}", values("outputFormat", &[GML32, JSON]), values("resultType", &["results", "hits"])));
     op(&mut x, "GetPropertyValue", &values("resultType", &["results", "hits"]));
@@ -137,7 +138,7 @@ fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     if transactional {
         op(&mut x, "Transaction", &values("inputFormat", &[GML32]));
     }
-    let _ = write!(x, "<ows:Parameter name=\"version\"><ows:AllowedValues><ows:Value>2.0.0</ows:Value><ows:Value>1.1.0</ows:Value></ows:AllowedValues></ows:Parameter>\n");
+    let _ = write!(x, "<ows:Parameter name=\"version\"><ows:AllowedValues><ows:Value>2.0.0</ows:Value><ows:Value>1.1.0</ows:Value><ows:Value>1.0.0</ows:Value></ows:AllowedValues></ows:Parameter>\n");
     let constraint = |x: &mut String, name: &str, value: &str| {
         let _ = write!(x, "<ows:Constraint name=\"{name}\"><ows:NoValues/><ows:DefaultValue>{value}</ows:DefaultValue></ows:Constraint>\n");
     };
@@ -224,6 +225,59 @@ fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     x
 }
 
+/// WFS 1.0.0: `Service`, `Capability` (requests with their DCP addresses), the feature types
+/// with their `SRS` (short `EPSG:n`, x/y) and `LatLongBoundingBox`, and Filter 1.0 capabilities.
+fn capabilities_100(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
+    let (title, abstract_, _, _) = title_and_contact(ctx);
+    let (get, post) = (&hrefs.get, &hrefs.post);
+    let mut x = String::with_capacity(8 * 1024);
+    x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = write!(
+        x,
+        "<WFS_Capabilities version=\"1.0.0\" updateSequence=\"{}\" xmlns=\"http://www.opengis.net/wfs\" xmlns:ogc=\"http://www.opengis.net/ogc\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
+         xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.0.0/WFS-capabilities.xsd\">\n\
+         <Service><Name>WFS</Name><Title>{}</Title><Abstract>{}</Abstract><OnlineResource>{post}</OnlineResource><Fees>NONE</Fees><AccessConstraints>NONE</AccessConstraints></Service>\n<Capability><Request>\n",
+        ctx.catalog.update_sequence,
+        esc(&title),
+        esc(&abstract_),
+    );
+    // One DCPType holding both addresses: GDAL looks for the Post in the first one.
+    let dcp = format!("<DCPType><HTTP><Get onlineResource=\"{get}\"/><Post onlineResource=\"{post}\"/></HTTP></DCPType>");
+    let _ = write!(x, "<GetCapabilities>{dcp}</GetCapabilities>\n");
+    let _ =
+        write!(x, "<DescribeFeatureType><SchemaDescriptionLanguage><XMLSCHEMA/></SchemaDescriptionLanguage>{dcp}</DescribeFeatureType>\n");
+    let _ = write!(x, "<GetFeature><ResultFormat><GML2/></ResultFormat>{dcp}</GetFeature>\n");
+    if ctx.editable_layers().next().is_some() {
+        let _ = write!(x, "<Transaction>{dcp}</Transaction>\n");
+    }
+    x.push_str("</Request></Capability>\n<FeatureTypeList><Operations><Query/></Operations>\n");
+    let e = &ctx.tenant.extent_lonlat;
+    for layer in ctx.catalog.visible_layers(ctx.tenant, ctx.caller) {
+        let c = &layer.config;
+        let _ = write!(x, "<FeatureType><Name>{PREFIX}:{}</Name><Title>{}</Title>", esc(&c.name), esc(&c.title));
+        if !c.abstract_.is_empty() {
+            let _ = write!(x, "<Abstract>{}</Abstract>", esc(&c.abstract_));
+        }
+        let _ = write!(x, "<SRS>{}</SRS>", layer.schema.crs.code());
+        if crate::edit::allowed(ctx.caller, ctx.tenant, layer) {
+            x.push_str("<Operations><Query/><Insert/><Update/><Delete/></Operations>");
+        }
+        let _ = write!(
+            x,
+            "<LatLongBoundingBox minx=\"{}\" miny=\"{}\" maxx=\"{}\" maxy=\"{}\"/></FeatureType>\n",
+            e.min_x, e.min_y, e.max_x, e.max_y
+        );
+    }
+    x.push_str(
+        "</FeatureTypeList>\n<ogc:Filter_Capabilities><ogc:Spatial_Capabilities><ogc:Spatial_Operators><ogc:BBOX/><ogc:Intersect/><ogc:Within/>\
+         <ogc:Contains/><ogc:Disjoint/><ogc:DWithin/><ogc:Beyond/></ogc:Spatial_Operators></ogc:Spatial_Capabilities><ogc:Scalar_Capabilities>\
+         <ogc:Logical_Operators/><ogc:Comparison_Operators><ogc:Simple_Comparisons/><ogc:Like/><ogc:Between/><ogc:NullCheck/></ogc:Comparison_Operators>\
+         </ogc:Scalar_Capabilities></ogc:Filter_Capabilities>\n</WFS_Capabilities>\n",
+    );
+    x
+}
+
 fn capabilities_110(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     let (title, abstract_, org, email) = title_and_contact(ctx);
     let (get, post) = (&hrefs.get, &hrefs.post);
@@ -252,7 +306,7 @@ fn capabilities_110(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     );
     x.push_str("<ows:OperationsMetadata>\n");
     for (name, params) in [
-        ("GetCapabilities", "<ows:Parameter name=\"AcceptVersions\"><ows:Value>1.1.0</ows:Value><ows:Value>2.0.0</ows:Value></ows:Parameter>".to_string()),
+        ("GetCapabilities", "<ows:Parameter name=\"AcceptVersions\"><ows:Value>1.1.0</ows:Value><ows:Value>2.0.0</ows:Value><ows:Value>1.0.0</ows:Value></ows:Parameter>".to_string()),
         ("DescribeFeatureType", format!("<ows:Parameter name=\"outputFormat\"><ows:Value>{GML311}</ows:Value></ows:Parameter>")),
         ("GetFeature", format!("<ows:Parameter name=\"outputFormat\"><ows:Value>{GML311}</ows:Value><ows:Value>{JSON}</ows:Value></ows:Parameter><ows:Parameter name=\"resultType\"><ows:Value>results</ows:Value><ows:Value>hits</ows:Value></ows:Parameter>")),
         ("Transaction", format!("<ows:Parameter name=\"inputFormat\"><ows:Value>{GML311}</ows:Value></ows:Parameter>")),

@@ -42,6 +42,7 @@ fn output_format(kvp: &Kvp, version: WfsVersion) -> Result<OutputFormat, OgcExce
         return Ok(OutputFormat::Gml(match version {
             WfsVersion::V2_0_0 => GmlVersion::V3_2,
             WfsVersion::V1_1_0 => GmlVersion::V3_1_1,
+            WfsVersion::V1_0_0 => GmlVersion::V2,
         }));
     };
     let f = raw.replace(' ', "").to_ascii_lowercase();
@@ -50,6 +51,7 @@ fn output_format(kvp: &Kvp, version: WfsVersion) -> Result<OutputFormat, OgcExce
             OutputFormat::Gml(GmlVersion::V3_2)
         }
         "text/xml;subtype=gml/3.1.1" | "gml3" | "text/xml" if version == WfsVersion::V1_1_0 => OutputFormat::Gml(GmlVersion::V3_1_1),
+        "gml2" | "text/xml;subtype=gml/2.1.2" | "text/xml" if version == WfsVersion::V1_0_0 => OutputFormat::Gml(GmlVersion::V2),
         "application/json" | "json" | "geojson" | "application/geo+json" => OutputFormat::GeoJson,
         _ => {
             return Err(invalid(
@@ -60,8 +62,20 @@ fn output_format(kvp: &Kvp, version: WfsVersion) -> Result<OutputFormat, OgcExce
     })
 }
 
-/// SRSNAME: the CRS and whether coordinates are written northing first.
-fn output_crs(kvp: &Kvp, native: Crs) -> Result<(Crs, bool, String), OgcException> {
+/// SRSNAME: the CRS and whether coordinates are written northing first (never in WFS 1.0.0,
+/// whose GML 2 is x/y, with the short `EPSG:n` names).
+fn output_crs(kvp: &Kvp, native: Crs, version: WfsVersion) -> Result<(Crs, bool, String), OgcException> {
+    if version == WfsVersion::V1_0_0 {
+        let crs = match kvp.get("srsname") {
+            None => native,
+            Some(s) => {
+                Crs::parse(s)
+                    .ok_or_else(|| invalid("srsName", format!("unsupported srsName '{}'", s.chars().take(80).collect::<String>())))?
+                    .0
+            }
+        };
+        return Ok((crs, false, crs.code().to_string()));
+    }
     match kvp.get("srsname") {
         None => Ok((native, native.north_first(), native.urn())),
         Some(s) => {
@@ -192,7 +206,7 @@ impl<'k> GetFeatureRequest<'k> {
         }
         let count_param = match version {
             WfsVersion::V2_0_0 => kvp.get("count").or_else(|| kvp.get("maxfeatures")),
-            WfsVersion::V1_1_0 => kvp.get("maxfeatures").or_else(|| kvp.get("count")),
+            WfsVersion::V1_1_0 | WfsVersion::V1_0_0 => kvp.get("maxfeatures").or_else(|| kvp.get("count")),
         };
         let locator = version.count_locator();
         let count = count_param
@@ -305,7 +319,7 @@ fn plan<'a>(ctx: &'a WfsContext<'_>, request: &GetFeatureRequest<'_>) -> Result<
     let mut planned = Vec::with_capacity(layers.len());
     let mut output = None;
     for (i, layer) in layers.iter().enumerate() {
-        let (crs, swap, srs_name) = output_crs(request.kvp, layer.schema.crs)?;
+        let (crs, swap, srs_name) = output_crs(request.kvp, layer.schema.crs, request.version)?;
         output.get_or_insert((crs, swap, srs_name));
         let extra = stored.as_ref().and_then(|s| s.filters.get(i).cloned());
         let filter = layer_filter(request, layer, filters.as_ref().map(|f| f[i]), extra)?;
@@ -338,7 +352,7 @@ fn layer_filter(
                 type_name: layer.name(),
                 default_crs: layer.schema.crs,
                 geometry: Some(&layer.config.geometry_column),
-                xy_order: false,
+                xy_order: request.version == WfsVersion::V1_0_0,
             };
             Some(parse_filter(xml, &fes).map_err(fes_error)?)
         }
@@ -470,7 +484,11 @@ fn respond(
     match request.format {
         OutputFormat::Gml(gml) => {
             let type_list: Vec<&str> = plan.layers.iter().map(|l| l.name()).collect();
-            let dft_version = if gml == GmlVersion::V3_2 { "2.0.0" } else { "1.1.0" };
+            let dft_version = match gml {
+                GmlVersion::V3_2 => "2.0.0",
+                GmlVersion::V3_1_1 => "1.1.0",
+                GmlVersion::V2 => "1.0.0",
+            };
             // A path URL for the DescribeFeatureType document: same content as the KVP request,
             // cacheable, and without '&' (some validators paste schemaLocation URLs unescaped).
             let schema_location = format!("{NAMESPACE} {}/schema/{dft_version}/{}.xsd", ctx.service_url, type_list.join(","));

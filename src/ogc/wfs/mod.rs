@@ -1,4 +1,5 @@
-//! WFS 2.0.0 and 1.1.0 (KVP GET): GetCapabilities, DescribeFeatureType, GetFeature. Each
+//! WFS 2.0.0, 1.1.0 and 1.0.0 (KVP GET, XML POST): GetCapabilities, DescribeFeatureType,
+//! GetFeature, GetPropertyValue, stored queries, and Transaction ([`transaction`]). Each
 //! operation is a thin handler: parse the KVP into typed values, ask the catalog and the
 //! layer's source, hand rows to a streaming encoder.
 
@@ -27,6 +28,9 @@ pub enum WfsVersion {
     V2_0_0,
     /// 1.1.0 (GML 3.1.1, OWS 1.0, Filter 1.1).
     V1_1_0,
+    /// 1.0.0 (GML 2.1.2, Filter 1.0; coordinates always x/y), for clients that edit through
+    /// it (GDAL's and QGIS's WFS-T 1.0).
+    V1_0_0,
 }
 
 impl WfsVersion {
@@ -35,12 +39,14 @@ impl WfsVersion {
         match self {
             WfsVersion::V2_0_0 => "2.0.0",
             WfsVersion::V1_1_0 => "1.1.0",
+            WfsVersion::V1_0_0 => "1.0.0",
         }
     }
     fn parse(s: &str) -> Option<WfsVersion> {
         match s.trim() {
             "2.0.0" | "2.0" => Some(WfsVersion::V2_0_0),
             "1.1.0" | "1.1" => Some(WfsVersion::V1_1_0),
+            "1.0.0" | "1.0" => Some(WfsVersion::V1_0_0),
             _ => None,
         }
     }
@@ -48,21 +54,21 @@ impl WfsVersion {
     pub fn type_names_locator(self) -> &'static str {
         match self {
             WfsVersion::V2_0_0 => "typeNames",
-            WfsVersion::V1_1_0 => "typeName",
+            WfsVersion::V1_1_0 | WfsVersion::V1_0_0 => "typeName",
         }
     }
     /// The name of the page-size parameter, as exception locators spell it.
     pub fn count_locator(self) -> &'static str {
         match self {
             WfsVersion::V2_0_0 => "count",
-            WfsVersion::V1_1_0 => "maxFeatures",
+            WfsVersion::V1_1_0 | WfsVersion::V1_0_0 => "maxFeatures",
         }
     }
     /// The exception report format of this version.
     pub fn report_format(self) -> ReportFormat {
         match self {
             WfsVersion::V2_0_0 => ReportFormat::Ows11,
-            WfsVersion::V1_1_0 => ReportFormat::Ows10,
+            WfsVersion::V1_1_0 | WfsVersion::V1_0_0 => ReportFormat::Ows10,
         }
     }
 }
@@ -113,7 +119,7 @@ fn negotiate(kvp: &Kvp, capabilities: bool) -> Result<WfsVersion, OgcException> 
     if capabilities {
         if let Some(list) = kvp.list("acceptversions") {
             return list.iter().find_map(|v| WfsVersion::parse(v)).ok_or_else(|| {
-                OgcException::new(ExceptionCode::VersionNegotiationFailed, "none of ACCEPTVERSIONS is supported (2.0.0, 1.1.0)")
+                OgcException::new(ExceptionCode::VersionNegotiationFailed, "none of ACCEPTVERSIONS is supported (2.0.0, 1.1.0, 1.0.0)")
                     .at("acceptVersions")
             });
         }
@@ -122,7 +128,7 @@ fn negotiate(kvp: &Kvp, capabilities: bool) -> Result<WfsVersion, OgcException> 
         None => Ok(WfsVersion::V2_0_0),
         Some(v) => WfsVersion::parse(v).ok_or_else(|| {
             let shown: String = v.chars().take(16).collect();
-            OgcException::new(ExceptionCode::InvalidParameterValue, format!("VERSION {shown} is not supported (2.0.0, 1.1.0)"))
+            OgcException::new(ExceptionCode::InvalidParameterValue, format!("VERSION {shown} is not supported (2.0.0, 1.1.0, 1.0.0)"))
                 .at("version")
         }),
     }

@@ -13,7 +13,7 @@ use crate::catalog::Layer;
 use crate::http::exception::{ExceptionCode, OgcException};
 use crate::http::kvp::Kvp;
 
-/// The GML property type of a configured geometry type.
+/// The GML property type of a configured geometry type (GML 3; [`gml2_property_type`] for 1.0).
 pub fn geometry_property_type(geometry_type: &str) -> &'static str {
     match geometry_type {
         "Point" => "gml:PointPropertyType",
@@ -22,6 +22,19 @@ pub fn geometry_property_type(geometry_type: &str) -> &'static str {
         "MultiLineString" => "gml:MultiCurvePropertyType",
         "Polygon" => "gml:SurfacePropertyType",
         "MultiPolygon" => "gml:MultiSurfacePropertyType",
+        _ => "gml:GeometryPropertyType",
+    }
+}
+
+/// The GML 2.1.2 property type of a configured geometry type.
+pub fn gml2_property_type(geometry_type: &str) -> &'static str {
+    match geometry_type {
+        "Point" => "gml:PointPropertyType",
+        "MultiPoint" => "gml:MultiPointPropertyType",
+        "LineString" => "gml:LineStringPropertyType",
+        "MultiLineString" => "gml:MultiLineStringPropertyType",
+        "Polygon" => "gml:PolygonPropertyType",
+        "MultiPolygon" => "gml:MultiPolygonPropertyType",
         _ => "gml:GeometryPropertyType",
     }
 }
@@ -47,6 +60,9 @@ pub fn schema_document(layers: &[&Layer], version: WfsVersion) -> String {
         WfsVersion::V1_1_0 => {
             ("http://www.opengis.net/gml", "http://schemas.opengis.net/gml/3.1.1/base/gml.xsd", "gml:AbstractFeatureType", "gml:_Feature")
         }
+        WfsVersion::V1_0_0 => {
+            ("http://www.opengis.net/gml", "http://schemas.opengis.net/gml/2.1.2/feature.xsd", "gml:AbstractFeatureType", "gml:_Feature")
+        }
     };
     let mut x = String::with_capacity(4096);
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -63,7 +79,7 @@ pub fn schema_document(layers: &[&Layer], version: WfsVersion) -> String {
              <xsd:element name=\"{g}\" type=\"{t}\" minOccurs=\"0\" maxOccurs=\"1\" nillable=\"true\"/>\n",
             n = c.name,
             g = c.geometry_column,
-            t = geometry_property_type(&c.geometry_type)
+            t = if version == WfsVersion::V1_0_0 { gml2_property_type(&c.geometry_type) } else { geometry_property_type(&c.geometry_type) }
         );
         for a in &layer.schema.attributes {
             let _ = writeln!(
