@@ -325,6 +325,8 @@ fn open_source(config: &Config, s: &SourceConfig) -> Result<Arc<dyn FeatureSourc
                 pool_size: s.pool_size,
                 statement_timeout: Duration::from_millis(s.statement_timeout_ms),
                 connect_timeout: Duration::from_secs(5),
+                replicas: s.effective_replicas(),
+                max_replica_lag: Duration::from_secs(s.max_replica_lag_s),
             };
             Arc::new(PostgisSource::new(&s.id, &options).map_err(err)?)
         }

@@ -120,6 +120,29 @@ pub struct SourceConfig {
     /// The URL came from the command line (`serve --source`): it wins over `DATABASE_URL`.
     #[serde(skip)]
     pub url_from_cli: bool,
+    /// PostGIS read replicas (streaming standbys of `url`): reads go to the healthy ones,
+    /// writes and change notifications to `url`. `NAVIGLI_REPLICAS_<ID>` (comma list) overrides.
+    #[serde(default)]
+    pub replicas: Vec<String>,
+    /// A replica further behind than this (seconds) serves no reads until it catches up.
+    #[serde(default = "default_max_replica_lag")]
+    pub max_replica_lag_s: u64,
+}
+
+fn default_max_replica_lag() -> u64 {
+    30
+}
+
+impl SourceConfig {
+    /// The replica URLs to use: `NAVIGLI_REPLICAS_<ID>` (comma list, upper-case id) wins over
+    /// the file.
+    pub fn effective_replicas(&self) -> Vec<String> {
+        let var = format!("NAVIGLI_REPLICAS_{}", self.id.to_ascii_uppercase().replace('-', "_"));
+        match std::env::var(var) {
+            Ok(list) => list.split(',').map(str::trim).filter(|u| !u.is_empty()).map(str::to_string).collect(),
+            Err(_) => self.replicas.clone(),
+        }
+    }
 }
 
 fn default_pool_size() -> usize {

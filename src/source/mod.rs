@@ -118,6 +118,9 @@ pub struct FeatureQuery {
     /// Geometries may be simplified by the source within this distance (in the layer's CRS
     /// units): for maps, half a pixel. Backends without a cheap simplification ignore it.
     pub simplify: Option<f64>,
+    /// The rows must be as of the latest commit (read from the primary, not a replica that may
+    /// lag): entity tags after an edit.
+    pub fresh: bool,
 }
 
 /// One result row.
@@ -284,6 +287,12 @@ pub trait FeatureSource: Send + Sync + fmt::Debug {
     ) -> Result<Option<Vec<u8>>, SourceError> {
         let _ = (layer, query, params);
         Ok(None)
+    }
+
+    /// The source's read replicas (host:port) and whether each serves reads now; the default:
+    /// none.
+    fn replicas(&self) -> Vec<(String, bool)> {
+        Vec::new()
     }
 
     /// Starts reporting data changes to `sink` (until it is closed); the default reports none.

@@ -2,6 +2,13 @@
 //! [`crate::source::sql`] with every literal bound; statements are prepared once per
 //! connection and cached. Rows are read from the server as a stream and handed on through a
 //! bounded channel.
+//!
+//! A source may have read replicas (PostgreSQL streaming replicas): reads go to the healthy
+//! ones in turn, writes, the audit trail, change notifications (`LISTEN`) and reads that must
+//! see the latest commit to the primary. A replica is checked every [`REPLICA_CHECK`]: one that
+//! does not answer, is not in recovery or lags more than `max_replica_lag` is taken out, and
+//! comes back by itself once it answers and catches up; a read that fails to connect to a
+//! replica is retried on the primary at once, so losing a replica fails no request.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -18,13 +25,27 @@ use super::{
 use crate::crs::Bbox;
 use crate::source::sql::{count_statement, from_clause, quote_ident, select_statement, Dialect, Param, Statement};
 
-/// A PostGIS database reached through a connection pool.
+/// A PostGIS database reached through a connection pool, with its read replicas.
 #[derive(Debug)]
 pub struct PostgisSource {
     id: String,
     pool: Pool,
     url: String,
+    replicas: Arc<Vec<Replica>>,
+    next: std::sync::atomic::AtomicUsize,
 }
+
+/// A read replica: its pool and whether it may serve reads now.
+#[derive(Debug)]
+struct Replica {
+    pool: Pool,
+    /// Host and port, for logs (never the credentials).
+    name: String,
+    healthy: std::sync::atomic::AtomicBool,
+}
+
+/// How often replicas are checked.
+pub const REPLICA_CHECK: Duration = Duration::from_secs(2);
 
 /// Connection settings of a PostGIS source.
 #[derive(Clone, Debug)]
@@ -37,29 +58,121 @@ pub struct PostgisOptions {
     pub statement_timeout: Duration,
     /// How long to wait for a connection from the pool.
     pub connect_timeout: Duration,
+    /// Read replicas (`postgresql://…` each).
+    pub replicas: Vec<String>,
+    /// A replica further behind than this serves no reads.
+    pub max_replica_lag: Duration,
+}
+
+/// The host and port of a URL, for logs.
+fn host_of(url: &str) -> String {
+    match tokio_postgres::Config::from_str(url) {
+        Ok(c) => {
+            let host = c.get_hosts().first().map(|h| match h {
+                tokio_postgres::config::Host::Tcp(h) => h.clone(),
+                tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+            });
+            format!("{}:{}", host.unwrap_or_default(), c.get_ports().first().copied().unwrap_or(5432))
+        }
+        Err(_) => "?".into(),
+    }
+}
+
+/// A pool over `url` (`read_only`: every transaction read-only, as for reads).
+fn make_pool(id: &str, url: &str, options: &PostgisOptions) -> Result<Pool, SourceError> {
+    let unavailable = |message: String| SourceError::Unavailable { source_id: id.to_string(), message };
+    let mut config = tokio_postgres::Config::from_str(url).map_err(|e| unavailable(format!("bad URL: {e}")))?;
+    config.options(format!("-c statement_timeout={} -c default_transaction_read_only=on", options.statement_timeout.as_millis()));
+    config.application_name("navigli");
+    config.connect_timeout(options.connect_timeout);
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(options.pool_size.max(1))
+        .wait_timeout(Some(options.connect_timeout))
+        .create_timeout(Some(options.connect_timeout))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| unavailable(e.to_string()))
 }
 
 impl PostgisSource {
     /// Builds the pool (no connection is made until first use).
     pub fn new(id: &str, options: &PostgisOptions) -> Result<PostgisSource, SourceError> {
-        let unavailable = |message: String| SourceError::Unavailable { source_id: id.to_string(), message };
-        let mut config = tokio_postgres::Config::from_str(&options.url).map_err(|e| unavailable(format!("bad URL: {e}")))?;
-        config.options(format!("-c statement_timeout={} -c default_transaction_read_only=on", options.statement_timeout.as_millis()));
-        config.application_name("navigli");
-        config.connect_timeout(options.connect_timeout);
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(options.pool_size.max(1))
-            .wait_timeout(Some(options.connect_timeout))
-            .create_timeout(Some(options.connect_timeout))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(|e| unavailable(e.to_string()))?;
-        Ok(PostgisSource { id: id.to_string(), pool, url: options.url.clone() })
+        let pool = make_pool(id, &options.url, options)?;
+        let replicas = options
+            .replicas
+            .iter()
+            .map(|url| {
+                // Healthy until the first check says otherwise: a replica that is down costs
+                // one fallback per read until then, never a failed request.
+                Ok(Replica { pool: make_pool(id, url, options)?, name: host_of(url), healthy: std::sync::atomic::AtomicBool::new(true) })
+            })
+            .collect::<Result<Vec<_>, SourceError>>()?;
+        let source = PostgisSource {
+            id: id.to_string(),
+            pool,
+            url: options.url.clone(),
+            replicas: Arc::new(replicas),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        };
+        if !source.replicas.is_empty() {
+            tokio::spawn(check_replicas(id.to_string(), Arc::downgrade(&source.replicas), options.max_replica_lag));
+        }
+        Ok(source)
     }
 
+    /// A connection to the primary (writes, the audit trail, reads that must be fresh).
     async fn client(&self) -> Result<deadpool_postgres::Object, SourceError> {
         self.pool.get().await.map_err(|e| SourceError::Unavailable { source_id: self.id.clone(), message: e.to_string() })
+    }
+
+    /// A connection for a read: a healthy replica in turn, else (or when the replica cannot be
+    /// reached) the primary.
+    async fn read_client(&self, fresh: bool) -> Result<(deadpool_postgres::Object, Option<usize>), SourceError> {
+        use std::sync::atomic::Ordering;
+        let n = self.replicas.len();
+        if !fresh && n > 0 {
+            let start = self.next.fetch_add(1, Ordering::Relaxed);
+            for k in 0..n {
+                let i = (start + k) % n;
+                let r = &self.replicas[i];
+                if !r.healthy.load(Ordering::Relaxed) {
+                    continue;
+                }
+                match r.pool.get().await {
+                    Ok(c) if !c.is_closed() => return Ok((c, Some(i))),
+                    Ok(_) => self.replica_lost(i, "connection closed"),
+                    Err(e) => self.replica_lost(i, &e.to_string()),
+                }
+            }
+        }
+        Ok((self.client().await?, None))
+    }
+
+    fn replica_lost(&self, i: usize, why: &str) {
+        let r = &self.replicas[i];
+        if r.healthy.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!("source {}: replica {} unreachable ({why}); reading from the primary", self.id, r.name);
+        }
+    }
+
+    /// A read connection with `sql` prepared on it. A replica that fails here (it went away
+    /// since its connection was pooled) is taken out and the read goes to the primary: nothing
+    /// has been sent to the client yet, so the retry is invisible.
+    async fn prepared(&self, fresh: bool, sql: &str) -> Result<(deadpool_postgres::Object, tokio_postgres::Statement), SourceError> {
+        let (client, replica) = self.read_client(fresh).await?;
+        match client.prepare_cached(sql).await {
+            Ok(stmt) => Ok((client, stmt)),
+            Err(e) => match (replica, self.pg_err(e)) {
+                (Some(i), SourceError::Unavailable { message, .. }) => {
+                    self.replica_lost(i, &message);
+                    let client = self.client().await?;
+                    let stmt = client.prepare_cached(sql).await.map_err(|e| self.pg_err(e))?;
+                    Ok((client, stmt))
+                }
+                (_, other) => Err(other),
+            },
+        }
     }
 
     fn pg_err(&self, error: tokio_postgres::Error) -> SourceError {
@@ -95,9 +208,8 @@ fn read_value(kind: AttributeType, row: &tokio_postgres::Row, i: usize) -> Resul
 }
 
 impl PostgisSource {
-    async fn run_count(&self, statement: Statement) -> Result<u64, SourceError> {
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
+    async fn run_count(&self, statement: Statement, fresh: bool) -> Result<u64, SourceError> {
+        let (client, stmt) = self.prepared(fresh, &statement.sql).await?;
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
         let row = client.query_one(&stmt, &refs).await.map_err(|e| self.pg_err(e))?;
@@ -226,6 +338,10 @@ impl FeatureSource for PostgisSource {
         "postgis"
     }
 
+    fn replicas(&self) -> Vec<(String, bool)> {
+        self.replicas.iter().map(|r| (r.name.clone(), r.healthy.load(std::sync::atomic::Ordering::Relaxed))).collect()
+    }
+
     async fn ping(&self) -> Result<(), SourceError> {
         let client = self.client().await?;
         client.simple_query("SELECT 1").await.map(|_| ()).map_err(|e| self.pg_err(e))
@@ -233,8 +349,7 @@ impl FeatureSource for PostgisSource {
 
     async fn query(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<FeatureStream, SourceError> {
         let statement = select_statement(&Self::dialect(&layer), &layer, &query);
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
+        let (client, stmt) = self.prepared(query.fresh, &statement.sql).await?;
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
         let source_id = self.id.clone();
@@ -290,7 +405,8 @@ impl FeatureSource for PostgisSource {
     }
 
     async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {
-        self.run_count(count_statement(&Self::dialect(&layer), &layer, &query)).await
+        let fresh = query.fresh;
+        self.run_count(count_statement(&Self::dialect(&layer), &layer, &query), fresh).await
     }
 
     async fn extent(&self, layer: Arc<SourceLayer>) -> Result<Option<Bbox>, SourceError> {
@@ -299,8 +415,8 @@ impl FeatureSource for PostgisSource {
             quote_ident(&layer.geometry_column),
             from_clause(&layer)
         );
-        let client = self.client().await?;
-        let row = client.query_one(&sql, &[]).await.map_err(|e| self.pg_err(e))?;
+        let (client, stmt) = self.prepared(false, &sql).await?;
+        let row = client.query_one(&stmt, &[]).await.map_err(|e| self.pg_err(e))?;
         let get = |i| row.try_get::<_, Option<f64>>(i);
         Ok(match (get(0), get(1), get(2), get(3)) {
             (Ok(Some(a)), Ok(Some(b)), Ok(Some(c)), Ok(Some(d))) => Bbox::new(a, b, c, d),
@@ -319,8 +435,7 @@ impl FeatureSource for PostgisSource {
         params: &crate::source::sql::MvtParams,
     ) -> Result<Option<Vec<u8>>, SourceError> {
         let statement = crate::source::sql::mvt_statement(&Self::dialect(&layer), &layer, &query, params);
-        let client = self.client().await?;
-        let stmt = client.prepare_cached(&statement.sql).await.map_err(|e| self.pg_err(e))?;
+        let (client, stmt) = self.prepared(query.fresh, &statement.sql).await?;
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
         let row = client
             .query_one(&stmt, &params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect::<Vec<_>>())
@@ -339,6 +454,40 @@ impl FeatureSource for PostgisSource {
             .await
             .map(|_| ())
             .map_err(|e| SourceError::Schema { layer: layer.name.clone(), message: e.to_string() })
+    }
+}
+
+/// Checks every replica each [`REPLICA_CHECK`] until the source is gone: in recovery (a
+/// standby), and not behind by more than `max_lag` (zero when it has replayed all it received;
+/// otherwise the age of the last replayed transaction).
+async fn check_replicas(id: String, replicas: std::sync::Weak<Vec<Replica>>, max_lag: Duration) {
+    use std::sync::atomic::Ordering;
+    const PROBE: &str = "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0::float8 \
+                         ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)::float8 END";
+    loop {
+        tokio::time::sleep(REPLICA_CHECK).await;
+        let Some(list) = replicas.upgrade() else { break };
+        for r in list.iter() {
+            let verdict = match tokio::time::timeout(REPLICA_CHECK, async {
+                let c = r.pool.get().await.map_err(|e| e.to_string())?;
+                let row = c.query_one(PROBE, &[]).await.map_err(|e| e.to_string())?;
+                Ok::<(bool, f64), String>((row.get(0), row.get(1)))
+            })
+            .await
+            {
+                Ok(Ok((true, lag))) if lag <= max_lag.as_secs_f64() => Ok(()),
+                Ok(Ok((true, lag))) => Err(format!("{lag:.1} s behind")),
+                Ok(Ok((false, _))) => Err("not a standby (promoted?)".to_string()),
+                Ok(Err(e)) => Err(e),
+                Err(_) => Err("no answer".to_string()),
+            };
+            let was = r.healthy.swap(verdict.is_ok(), Ordering::Relaxed);
+            match (&verdict, was) {
+                (Ok(()), false) => tracing::info!("source {id}: replica {} serves reads again", r.name),
+                (Err(why), true) => tracing::warn!("source {id}: replica {} taken out of reads: {why}", r.name),
+                _ => {}
+            }
+        }
     }
 }
 

@@ -182,6 +182,8 @@ pub struct ResolvedQuery {
     pub unordered: bool,
     /// Simplification tolerance for returned geometries, layer CRS units.
     pub simplify: Option<f64>,
+    /// Read from the primary (see [`FeatureQuery::fresh`]).
+    pub fresh: bool,
 }
 
 impl ResolvedQuery {
@@ -199,6 +201,7 @@ impl ResolvedQuery {
             with_geometry: true,
             unordered: false,
             simplify: None,
+            fresh: false,
         }
     }
 }
@@ -259,6 +262,7 @@ impl FeatureQuery {
             with_geometry: !self.skip_geometry,
             unordered: self.unordered && self.sort.is_empty(),
             simplify: self.simplify.filter(|t| t.is_finite() && *t > 0.0),
+            fresh: self.fresh,
         })
     }
 }

@@ -99,8 +99,9 @@ impl Metrics {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).reloads[usize::from(ok)] += 1;
     }
 
-    /// The exposition text; `tiles` is the tile cache's (entries, bytes).
-    pub fn render(&self, tiles: (u64, u64)) -> String {
+    /// The exposition text; `tiles` is the tile cache's (entries, bytes), `replicas` each
+    /// source's read replicas (source, host:port, serving reads).
+    pub fn render(&self, tiles: (u64, u64), replicas: &[(String, String, bool)]) -> String {
         let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP navigli_requests_total Requests answered, by protocol, tenant and HTTP status.\n# TYPE navigli_requests_total counter\n");
@@ -128,6 +129,12 @@ impl Metrics {
              navigli_reloads_total{{result=\"ok\"}} {}\nnavigli_reloads_total{{result=\"refused\"}} {}\n",
             m.tile_hits, m.tile_misses, tiles.0, tiles.1, m.refused, m.reloads[1], m.reloads[0]
         );
+        if !replicas.is_empty() {
+            out.push_str("# HELP navigli_source_replica_up Whether a read replica serves reads (1) or is taken out (0).\n# TYPE navigli_source_replica_up gauge\n");
+            for (source, host, up) in replicas {
+                let _ = writeln!(out, "navigli_source_replica_up{{source=\"{source}\",replica=\"{host}\"}} {}", u8::from(*up));
+            }
+        }
         out
     }
 }

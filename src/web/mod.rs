@@ -75,7 +75,12 @@ async fn metrics_page(state: web::Data<AppState>, metrics: web::Data<metrics::Me
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(metrics.render(state.live().tiles.stats().await))
+        .body({
+            let live = state.live();
+            let replicas: Vec<(String, String, bool)> =
+                live.catalog.sources.iter().flat_map(|s| s.replicas().into_iter().map(|(h, up)| (s.id().to_string(), h, up))).collect();
+            metrics.render(live.tiles.stats().await, &replicas)
+        })
 }
 
 async fn health() -> HttpResponse {
@@ -83,7 +88,8 @@ async fn health() -> HttpResponse {
 }
 
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    let checks = state.live().catalog.readiness().await;
+    let catalog = state.live().catalog;
+    let checks = catalog.readiness().await;
     let all_ok = checks.iter().all(|(_, r)| r.is_ok());
     // Details (database messages) go to the log, not to anonymous callers.
     let sources: Vec<_> = checks
@@ -92,7 +98,19 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
             if let Err(e) = r {
                 tracing::warn!(source = %id, "not ready: {e}");
             }
-            serde_json::json!({ "id": id, "ok": r.is_ok() })
+            // Replicas: whether each serves reads (one down does not make the server unready).
+            let replicas: Vec<_> = catalog
+                .sources
+                .iter()
+                .filter(|s| s.id() == id)
+                .flat_map(|s| s.replicas())
+                .map(|(host, reads)| serde_json::json!({ "replica": host, "reads": reads }))
+                .collect();
+            if replicas.is_empty() {
+                serde_json::json!({ "id": id, "ok": r.is_ok() })
+            } else {
+                serde_json::json!({ "id": id, "ok": r.is_ok(), "replicas": replicas })
+            }
         })
         .collect();
     let body = serde_json::json!({ "status": if all_ok { "ready" } else { "unavailable" }, "sources": sources });

@@ -145,6 +145,8 @@ pub fn sources() -> Vec<Arc<dyn FeatureSource>> {
             pool_size: 4,
             statement_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
+            replicas: Vec::new(),
+            max_replica_lag: Duration::from_secs(30),
         };
         out.push(Arc::new(PostgisSource::new("postgis", &options).expect("postgis pool")));
     }

@@ -146,7 +146,7 @@ fn if_match(req: &HttpRequest) -> Option<String> {
 
 /// The entity tag of a stored feature of the tenant, if it exists.
 pub async fn current_etag(layer: &Layer, tenant: Option<crate::source::TenantScope>, fid: i64) -> Result<Option<String>, OgcException> {
-    let query = FeatureQuery { filter: Some(Filter::Ids(vec![fid])), tenant, limit: Some(1), ..Default::default() };
+    let query = FeatureQuery { filter: Some(Filter::Ids(vec![fid])), tenant, limit: Some(1), fresh: true, ..Default::default() };
     let resolved = full_row_query(query.resolve(&layer.schema, 1)?, &layer.schema);
     use futures_util::StreamExt;
     let mut stream = layer.source.query(Arc::clone(&layer.schema), resolved).await?;
