@@ -159,19 +159,40 @@ impl PostgisSource {
     /// A read connection with `sql` prepared on it. A replica that fails here (it went away
     /// since its connection was pooled) is taken out and the read goes to the primary: nothing
     /// has been sent to the client yet, so the retry is invisible.
-    async fn prepared(&self, fresh: bool, sql: &str) -> Result<(deadpool_postgres::Object, tokio_postgres::Statement), SourceError> {
+    async fn prepared(
+        &self,
+        fresh: bool,
+        sql: &str,
+    ) -> Result<(deadpool_postgres::Object, tokio_postgres::Statement, Option<usize>), SourceError> {
         let (client, replica) = self.read_client(fresh).await?;
         match client.prepare_cached(sql).await {
-            Ok(stmt) => Ok((client, stmt)),
+            Ok(stmt) => Ok((client, stmt, replica)),
             Err(e) => match (replica, self.pg_err(e)) {
                 (Some(i), SourceError::Unavailable { message, .. }) => {
                     self.replica_lost(i, &message);
                     let client = self.client().await?;
                     let stmt = client.prepare_cached(sql).await.map_err(|e| self.pg_err(e))?;
-                    Ok((client, stmt))
+                    Ok((client, stmt, None))
                 }
                 (_, other) => Err(other),
             },
+        }
+    }
+
+    /// Runs a read and, when it failed for want of a replica (the replica went away after the
+    /// statement was prepared but before any row), once more on the primary.
+    async fn with_fallback<T, F, Fut>(&self, fresh: bool, run: F) -> Result<T, SourceError>
+    where
+        F: Fn(bool) -> Fut,
+        Fut: std::future::Future<Output = Result<(T, Option<usize>), (SourceError, Option<usize>)>>,
+    {
+        match run(fresh).await {
+            Ok((v, _)) => Ok(v),
+            Err((SourceError::Unavailable { message, .. }, Some(i))) => {
+                self.replica_lost(i, &message);
+                run(true).await.map(|(v, _)| v).map_err(|(e, _)| e)
+            }
+            Err((e, _)) => Err(e),
         }
     }
 
@@ -208,13 +229,83 @@ fn read_value(kind: AttributeType, row: &tokio_postgres::Row, i: usize) -> Resul
 }
 
 impl PostgisSource {
-    async fn run_count(&self, statement: Statement, fresh: bool) -> Result<u64, SourceError> {
-        let (client, stmt) = self.prepared(fresh, &statement.sql).await?;
+    /// The rows of `query` read on a replica (or the primary when `fresh`), with the replica
+    /// used; an error before the first row says which replica it came from.
+    async fn query_on(
+        &self,
+        layer: Arc<SourceLayer>,
+        query: ResolvedQuery,
+        fresh: bool,
+    ) -> Result<(FeatureStream, Option<usize>), (SourceError, Option<usize>)> {
+        let statement = select_statement(&Self::dialect(&layer), &layer, &query);
+        let (client, stmt, replica) = self.prepared(fresh, &statement.sql).await.map_err(|e| (e, None))?;
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
-        let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
-        let row = client.query_one(&stmt, &refs).await.map_err(|e| self.pg_err(e))?;
-        let n: i64 = row.try_get(0).map_err(|e| self.pg_err(e))?;
-        Ok(n.max(0) as u64)
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        let source_id = self.id.clone();
+        let cancel = client.cancel_token();
+        tokio::spawn(async move {
+            let err = |error| classify(&source_id, error);
+            let rows = match client.query_raw(&stmt, params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync))).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(err(e))).await;
+                    return;
+                }
+            };
+            pin_mut!(rows);
+            while let Some(row) = rows.next().await {
+                let item = row.map_err(err).and_then(|row| {
+                    let fid: i64 = row.try_get(0).map_err(err)?;
+                    let wkb: Option<Vec<u8>> = row.try_get(1).map_err(err)?;
+                    let wkb = match wkb {
+                        Some(w) => Some(reproject_wkb(&layer.name, fid, w, query.native_crs, query.output_crs)?),
+                        None => None,
+                    };
+                    let values = query
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &attr)| read_value(layer.attributes[attr].kind, &row, n + 2).map_err(err))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(Feature { id: fid, wkb, values })
+                });
+                let failed = item.is_err();
+                if failed {
+                    let _ = tx.send(item).await;
+                    break;
+                }
+                if tx.send(item).await.is_err() {
+                    // The consumer is gone: stop the server-side query too, so the pooled
+                    // connection is not left draining rows nobody reads. Then read the stream
+                    // to its end (the cancellation error, or the last row): the connection goes
+                    // back to the pool only once its query is over, so a late cancel cannot
+                    // hit the next query on it.
+                    let _ = cancel.cancel_query(NoTls).await;
+                    while let Some(row) = rows.next().await {
+                        if row.is_err() {
+                            break;
+                        }
+                    }
+                    break;
+                }
+            }
+        });
+        super::checked_stream(rx).await.map(|s| (s, replica)).map_err(|e| (e, replica))
+    }
+
+    async fn run_count(&self, statement: Statement, fresh: bool) -> Result<u64, SourceError> {
+        self.with_fallback(fresh, |fresh| {
+            let statement = &statement;
+            async move {
+                let (client, stmt, replica) = self.prepared(fresh, &statement.sql).await.map_err(|e| (e, None))?;
+                let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
+                let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect();
+                let row = client.query_one(&stmt, &refs).await.map_err(|e| (self.pg_err(e), replica))?;
+                let n: i64 = row.try_get(0).map_err(|e| (self.pg_err(e), replica))?;
+                Ok((n.max(0) as u64, replica))
+            }
+        })
+        .await
     }
 }
 
@@ -348,60 +439,8 @@ impl FeatureSource for PostgisSource {
     }
 
     async fn query(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<FeatureStream, SourceError> {
-        let statement = select_statement(&Self::dialect(&layer), &layer, &query);
-        let (client, stmt) = self.prepared(query.fresh, &statement.sql).await?;
-        let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
-        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
-        let source_id = self.id.clone();
-        let cancel = client.cancel_token();
-        tokio::spawn(async move {
-            let err = |error| classify(&source_id, error);
-            let rows = match client.query_raw(&stmt, params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync))).await {
-                Ok(rows) => rows,
-                Err(e) => {
-                    let _ = tx.send(Err(err(e))).await;
-                    return;
-                }
-            };
-            pin_mut!(rows);
-            while let Some(row) = rows.next().await {
-                let item = row.map_err(err).and_then(|row| {
-                    let fid: i64 = row.try_get(0).map_err(err)?;
-                    let wkb: Option<Vec<u8>> = row.try_get(1).map_err(err)?;
-                    let wkb = match wkb {
-                        Some(w) => Some(reproject_wkb(&layer.name, fid, w, query.native_crs, query.output_crs)?),
-                        None => None,
-                    };
-                    let values = query
-                        .columns
-                        .iter()
-                        .enumerate()
-                        .map(|(n, &attr)| read_value(layer.attributes[attr].kind, &row, n + 2).map_err(err))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(Feature { id: fid, wkb, values })
-                });
-                let failed = item.is_err();
-                if failed {
-                    let _ = tx.send(item).await;
-                    break;
-                }
-                if tx.send(item).await.is_err() {
-                    // The consumer is gone: stop the server-side query too, so the pooled
-                    // connection is not left draining rows nobody reads. Then read the stream
-                    // to its end (the cancellation error, or the last row): the connection goes
-                    // back to the pool only once its query is over, so a late cancel cannot
-                    // hit the next query on it.
-                    let _ = cancel.cancel_query(NoTls).await;
-                    while let Some(row) = rows.next().await {
-                        if row.is_err() {
-                            break;
-                        }
-                    }
-                    break;
-                }
-            }
-        });
-        super::checked_stream(rx).await
+        let fresh = query.fresh;
+        self.with_fallback(fresh, |fresh| self.query_on(Arc::clone(&layer), query.clone(), fresh)).await
     }
 
     async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {
@@ -415,7 +454,7 @@ impl FeatureSource for PostgisSource {
             quote_ident(&layer.geometry_column),
             from_clause(&layer)
         );
-        let (client, stmt) = self.prepared(false, &sql).await?;
+        let (client, stmt, _) = self.prepared(false, &sql).await?;
         let row = client.query_one(&stmt, &[]).await.map_err(|e| self.pg_err(e))?;
         let get = |i| row.try_get::<_, Option<f64>>(i);
         Ok(match (get(0), get(1), get(2), get(3)) {
@@ -435,7 +474,7 @@ impl FeatureSource for PostgisSource {
         params: &crate::source::sql::MvtParams,
     ) -> Result<Option<Vec<u8>>, SourceError> {
         let statement = crate::source::sql::mvt_statement(&Self::dialect(&layer), &layer, &query, params);
-        let (client, stmt) = self.prepared(query.fresh, &statement.sql).await?;
+        let (client, stmt, _) = self.prepared(query.fresh, &statement.sql).await?;
         let params: Vec<Box<dyn ToSql + Sync + Send>> = statement.params.iter().map(to_sql).collect();
         let row = client
             .query_one(&stmt, &params.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect::<Vec<_>>())
