@@ -50,7 +50,7 @@ enum Command {
         /// Zooms, `a-b` (clipped to the source's range).
         #[arg(long)]
         zooms: String,
-        /// Archive format (only `mbtiles` so far).
+        /// Archive format: `mbtiles` or `pmtiles` (v3).
         #[arg(long, default_value = "mbtiles")]
         format: String,
         /// Tiles rendered at once.
@@ -363,8 +363,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Reload { pid } => reload(pid),
         Command::Export { config, sources, tenant, source, zooms, format, concurrency, file } => {
-            if format != "mbtiles" {
-                eprintln!("--format {format}: only mbtiles is written so far");
+            if format != "mbtiles" && format != "pmtiles" {
+                eprintln!("--format {format}: mbtiles or pmtiles");
                 return ExitCode::FAILURE;
             }
             let zooms = match navigli::tiles::seed::parse_zooms(&zooms) {
@@ -382,7 +382,11 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            let plan = navigli::tiles::export::ExportPlan { tenant, source, zooms, concurrency, file };
+            // PMTiles: the tiles are rendered into a working MBTiles file beside it (which an
+            // interrupted export resumes), then laid out as the archive.
+            let target = file.clone();
+            let working = if format == "pmtiles" { file.with_extension("pmtiles-work.mbtiles") } else { file };
+            let plan = navigli::tiles::export::ExportPlan { tenant, source, zooms, concurrency, file: working };
             match runtime.block_on(navigli::tiles::export::export(&catalog, &plan)) {
                 Ok(r) => {
                     println!(
@@ -394,6 +398,25 @@ fn main() -> ExitCode {
                         r.empty,
                         r.kept
                     );
+                    if format == "pmtiles" {
+                        match navigli::tiles::pmtiles::from_mbtiles(&plan.file, &target) {
+                            Ok(p) => {
+                                let _ = std::fs::remove_file(&plan.file);
+                                println!(
+                                    "{}: {} tiles in {} entries, {} distinct, {} KiB",
+                                    target.display(),
+                                    p.addressed,
+                                    p.entries,
+                                    p.contents,
+                                    p.bytes / 1024
+                                );
+                            }
+                            Err(e) => {
+                                eprintln!("export: {e}");
+                                return ExitCode::FAILURE;
+                            }
+                        }
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

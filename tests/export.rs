@@ -84,3 +84,68 @@ fn an_mbtiles_export_holds_the_servers_tiles() {
         .unwrap();
     assert!(!out.status.success(), "a restricted layer was exported");
 }
+
+/// `--format pmtiles`: a PMTiles v3 archive holding exactly the tiles of the MBTiles export,
+/// byte for byte, as the protomaps reader (PyPI `pmtiles`) finds them by z/x/y; its header
+/// says gzip MVT, clustered, the zooms and bounds.
+#[test]
+fn a_pmtiles_export_holds_the_same_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), common::demo_gpkg());
+    let config_arg = config.display().to_string();
+    let (mbtiles, pmtiles) = (dir.path().join("dbt.mbtiles"), dir.path().join("dbt.pmtiles"));
+    for file in [&mbtiles, &pmtiles] {
+        let format = if file == &pmtiles { "pmtiles" } else { "mbtiles" };
+        let out = navigli(&[
+            "export",
+            "--config",
+            &config_arg,
+            "--tenant",
+            "milano",
+            "--source",
+            "dbt",
+            "--zooms",
+            "12-15",
+            "--format",
+            format,
+            &file.display().to_string(),
+        ]);
+        assert!(out.contains("tiles planned"), "{out}");
+    }
+    assert!(!dir.path().join("dbt.pmtiles-work.mbtiles").exists(), "the working file is removed");
+    let db = rusqlite::Connection::open(&mbtiles).unwrap();
+    let mut st = db.prepare("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles").unwrap();
+    let want: std::collections::BTreeMap<String, String> = st
+        .query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?, r.get::<_, u32>(2)?, r.get::<_, Vec<u8>>(3)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .map(|(z, x, tms, data)| {
+            use sha2::Digest;
+            (format!("{z}/{x}/{}", (1u32 << z) - 1 - tms), sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect())
+        })
+        .collect();
+    assert!(want.len() > 50, "{} tiles", want.len());
+    let script = r#"
+import hashlib, json, sys
+from pmtiles.reader import Reader, MmapSource, all_tiles
+with open(sys.argv[1], "rb") as f:
+    get = MmapSource(f)
+    r = Reader(get)
+    tiles = {f"{z}/{x}/{y}": hashlib.sha256(data).hexdigest() for (z, x, y), data in all_tiles(get)}
+    looked_up = {k: hashlib.sha256(r.get(*map(int, k.split("/")))).hexdigest() for k in tiles}
+    h = r.header()
+    print(json.dumps({"tiles": tiles, "looked_up": looked_up, "metadata": r.metadata(),
+                      "header": {k: (v.value if hasattr(v, "value") else v) for k, v in h.items()}}))
+"#;
+    let out = Command::new(common::pyvenv("pmtiles")).args(["-c", script]).arg(&pmtiles).output().expect("python");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: std::collections::BTreeMap<String, String> = serde_json::from_value(seen["tiles"].clone()).unwrap();
+    assert_eq!(got, want, "the archive holds the MBTiles tiles");
+    assert_eq!(seen["looked_up"], seen["tiles"], "every tile is found by z/x/y through the directories");
+    let h = &seen["header"];
+    assert_eq!((h["tile_type"].as_u64(), h["tile_compression"].as_u64(), h["clustered"].as_bool()), (Some(1), Some(2), Some(true)), "{h}");
+    assert_eq!((h["min_zoom"].as_u64(), h["max_zoom"].as_u64()), (Some(12), Some(15)));
+    assert!(h["addressed_tiles_count"].as_u64().unwrap() >= h["tile_contents_count"].as_u64().unwrap());
+    assert!(seen["metadata"]["vector_layers"].as_array().is_some_and(|l| !l.is_empty()), "{}", seen["metadata"]);
+}

@@ -6,6 +6,7 @@
 
 pub mod export;
 pub mod mvt;
+pub mod pmtiles;
 pub mod seed;
 pub mod watch;
 
