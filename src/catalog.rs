@@ -241,6 +241,8 @@ pub struct Catalog {
     pub roofs: Arc<crate::roofs::Roofs>,
     /// The capabilities' `updateSequence`: see [`update_sequence`].
     pub update_sequence: u64,
+    /// Static tile archives served as tile sources (`[[tile_archive]]`, paths resolved).
+    pub tile_archives: Vec<crate::config::TileArchiveConfig>,
     keys: HashMap<String, usize>,
 }
 
@@ -547,6 +549,11 @@ impl Catalog {
             auth: Arc::new(crate::auth::Authenticator::new(config).map_err(CatalogError::Auth)?),
             roofs: Arc::new(crate::roofs::Roofs::new(&config.roofs)),
             update_sequence: update_sequence(config),
+            tile_archives: config
+                .tile_archives
+                .iter()
+                .map(|a| crate::config::TileArchiveConfig { path: config.base_dir.join(&a.path), ..a.clone() })
+                .collect(),
             keys,
         })
     }

@@ -149,3 +149,74 @@ with open(sys.argv[1], "rb") as f:
     assert!(h["addressed_tiles_count"].as_u64().unwrap() >= h["tile_contents_count"].as_u64().unwrap());
     assert!(seen["metadata"]["vector_layers"].as_array().is_some_and(|l| !l.is_empty()), "{}", seen["metadata"]);
 }
+
+/// `[[tile_archive]]`: a PMTiles and an MBTiles export served as tile sources answer every
+/// tile byte for byte as the live source does (gzip), decompressed for clients without gzip,
+/// 204 where the archive has no tile, 404 outside its zooms; TileJSON and the tile index list
+/// them.
+#[test]
+fn tile_archives_are_served_like_the_live_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), common::demo_gpkg());
+    let config_arg = config.display().to_string();
+    for (file, format) in [("dbt.pmtiles", "pmtiles"), ("dbt.mbtiles", "mbtiles")] {
+        let out = navigli(&[
+            "export",
+            "--config",
+            &config_arg,
+            "--tenant",
+            "milano",
+            "--source",
+            "dbt",
+            "--zooms",
+            "13-14",
+            "--format",
+            format,
+            &dir.path().join(file).display().to_string(),
+        ]);
+        assert!(out.contains("tiles planned"), "{out}");
+    }
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    for (name, file) in [("dbt_pm", "dbt.pmtiles"), ("dbt_mb", "dbt.mbtiles")] {
+        text += &format!(
+            "\n[[tile_archive]]\nname = \"{name}\"\npath = {:?}\ntitle = \"DBT {name}\"\ntenants = [\"milano\"]\n",
+            dir.path().join(file).display().to_string()
+        );
+    }
+    std::fs::write(&config, text).unwrap();
+    let server = common::server::start(&config, &[]);
+    let db = rusqlite::Connection::open(dir.path().join("dbt.mbtiles")).unwrap();
+    let mut st =
+        db.prepare("SELECT zoom_level, tile_column, tile_row FROM tiles ORDER BY zoom_level, tile_column, tile_row LIMIT 15").unwrap();
+    let tiles: Vec<(u32, u32, u32)> = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(|r| r.unwrap()).collect();
+    assert!(tiles.len() >= 10);
+    for (z, x, tms) in tiles {
+        let y = (1u32 << z) - 1 - tms;
+        let (status, live) = gzip_get(server.port, &format!("/milano/tiles/dbt/{z}/{x}/{y}.mvt"));
+        assert_eq!(status, 200);
+        for name in ["dbt_pm", "dbt_mb"] {
+            let (status, body) = gzip_get(server.port, &format!("/milano/tiles/{name}/{z}/{x}/{y}.mvt"));
+            assert_eq!((status, &body), (200, &live), "{name} {z}/{x}/{y}");
+            let (status, head, plain) = common::server::get_bytes(&server, &format!("/milano/tiles/{name}/{z}/{x}/{y}.mvt"));
+            assert_eq!(status, 200);
+            assert!(head.contains("content-encoding: identity") && head.contains("etag:"), "{head}");
+            let mut unzipped = Vec::new();
+            use std::io::Read;
+            flate2::read::GzDecoder::new(&live[..]).read_to_end(&mut unzipped).unwrap();
+            assert_eq!(plain, unzipped, "{name}: the plain tile is the gzip one decompressed");
+        }
+    }
+    // Outside the archive's zooms: 404; a tile it does not hold (the other side of the world): 204.
+    assert_eq!(common::server::get(&server, "/milano/tiles/dbt_pm/15/0/0.mvt").0, 404);
+    assert_eq!(common::server::get(&server, "/milano/tiles/dbt_pm/14/0/0.mvt").0, 204);
+    assert_eq!(common::server::get(&server, "/milano/tiles/dbt_mb/14/0/0.mvt").0, 204);
+    // Only the tenants it names offer it.
+    assert_eq!(common::server::get(&server, "/cmm/tiles/dbt_pm/14/0/0.mvt").0, 404);
+    let tilejson = common::server::json(&server, "/milano/tiles/dbt_pm.json");
+    assert_eq!((tilejson["minzoom"].as_u64(), tilejson["maxzoom"].as_u64()), (Some(13), Some(14)));
+    assert!(tilejson["vector_layers"].as_array().is_some_and(|l| !l.is_empty()), "{tilejson}");
+    let index = common::server::json(&server, "/milano/tiles");
+    let kinds: Vec<&str> =
+        index["tiles"].as_array().unwrap().iter().filter(|t| t["kind"] == "archive").map(|t| t["id"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["dbt_pm", "dbt_mb"]);
+}

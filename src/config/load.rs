@@ -148,13 +148,14 @@ pub fn load_str_with(
     let mut api_keys = Vec::new();
     let mut oidc = None;
     let mut roofs = crate::roofs::RoofsConfig::default();
+    let mut tile_archives = Vec::new();
     for (key, value) in doc {
         match key.as_str() {
             "server" => server = c.entry("server", None, value).unwrap_or_default(),
             "oidc" => oidc = c.entry::<OidcConfig>("oidc", None, value),
             "roofs" => roofs = c.entry("roofs", None, value).unwrap_or_default(),
             "tenants" => tenants = c.entry::<TenantsConfig>("tenants", None, value),
-            "source" | "group" | "layer" | "tenant" | "role" | "api_key" => {
+            "source" | "group" | "layer" | "tenant" | "role" | "api_key" | "tile_archive" => {
                 let Some(items) = value.as_array().cloned() else {
                     let loc = c.locate(&key, None, None);
                     c.error(loc, format!("'{key}' must be an array of tables: [[{key}]]"));
@@ -167,13 +168,14 @@ pub fn load_str_with(
                         "layer" => layers.extend(c.entry::<LayerConfig>("layer", Some(i), item)),
                         "role" => roles.extend(c.entry::<RoleConfig>("role", Some(i), item)),
                         "api_key" => api_keys.extend(c.entry::<ApiKeyConfig>("api_key", Some(i), item)),
+                        "tile_archive" => tile_archives.extend(c.entry::<TileArchiveConfig>("tile_archive", Some(i), item)),
                         _ => overrides.extend(c.entry::<TenantOverride>("tenant", Some(i), item)),
                     }
                 }
             }
             other => c.error(
                 file.to_string(),
-                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs)"),
+                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs, tile_archive)"),
             ),
         }
     }
@@ -219,6 +221,7 @@ pub fn load_str_with(
         api_keys,
         oidc,
         roofs,
+        tile_archives,
     };
     validate(&config, &mut c);
     let findings = c.findings;

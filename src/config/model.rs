@@ -344,6 +344,27 @@ pub struct RoleConfig {
     pub tenants: Vec<String>,
 }
 
+/// `[[tile_archive]]`: a static tile archive (PMTiles v3 or MBTiles, e.g. from `navigli
+/// export`) served as a tile source, beside the live layers.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TileArchiveConfig {
+    /// Tile source name (`/{tenant}/tiles/{name}/…`): not a layer's or a group's.
+    pub name: String,
+    /// The archive file (relative to the config file); its format is read from its first bytes.
+    pub path: PathBuf,
+    /// Title for the tile index and TileJSON.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Tenants that offer it (ids, slugs, `*`); archives hold public layers only.
+    #[serde(default = "default_archive_tenants")]
+    pub tenants: Vec<String>,
+}
+
+fn default_archive_tenants() -> Vec<String> {
+    vec!["*".into()]
+}
+
 /// `[[api_key]]`: a key, stored as the hex SHA-256 of the key text, and its roles.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct ApiKeyConfig {
@@ -418,6 +439,8 @@ pub struct Config {
     pub oidc: Option<OidcConfig>,
     /// `[roofs]`: the roof suitability model's parameters.
     pub roofs: crate::roofs::RoofsConfig,
+    /// `[[tile_archive]]`.
+    pub tile_archives: Vec<TileArchiveConfig>,
 }
 
 /// How serious a finding is.

@@ -116,6 +116,28 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
             c.error(loc, "api_keys_refresh_s must be at least 1");
         }
     }
+    for (i, a) in cfg.tile_archives.iter().enumerate() {
+        let loc = c.locate("tile_archive", Some(i), Some(&a.name));
+        if !is_ncname(&a.name) {
+            c.error(loc.clone(), format!("tile archive name '{}' must be an XML name (letters, digits, _ - .)", a.name));
+        }
+        if cfg.layers.iter().any(|l| l.name == a.name) || cfg.groups.iter().any(|g| g.name == a.name) {
+            c.error(loc.clone(), format!("tile archive name '{}' is also a layer or group name", a.name));
+        }
+        if cfg.tile_archives.iter().filter(|b| b.name == a.name).count() > 1 {
+            c.error(loc.clone(), format!("tile archive '{}' is defined more than once", a.name));
+        }
+        let path = cfg.base_dir.join(&a.path);
+        if !path.is_file() {
+            c.error(loc.clone(), format!("tile archive {} does not exist (make it with navigli export)", path.display()));
+        }
+        for t in &a.tenants {
+            let known = t == "*" || *t == cfg.tenants.metro_id || cfg.comuni.iter().any(|k| k.istat_code == *t || k.slug == *t);
+            if !known {
+                c.error(loc.clone(), format!("tile archive '{}' names unknown tenant '{t}'", a.name));
+            }
+        }
+    }
     let problems = cfg.roofs.problems();
     if !problems.is_empty() {
         let loc = c.locate("roofs", None, None);

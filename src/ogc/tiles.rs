@@ -49,7 +49,82 @@ pub async fn tile(
         .or_else(|| file.strip_suffix(".pbf"))
         .and_then(|y| y.parse().ok())
         .ok_or_else(|| not_found("tiles are /{z}/{x}/{y}.mvt or .pbf"))?;
+    if let Some((_, archive, info)) = scope.state().tiles.archive(scope.tenant(), &source) {
+        let max_age = scope.catalog().server.tile_max_age_s;
+        return archive_answer(archive, info.clone(), (z, x, y), &req, max_age).await;
+    }
     tile_answer(scope.state(), scope.tenant(), &scope.caller, &source, (z, x, y), &req).await
+}
+
+/// Whether the client takes gzip (`Accept-Encoding`, `q=0` refusing it).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(',').any(|e| {
+            let mut parts = e.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q_zero = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+        })
+    })
+}
+
+/// A tile of a static archive: as stored (gzip to clients that take it, else decompressed),
+/// `204` when the archive has none, `404` outside its zooms, an `ETag` of its bytes.
+async fn archive_answer(
+    archive: std::sync::Arc<crate::tiles::archive::TileArchive>,
+    info: crate::tiles::archive::ArchiveInfo,
+    (z, x, y): (u8, u32, u32),
+    req: &HttpRequest,
+    max_age: u64,
+) -> Result<HttpResponse, ServiceError> {
+    if z < info.min_zoom || z > info.max_zoom || u64::from(x) >= 1u64 << z || u64::from(y) >= 1u64 << z {
+        return Err(not_found(format!("tile {z}/{x}/{y} is outside the archive (zooms {}..{})", info.min_zoom, info.max_zoom)));
+    }
+    let stored = tokio::task::spawn_blocking(move || archive.get(z, x, y))
+        .await
+        .map_err(|e| {
+            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, format!("archive read: {e}")), ReportFormat::Json)
+        })?
+        .map_err(|e| {
+            tracing::warn!("tile archive: {e}");
+            ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "the tile archive could not be read"), ReportFormat::Json)
+        })?;
+    let mut r = HttpResponse::build(actix_web::http::StatusCode::OK);
+    r.insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+        .insert_header(("X-Tile-Cache", "archive"));
+    let Some(tile) = stored else {
+        return Ok(HttpResponse::NoContent().insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")).finish());
+    };
+    let etag = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(&tile.bytes);
+        format!("\"{}\"", d[..12].iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    let matches =
+        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    r.insert_header((header::ETAG, etag));
+    if matches {
+        return Ok(r.status(actix_web::http::StatusCode::NOT_MODIFIED).finish());
+    }
+    r.content_type(MVT_MEDIA_TYPE);
+    Ok(match (tile.gzip, accepts_gzip(req)) {
+        (true, true) => r.insert_header((header::CONTENT_ENCODING, "gzip")).body(tile.bytes),
+        (false, _) => r.insert_header((header::CONTENT_ENCODING, "identity")).body(tile.bytes),
+        (true, false) => {
+            use std::io::Read;
+            let mut plain = Vec::new();
+            let read = flate2::read::GzDecoder::new(&tile.bytes[..]).take(64 << 20).read_to_end(&mut plain);
+            if read.is_err() {
+                return Err(ServiceError::new(
+                    OgcException::new(ExceptionCode::NoApplicableCode, "a tile of the archive is not valid gzip"),
+                    ReportFormat::Json,
+                ));
+            }
+            r.insert_header((header::CONTENT_ENCODING, "identity")).body(plain)
+        }
+    })
 }
 
 /// One tile of `source` (a layer, a group or a comma list) as an HTTP answer: the cache, the
@@ -90,14 +165,7 @@ pub(crate) async fn tile_answer(
     if tile.is_empty() {
         return Ok(response(actix_web::http::StatusCode::NO_CONTENT).finish());
     }
-    let gzip_ok = req.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-        v.split(',').any(|e| {
-            let mut parts = e.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q_zero = parts.any(|p| p.trim().replace(' ', "") == "q=0");
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
-        })
-    });
+    let gzip_ok = accepts_gzip(req);
     let mut r = response(actix_web::http::StatusCode::OK);
     r.content_type(MVT_MEDIA_TYPE);
     Ok(if gzip_ok {
@@ -112,6 +180,28 @@ pub async fn tilejson(scope: Scope, path: web::Path<(String, String)>) -> Result
     let (_, file) = path.into_inner();
     let source = file.strip_suffix(".json").ok_or_else(|| not_found("TileJSON is /{tenant}/tiles/{source}.json"))?;
     let tenant = scope.tenant();
+    if let Some((config, _, info)) = scope.state().tiles.archive(tenant, source) {
+        let url = format!("{}/{source}/{{z}}/{{x}}/{{y}}.mvt", scope.service_url("tiles"));
+        let b = info.bounds;
+        let body = json!({
+            "tilejson": "3.0.0",
+            "name": source,
+            "description": config.title.clone().unwrap_or_else(|| format!("{} — archivio statico {source}", tenant.title)),
+            "attribution": scope.catalog().server.attribution,
+            "scheme": "xyz",
+            "tiles": [url],
+            "minzoom": info.min_zoom,
+            "maxzoom": info.max_zoom,
+            "bounds": [b.min_x, b.min_y, b.max_x, b.max_y],
+            "center": [(b.min_x + b.max_x) / 2.0, (b.min_y + b.max_y) / 2.0, info.min_zoom],
+            "vector_layers": info.vector_layers,
+        });
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .insert_header((header::CACHE_CONTROL, format!("public, max-age={}", scope.catalog().server.tile_max_age_s)))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
+            .body(body.to_string()));
+    }
     let layers = resolve_source(scope.catalog(), tenant, &scope.caller, source).map_err(tile_error)?;
     let (minzoom, maxzoom) = zoom_range(&layers);
     let b = tenant.extent_lonlat;
@@ -161,6 +251,12 @@ pub async fn index(scope: Scope) -> Result<HttpResponse, ServiceError> {
                 "maxzoom": l.config.max_zoom.min(crate::tiles::MAX_ZOOM), "tilejson": format!("{base}/{}.json", l.name()),
             }));
         }
+    }
+    for (a, info) in scope.state().tiles.archives(tenant) {
+        sources.push(json!({
+            "id": a.name, "kind": "archive", "title": a.title.clone().unwrap_or_else(|| a.name.clone()),
+            "minzoom": info.min_zoom, "maxzoom": info.max_zoom, "tilejson": format!("{base}/{}.json", a.name),
+        }));
     }
     Ok(HttpResponse::Ok()
         .content_type("application/json")

@@ -4,6 +4,7 @@
 //! moka cache weighted by bytes, keyed by tenant, layers and z/x/y; data changes evict exactly
 //! the tiles they touch ([`watch`]), a TTL bounds everything else.
 
+pub mod archive;
 pub mod export;
 pub mod mvt;
 pub mod pmtiles;
@@ -87,6 +88,10 @@ pub enum TileError {
     /// The caller may not see a layer.
     #[error("{0}")]
     Denied(crate::catalog::Denial),
+}
+
+fn offers(archive: &crate::config::TileArchiveConfig, tenant: &Tenant) -> bool {
+    archive.tenants.iter().any(|t| t == "*" || *t == tenant.id || tenant.slug.as_deref() == Some(t.as_str()))
 }
 
 /// The layers of a tile source visible to a caller in a tenant: a layer, a group or a comma
@@ -195,6 +200,8 @@ pub struct TileService {
     /// Clip buffer, tile units.
     pub buffer: u32,
     max_features: u64,
+    /// Static tile archives by name, with the tenants that offer them.
+    archives: Vec<(crate::config::TileArchiveConfig, Arc<archive::TileArchive>, archive::ArchiveInfo)>,
 }
 
 impl std::fmt::Debug for TileService {
@@ -221,7 +228,39 @@ impl TileService {
             extent: s.tile_extent.clamp(256, 16384),
             buffer: s.tile_buffer.min(1024),
             max_features: s.tile_max_features.max(1),
+            archives: catalog
+                .tile_archives
+                .iter()
+                .filter_map(|a| match archive::TileArchive::open(&a.path) {
+                    Ok(opened) => {
+                        let info = opened.info();
+                        Some((a.clone(), Arc::new(opened), info))
+                    }
+                    Err(e) => {
+                        tracing::error!("tile archive {} not served: {e}", a.name);
+                        None
+                    }
+                })
+                .collect(),
         }
+    }
+
+    /// The static tile archive `name` if `tenant` offers it: its configuration, the open
+    /// archive and what it says of itself.
+    pub fn archive(
+        &self,
+        tenant: &Tenant,
+        name: &str,
+    ) -> Option<(&crate::config::TileArchiveConfig, Arc<archive::TileArchive>, &archive::ArchiveInfo)> {
+        self.archives.iter().find(|(c, _, _)| c.name == name && offers(c, tenant)).map(|(c, a, i)| (c, Arc::clone(a), i))
+    }
+
+    /// The archives `tenant` offers.
+    pub fn archives<'a>(
+        &'a self,
+        tenant: &'a Tenant,
+    ) -> impl Iterator<Item = (&'a crate::config::TileArchiveConfig, &'a archive::ArchiveInfo)> + 'a {
+        self.archives.iter().filter(move |(c, _, _)| offers(c, tenant)).map(|(c, _, i)| (c, i))
     }
 
     /// Cached tiles and their weight in bytes (after pending maintenance).
