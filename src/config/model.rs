@@ -47,6 +47,9 @@ pub struct ServerConfig {
     pub max_queued_requests: usize,
     /// Longest a request waits in the queue before it is answered 503, milliseconds.
     pub queue_wait_ms: u64,
+    /// Most of the `max_concurrent_requests` slots one tenant may hold at once (default: half):
+    /// a flood on one comune's services leaves slots for the others.
+    pub max_requests_per_tenant: Option<usize>,
     /// PostGIS source whose `navigli_api_keys` table holds API keys (besides `[[api_key]]`).
     pub api_keys_source: Option<String>,
     /// How often the database keys are re-read, seconds (revocations take effect within it).
@@ -76,6 +79,7 @@ impl Default for ServerConfig {
             max_concurrent_requests: 256,
             max_queued_requests: 1024,
             queue_wait_ms: 2000,
+            max_requests_per_tenant: None,
             api_keys_source: None,
             api_keys_refresh_s: 60,
             update_sequence: None,

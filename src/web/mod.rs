@@ -170,25 +170,47 @@ struct Admission {
     waiting: std::sync::atomic::AtomicUsize,
     max_waiting: usize,
     wait: std::time::Duration,
+    /// Per tenant (the first path segment), the share of the slots it may hold; tenants beyond
+    /// [`MAX_TENANT_BUCKETS`] share one bucket, so unknown paths cannot grow the map.
+    per_tenant: usize,
+    tenants: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
 }
+
+/// Most tenant buckets kept (CMM has 134 tenants).
+const MAX_TENANT_BUCKETS: usize = 512;
+
+/// Both permits a request holds while it runs: its tenant's share and a server slot.
+type Permits = (tokio::sync::OwnedSemaphorePermit, tokio::sync::OwnedSemaphorePermit);
 
 impl Admission {
     /// `slots` in progress, `queue` waiting at most `wait_ms` each.
-    fn new(slots: usize, queue: usize, wait_ms: u64) -> Admission {
+    fn new(slots: usize, queue: usize, wait_ms: u64, per_tenant: Option<usize>) -> Admission {
+        let slots = slots.max(1);
         Admission {
-            slots: Arc::new(tokio::sync::Semaphore::new(slots.max(1))),
+            slots: Arc::new(tokio::sync::Semaphore::new(slots)),
             waiting: std::sync::atomic::AtomicUsize::new(0),
             max_waiting: queue,
             wait: std::time::Duration::from_millis(wait_ms),
+            per_tenant: per_tenant.unwrap_or(slots.div_ceil(2)).clamp(1, slots),
+            tenants: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
+    /// The share semaphore of a tenant key.
+    fn bucket(&self, tenant: &str) -> Arc<tokio::sync::Semaphore> {
+        let mut map = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+        let key = if map.contains_key(tenant) || map.len() < MAX_TENANT_BUCKETS { tenant } else { "" };
+        map.entry(key.to_string()).or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_tenant))).clone()
+    }
+
     /// A slot now, or after waiting in the queue; `Err` when the queue is full or the wait ran
-    /// out (the request is refused).
-    async fn enter(&self) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, ()> {
+    /// out (the request is refused). A tenant holding its whole share waits (in the same queue,
+    /// within the same wait) for one of its own requests to finish before taking a server slot.
+    async fn enter(&self, tenant: &str) -> Result<Option<Permits>, ()> {
         use std::sync::atomic::Ordering;
-        if let Ok(p) = self.slots.clone().try_acquire_owned() {
-            return Ok(Some(p));
+        let bucket = self.bucket(tenant);
+        if let (Ok(share), Ok(p)) = (bucket.clone().try_acquire_owned(), self.slots.clone().try_acquire_owned()) {
+            return Ok(Some((share, p)));
         }
         // Counted out on every way out, a client that hangs up while waiting included.
         struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
@@ -202,7 +224,12 @@ impl Admission {
         if queued >= self.max_waiting {
             return Err(());
         }
-        let got = tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await;
+        let got = tokio::time::timeout(self.wait, async {
+            let share = bucket.acquire_owned().await.map_err(|_| ())?;
+            let slot = self.slots.clone().acquire_owned().await.map_err(|_| ())?;
+            Ok::<_, ()>((share, slot))
+        })
+        .await;
         match got {
             Ok(Ok(p)) => Ok(Some(p)),
             _ => Err(()),
@@ -233,7 +260,7 @@ pub async fn serve(
     // `max_queued_requests` of them at once; the excess is answered 503 at once, with
     // Retry-After, instead of piling up.
     let s = &catalog.server;
-    let admission = Arc::new(Admission::new(s.max_concurrent_requests, s.max_queued_requests, s.queue_wait_ms));
+    let admission = Arc::new(Admission::new(s.max_concurrent_requests, s.max_queued_requests, s.queue_wait_ms, s.max_requests_per_tenant));
     let server = HttpServer::new(move || {
         let admission = admission.clone();
         let (recorder, state_for_metrics) = (metrics.clone(), state.clone());
@@ -251,7 +278,8 @@ pub async fn serve(
                 let fut = srv.call(req);
                 let (recorder, current, admission) = (recorder.clone(), state_for_metrics.clone(), admission.clone());
                 async move {
-                    let permit = if admitted { admission.enter().await } else { Ok(None) };
+                    let tenant = path.trim_start_matches('/').split('/').next().unwrap_or("");
+                    let permit = if admitted { admission.enter(tenant).await } else { Ok(None) };
                     let Ok(permit) = permit else {
                         recorder.refused();
                         tracing::warn!(target: "navigli::access", %method, %path, status = 503, "too many requests in progress");
@@ -296,33 +324,47 @@ mod tests {
     use super::Admission;
 
     fn admission(slots: usize, queue: usize, wait_ms: u64) -> Admission {
-        Admission::new(slots, queue, wait_ms)
+        Admission::new(slots, queue, wait_ms, Some(slots))
+    }
+
+    #[tokio::test]
+    async fn one_tenant_cannot_take_every_slot() {
+        let a = std::sync::Arc::new(Admission::new(4, 16, 100, None));
+        // Milano holds its share (2 of 4)…
+        let held: Vec<_> = futures_util::future::join_all((0..2).map(|_| a.enter("milano"))).await;
+        assert!(held.iter().all(|p| matches!(p, Ok(Some(_)))));
+        // …its next request waits for one of its own, and gives up after the wait…
+        assert!(a.enter("milano").await.is_err(), "a third Milano request finds no share");
+        // …while another comune still gets in at once.
+        assert!(matches!(a.enter("rho").await, Ok(Some(_))));
+        drop(held);
+        assert!(matches!(a.enter("milano").await, Ok(Some(_))), "Milano's share is free again");
     }
 
     #[tokio::test]
     async fn a_full_server_queues_then_sheds() {
         let a = std::sync::Arc::new(admission(1, 1, 5_000));
-        let first = a.enter().await.expect("a free slot").expect("a permit");
+        let first = a.enter("cmm").await.expect("a free slot").expect("a permit");
         // The second waits for the slot…
         let waiter = tokio::spawn({
             let a = a.clone();
-            async move { a.enter().await.map(|p| p.is_some()) }
+            async move { a.enter("cmm").await.map(|p| p.is_some()) }
         });
         while a.waiting.load(std::sync::atomic::Ordering::Acquire) == 0 {
             tokio::task::yield_now().await;
         }
         // …the third finds the queue full and is refused at once.
-        assert!(a.enter().await.is_err());
+        assert!(a.enter("cmm").await.is_err());
         drop(first);
         assert_eq!(waiter.await.unwrap(), Ok(true), "the queued request got the freed slot");
         // A wait that runs out is a refusal too.
         let short = admission(1, 4, 20);
-        let _held = short.enter().await.unwrap();
-        assert!(short.enter().await.is_err());
+        let _held = short.enter("cmm").await.unwrap();
+        assert!(short.enter("cmm").await.is_err());
         // A waiter dropped while queued (the client hung up) leaves the queue.
         let a = admission(1, 1, 5_000);
-        let _held = a.enter().await.unwrap();
-        let dropped = tokio::time::timeout(std::time::Duration::from_millis(20), a.enter()).await;
+        let _held = a.enter("cmm").await.unwrap();
+        let dropped = tokio::time::timeout(std::time::Duration::from_millis(20), a.enter("cmm")).await;
         assert!(dropped.is_err(), "still waiting when dropped");
         assert_eq!(a.waiting.load(std::sync::atomic::Ordering::Acquire), 0);
     }
