@@ -21,6 +21,12 @@ const KEY: &str = "replica-editor-2b4d6f8a0c1e3a5b";
 
 /// Runs a PostgreSQL binary as `postgres` when we are root (initdb refuses root).
 fn pg(cmd: &str, args: &[&str]) -> std::process::Output {
+    let out = try_pg(cmd, args);
+    assert!(out.status.success(), "{cmd} {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn try_pg(cmd: &str, args: &[&str]) -> std::process::Output {
     let root = unsafe { libc::geteuid() } == 0;
     let mut c = if root {
         let mut c = Command::new("runuser");
@@ -29,9 +35,7 @@ fn pg(cmd: &str, args: &[&str]) -> std::process::Output {
     } else {
         Command::new(format!("{BIN}/{cmd}"))
     };
-    let out = c.args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
-    assert!(out.status.success(), "{cmd} {args:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    out
+    c.args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"))
 }
 
 fn free_port() -> u16 {
@@ -50,8 +54,23 @@ impl Cluster {
         format!("postgresql://postgres@127.0.0.1:{}/navigli", self.port)
     }
     fn start(&self) {
+        assert!(self.try_start(), "pg_ctl start: {}", std::fs::read_to_string(&self.log).unwrap_or_default());
+    }
+    fn try_start(&self) -> bool {
         let opts = format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.data.parent().unwrap().display());
-        pg("pg_ctl", &["-D", self.data.to_str().unwrap(), "-l", self.log.to_str().unwrap(), "-w", "-o", &opts, "start"]);
+        try_pg("pg_ctl", &["-D", self.data.to_str().unwrap(), "-l", self.log.to_str().unwrap(), "-w", "-o", &opts, "start"])
+            .status
+            .success()
+    }
+    /// Starts on a free port, trying another when a concurrent test took the one picked.
+    fn start_anywhere(&mut self) {
+        for _ in 0..5 {
+            if self.try_start() {
+                return;
+            }
+            self.port = free_port();
+        }
+        panic!("PostgreSQL did not start: {}", std::fs::read_to_string(&self.log).unwrap_or_default());
     }
     fn kill(&self) {
         pg("pg_ctl", &["-D", self.data.to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
@@ -148,9 +167,9 @@ fn reads_go_to_the_replica_and_survive_losing_it() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap(); // postgres must reach pg/
     let base = pg_dir(dir.path(), "pg");
     // Primary: initdb, start, the demo data.
-    let primary = Cluster { data: base.join("primary"), port: free_port(), log: base.join("primary.log") };
+    let mut primary = Cluster { data: base.join("primary"), port: free_port(), log: base.join("primary.log") };
     pg("initdb", &["-D", primary.data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"]);
-    primary.start();
+    primary.start_anywhere();
     let admin = format!("postgresql://postgres@127.0.0.1:{}/postgres", primary.port);
     let url = primary.url();
     {
@@ -168,7 +187,7 @@ fn reads_go_to_the_replica_and_survive_losing_it() {
     }
     eprintln!("primary ready with the demo data in {:?}", started.elapsed());
     // Standby: a base backup that streams from the primary.
-    let standby = Cluster { data: base.join("standby"), port: free_port(), log: base.join("standby.log") };
+    let mut standby = Cluster { data: base.join("standby"), port: free_port(), log: base.join("standby.log") };
     pg(
         "pg_basebackup",
         &[
@@ -187,7 +206,7 @@ fn reads_go_to_the_replica_and_survive_losing_it() {
             "fast",
         ],
     );
-    standby.start();
+    standby.start_anywhere();
     let replica = standby.url();
 
     // navigli over the pair, with an editor key.
