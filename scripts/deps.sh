@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what navigli needs on Debian 12, only when missing.
-#   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate)
+#   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate),
+#                           Node.js/npm, and the web bundle (scripts/web.sh: npm ci in web/, esbuild)
 #   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml,
 #                           QGIS 3.22's Python bindings (python3-qgis, ~930 MB, for tests/qgis.rs),
 #                           OWSLib (the Python WFS client the end-to-end tests drive) and pvlib
@@ -17,10 +18,11 @@
 set -euo pipefail
 mode="${1:-build}"
 want=(cmake g++ sqlite3)
+# Node.js and npm (the web bundle, and the browser tests) may come from elsewhere than Debian
+# (e.g. NodeSource): installed only when absent.
+command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 if [ "$mode" = "test" ]; then
   want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-gdal python3-lxml python3-venv python3-qgis chromium)
-  # Node.js and npm may come from elsewhere than Debian (e.g. NodeSource): only when absent.
-  command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 fi
 missing=()
 for p in "${want[@]}"; do
@@ -33,6 +35,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get -o Acquire::Lock::Timeout=900 update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# The web front end (web/ → web/dist), for make run and make test alike.
+"$(dirname "$0")/web.sh"
 if [ "$mode" = "test" ]; then
   root="$(cd "$(dirname "$0")/.." && pwd)"
   # A venv at $1 from the pins in $2, (re)made only when the pins changed or $3 cannot import.

@@ -539,7 +539,12 @@ impl Catalog {
             }
         }
         Ok(Catalog {
-            server: config.server.clone(),
+            // Paths the server reads at run time, resolved against the configuration's folder.
+            server: crate::config::ServerConfig {
+                web_dir: config.base_dir.join(&config.server.web_dir),
+                apps_db: config.base_dir.join(&config.server.apps_db),
+                ..config.server.clone()
+            },
             groups: config.groups.clone(),
             layers,
             tenants,

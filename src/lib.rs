@@ -2,6 +2,7 @@
 //! Milano. See `README.md` for the URL scheme and `layers.toml` for the configuration.
 
 pub mod apps;
+pub mod appstore;
 pub mod auth;
 pub mod catalog;
 pub mod clip;

@@ -135,6 +135,12 @@ enum Command {
         #[arg(long, requires = "feature")]
         restore: bool,
     },
+    /// The comuni's web map apps: publish the demo apps, import or export an app document.
+    Apps {
+        /// What to do.
+        #[command(subcommand)]
+        action: AppsAction,
+    },
     /// Warm a running server's tile cache: every tile of a source over a tenant's extent.
     Seed {
         /// The server, `http://host:port`.
@@ -186,6 +192,57 @@ enum ApikeyAction {
         /// Database URL.
         #[arg(long, env = "DATABASE_URL")]
         database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppsAction {
+    /// Save and publish the demo apps (one per zona omogenea capital, one metropolitan).
+    Demo {
+        /// Configuration file (its app store: `[server] apps_db` or `apps_source`).
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+    },
+    /// Validate a document and save it as an app's draft (created when new); `--publish` too.
+    Import {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// Tenant: `cmm`, an ISTAT code or a comune's slug.
+        #[arg(long)]
+        tenant: String,
+        /// The app's name in URLs.
+        #[arg(long)]
+        slug: String,
+        /// The JSON document.
+        file: PathBuf,
+        /// Publish it as a new revision.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Print an app's document: the published revision, `--revision N`, or `--draft`.
+    Export {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The app.
+        #[arg(long)]
+        slug: String,
+        /// A given revision.
+        #[arg(long)]
+        revision: Option<u32>,
+        /// The draft.
+        #[arg(long)]
+        draft: bool,
     },
 }
 
@@ -497,6 +554,7 @@ fn main() -> ExitCode {
             }
             None => ExitCode::FAILURE,
         },
+        Command::Apps { action } => apps_command(&runtime, action),
         Command::Seed { url, tenant, source, zooms, concurrency } => {
             let zooms = match navigli::tiles::seed::parse_zooms(&zooms) {
                 Ok(z) => z,
@@ -639,6 +697,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let apps = match navigli::appstore::open(&cfg) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("cannot open the app store: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let base = catalog.server.base_url();
             let bind = cfg.server.bind.clone();
             tracing::info!(
@@ -654,13 +719,72 @@ fn main() -> ExitCode {
             println!("  readiness    : {base}/ready");
             let spec = navigli::catalog::CatalogSpec { config: config.clone(), sources: sources.clone(), bind: Some(bind.clone()) };
             println!("  reload       : kill -HUP {} (or navigli reload)", std::process::id());
-            match runtime.block_on(navigli::web::serve(catalog, listener, Some(spec))) {
+            match runtime.block_on(navigli::web::serve(catalog, apps, listener, Some(spec))) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("server error: {e}");
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// `navigli apps …`.
+fn apps_command(runtime: &tokio::runtime::Runtime, action: AppsAction) -> ExitCode {
+    let (config, sources) = match &action {
+        AppsAction::Demo { config, sources } | AppsAction::Import { config, sources, .. } => (config.clone(), sources.clone()),
+        AppsAction::Export { config, .. } => (config.clone(), Vec::new()),
+    };
+    let spec = navigli::catalog::CatalogSpec { config, sources, bind: None };
+    let opened = spec.config().and_then(|cfg| navigli::appstore::open(&cfg).map_err(|e| e.to_string()));
+    let store = match opened {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot open the app store: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: Result<(), String> = runtime.block_on(async {
+        match action {
+            AppsAction::Export { tenant, slug, revision, draft, .. } => {
+                let catalog = spec.build().await.map_err(|e| e.to_string())?;
+                let t = catalog.tenant(&tenant).ok_or_else(|| format!("no tenant '{tenant}'"))?;
+                let text = if draft {
+                    store.get(&t.id, &slug).await.map_err(|e| e.to_string())?.map(|r| r.draft)
+                } else if let Some(n) = revision {
+                    store.revision(&t.id, &slug, n).await.map_err(|e| e.to_string())?.map(|r| r.document)
+                } else {
+                    store.published(&t.id, &slug).await.map_err(|e| e.to_string())?.map(|r| r.document)
+                };
+                println!("{}", text.ok_or_else(|| format!("no such app document: {tenant}/{slug}"))?);
+                Ok(())
+            }
+            AppsAction::Demo { .. } => {
+                let catalog = spec.build().await.map_err(|e| e.to_string())?;
+                for (tenant, slug, rev) in navigli::apps::demo::publish(&catalog, &*store).await? {
+                    println!("published /{tenant}/apps/{slug} (revision {rev})");
+                }
+                Ok(())
+            }
+            AppsAction::Import { tenant, slug, file, publish, .. } => {
+                let catalog = spec.build().await.map_err(|e| e.to_string())?;
+                let t = catalog.tenant(&tenant).ok_or_else(|| format!("no tenant '{tenant}'"))?;
+                let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+                let rev = navigli::apps::admin::import(&catalog, &*store, t, &slug, &text, publish).await?;
+                match rev {
+                    Some(n) => println!("saved and published /{}/apps/{slug} (revision {n})", t.url_key()),
+                    None => println!("saved the draft of /{}/apps/{slug}", t.url_key()),
+                }
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
         }
     }
 }

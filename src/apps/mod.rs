@@ -1,10 +1,17 @@
 //! Applications built on the services, one module per URL family with the same shape as the
-//! protocols in `ogc/`: `routes` to mount, thin handlers on [`crate::http::Scope`]. Today the
-//! citizen's roof check API ([`roofs`]).
+//! protocols in `ogc/`: `routes` to mount, thin handlers on [`crate::http::Scope`]: the
+//! citizen's roof check API ([`roofs`]) and the comuni's web map apps — their document
+//! ([`document`]) and the viewer ([`viewer`], pages in [`page`]).
 
+pub mod admin;
+pub mod demo;
+pub mod document;
+mod page;
 pub mod roofs;
+pub mod viewer;
 
 /// Mounts every application's routes.
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     roofs::routes(cfg);
+    viewer::routes(cfg);
 }

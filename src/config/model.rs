@@ -57,6 +57,13 @@ pub struct ServerConfig {
     /// The capabilities' `updateSequence` (default: when the configuration, the comuni table
     /// or a style last changed, in Unix seconds). Set it when replicas must agree exactly.
     pub update_sequence: Option<u64>,
+    /// PostGIS source whose `navigli_apps` tables keep the web map apps (migration V8);
+    /// without it they live in the SQLite file `apps_db`.
+    pub apps_source: Option<String>,
+    /// The embedded app store, a SQLite file relative to the config file (created when missing).
+    pub apps_db: PathBuf,
+    /// The bundled web front end (`web/`, built by `scripts/web.sh`), relative to the config file.
+    pub web_dir: PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +90,9 @@ impl Default for ServerConfig {
             api_keys_source: None,
             api_keys_refresh_s: 60,
             update_sequence: None,
+            apps_source: None,
+            apps_db: "data/apps.sqlite".into(),
+            web_dir: "web/dist".into(),
         }
     }
 }

@@ -101,6 +101,17 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
             _ => c.error(loc, "set exactly one of jwks_file and jwks_url"),
         }
     }
+    if let Some(id) = &cfg.server.apps_source {
+        let loc = c.locate("server", None, None);
+        match cfg.sources.iter().find(|s| &s.id == id) {
+            None => c.error(loc, format!("apps_source: no source '{id}'")),
+            Some(s) if s.kind != SourceKind::Postgis => c.warning(
+                loc,
+                format!("apps_source: source '{id}' is not PostGIS here (apps live in navigli_apps tables): serve needs --source {id}=postgresql://…"),
+            ),
+            Some(_) => {}
+        }
+    }
     if let Some(id) = &cfg.server.api_keys_source {
         let loc = c.locate("server", None, None);
         match cfg.sources.iter().find(|s| &s.id == id) {

@@ -86,7 +86,10 @@ pub fn render_report(e: &OgcException, format: ReportFormat) -> (String, &'stati
             (out, "application/vnd.ogc.se_xml")
         }
         ReportFormat::Json => {
-            let body = serde_json::json!({ "code": code, "locator": e.locator, "description": e.text });
+            let mut body = serde_json::json!({ "code": code, "locator": e.locator, "description": e.text });
+            if !e.problems.is_empty() {
+                body["errors"] = e.problems.iter().map(|(p, m)| serde_json::json!({ "pointer": p, "message": m })).collect();
+            }
             (body.to_string(), "application/json")
         }
     }

@@ -93,17 +93,26 @@ pub struct OgcException {
     pub text: String,
     /// HTTP status when it differs from the code's default (e.g. 503 for a source timeout).
     pub status: Option<u16>,
+    /// Every problem of a refused document, as (JSON pointer, message), when there are
+    /// several (JSON reports list them as `errors`; the locator is the first).
+    pub problems: Vec<(String, String)>,
 }
 
 impl OgcException {
     /// A new exception without locator.
     pub fn new(code: ExceptionCode, text: impl Into<String>) -> OgcException {
-        OgcException { code, locator: None, text: text.into(), status: None }
+        OgcException { code, locator: None, text: text.into(), status: None, problems: Vec::new() }
     }
 
     /// Sets the locator.
     pub fn at(mut self, locator: impl Into<String>) -> OgcException {
         self.locator = Some(locator.into());
+        self
+    }
+
+    /// Sets the list of problems (pointer, message) of a refused document.
+    pub fn with_problems(mut self, problems: Vec<(String, String)>) -> OgcException {
+        self.problems = problems;
         self
     }
 
@@ -131,7 +140,7 @@ impl From<QueryError> for OgcException {
             _ => ExceptionCode::InvalidParameterValue,
         };
         let status = if matches!(e, QueryError::Unsupported(_)) { Some(400) } else { None };
-        OgcException { code, locator: Some(locator.into()), text: e.to_string(), status }
+        OgcException { code, locator: Some(locator.into()), text: e.to_string(), status, problems: Vec::new() }
     }
 }
 

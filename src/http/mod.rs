@@ -31,16 +31,32 @@ pub struct Live {
     pub tiles: Arc<crate::tiles::TileService>,
 }
 
-/// State shared by all workers: the current [`Live`] configuration, swapped whole on reload.
+/// State shared by all workers: the current [`Live`] configuration, swapped whole on reload,
+/// and the app store (kept across reloads).
 #[derive(Clone, Debug)]
 pub struct AppState {
     live: Arc<std::sync::RwLock<Live>>,
+    apps: Arc<dyn crate::appstore::AppStore>,
 }
 
 impl AppState {
-    /// The state of one catalog and its tile service.
+    /// The state of one catalog and its tile service, with an empty app store in memory
+    /// (see [`AppState::with_apps`]).
     pub fn new(catalog: Arc<Catalog>, tiles: Arc<crate::tiles::TileService>) -> AppState {
-        AppState { live: Arc::new(std::sync::RwLock::new(Live { catalog, tiles })) }
+        AppState {
+            live: Arc::new(std::sync::RwLock::new(Live { catalog, tiles })),
+            apps: Arc::new(crate::appstore::sqlite::SqliteAppStore::in_memory()),
+        }
+    }
+
+    /// This state with `store` as its app store.
+    pub fn with_apps(self, store: Arc<dyn crate::appstore::AppStore>) -> AppState {
+        AppState { apps: store, ..self }
+    }
+
+    /// The web map apps.
+    pub fn apps(&self) -> &Arc<dyn crate::appstore::AppStore> {
+        &self.apps
     }
 
     /// The current configuration (two `Arc` clones).
@@ -75,6 +91,7 @@ impl Protocol for Json {
 /// report flavour of protocol `P`.
 pub struct Scope<P: Protocol = Json> {
     live: Live,
+    apps: Arc<dyn crate::appstore::AppStore>,
     tenant: usize,
     /// Who asks.
     pub caller: Caller,
@@ -89,6 +106,11 @@ impl<P: Protocol> Scope<P> {
     /// The configuration this request is answered from.
     pub fn state(&self) -> &Live {
         &self.live
+    }
+
+    /// The app store.
+    pub fn apps(&self) -> &dyn crate::appstore::AppStore {
+        &*self.apps
     }
 
     /// The catalog.
@@ -112,13 +134,14 @@ impl<P: Protocol> Scope<P> {
     }
 
     fn extract(req: &HttpRequest) -> Result<Scope<P>, ServiceError> {
-        let live = app_state(req)?.live();
+        let state = app_state(req)?;
+        let (live, apps) = (state.live(), state.apps().clone());
         let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, P::report_format(&Kvp::default())))?;
         let format = P::report_format(&kvp);
         let key = req.match_info().get("tenant").unwrap_or("");
         let tenant = live.catalog.tenant_index(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))?;
         let caller = caller_of(req, &live.catalog, &kvp, format)?;
-        Ok(Scope { live, tenant, caller, kvp, format, protocol: PhantomData })
+        Ok(Scope { live, apps, tenant, caller, kvp, format, protocol: PhantomData })
     }
 }
 

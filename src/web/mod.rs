@@ -242,13 +242,14 @@ impl Admission {
 /// ([`reload_on_sighup`]).
 pub async fn serve(
     catalog: Arc<Catalog>,
+    apps: Arc<dyn crate::appstore::AppStore>,
     listener: std::net::TcpListener,
     reload: Option<crate::catalog::CatalogSpec>,
 ) -> std::io::Result<()> {
     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
     crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
     crate::auth::spawn_refresh(catalog.auth.clone());
-    let state = AppState::new(catalog.clone(), tiles);
+    let state = AppState::new(catalog.clone(), tiles).with_apps(apps);
     let metrics = web::Data::new(metrics::Metrics::default());
     if let Some(spec) = reload {
         reload_on_sighup(spec, state.clone(), metrics.clone());

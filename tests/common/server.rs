@@ -37,7 +37,15 @@ pub fn write_config(dir: &Path, gpkg: &Path) -> PathBuf {
     let text = text
         .replace("path = \"data/demo.gpkg\"", &format!("path = {:?}", gpkg.display().to_string()))
         .replace("comuni = \"data/comuni.csv\"", &format!("comuni = {:?}", super::root().join("data/comuni.csv").display().to_string()))
-        .replacen("[server]\n", &format!("[server]\nstyles_dir = {:?}\n", super::root().join("styles").display().to_string()), 1);
+        .replacen(
+            "[server]\n",
+            &format!(
+                "[server]\nstyles_dir = {:?}\nweb_dir = {:?}\n",
+                super::root().join("styles").display().to_string(),
+                super::root().join("web/dist").display().to_string()
+            ),
+            1,
+        );
     let path = dir.join("layers.toml");
     std::fs::write(&path, text).unwrap();
     path

@@ -1,0 +1,657 @@
+//! The app document: what a comune's web map app is (title, layers and how each is served,
+//! basemap, initial extent, tools, colours, embedding origins), as JSON with a published JSON
+//! Schema (`/schemas/app.json`, [`SCHEMA`]). [`validate`] checks a document against the schema's
+//! rules *and* the catalog (every layer exists in the tenant and the app's audience may see
+//! it), reporting every problem with a JSON pointer; [`runtime`] turns a valid document into what
+//! the viewer needs for one caller (layers it may see, their attributes, legends and paint),
+//! leaving out layers removed from the configuration since, with a warning.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value as Json};
+
+use crate::auth::Caller;
+use crate::catalog::{Catalog, Layer, Tenant};
+
+/// The JSON Schema of app documents (draft 2020-12), served at `/schemas/app.json`.
+pub const SCHEMA: &str = include_str!("app.schema.json");
+
+/// The document format version this server writes and reads.
+pub const VERSION: u64 = 1;
+/// Most layers of one app.
+pub const MAX_LAYERS: usize = 100;
+/// Most embedding origins.
+pub const MAX_ORIGINS: usize = 20;
+/// Longest title, characters.
+pub const MAX_TITLE: usize = 120;
+/// Longest description, characters.
+pub const MAX_DESCRIPTION: usize = 2000;
+
+/// The tools a viewer offers.
+pub const TOOLS: &[&str] = &["identify", "legend", "measure", "geolocate", "permalink", "embed"];
+
+/// How a layer is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Vector tiles (drawn by the browser).
+    Mvt,
+    /// WMS images (drawn by the server; all WMS layers of a view in one GetMap).
+    Wms,
+    /// WFS features as GeoJSON (drawn by the browser).
+    Wfs,
+}
+
+/// One layer of an app.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AppLayer {
+    /// Catalog layer name.
+    pub name: String,
+    /// How it is drawn.
+    pub service: Service,
+    /// Shown when the app opens.
+    #[serde(default = "yes")]
+    pub visible: bool,
+    /// 0–1.
+    #[serde(default = "one")]
+    pub opacity: f64,
+    /// Title shown instead of the catalog's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// WMS style (a style of the catalog), instead of the layer's own.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn default_tools() -> Vec<String> {
+    TOOLS.iter().map(|t| t.to_string()).collect()
+}
+
+fn default_primary() -> String {
+    "#0b4f8a".into()
+}
+
+/// The base map under the app's layers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Basemap {
+    /// None.
+    None,
+    /// navigli's own layers, drawn as one WMS image.
+    Navigli {
+        /// Public layers of the tenant, bottom first.
+        layers: Vec<String>,
+    },
+    /// An external XYZ raster the operator chose explicitly (the viewer's CSP allows its host).
+    Xyz {
+        /// `https://…/{z}/{x}/{y}.png`.
+        url: String,
+        /// Its attribution (required).
+        attribution: String,
+    },
+}
+
+/// Who may open an app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Access {
+    /// Everyone: only public layers.
+    Public,
+    /// Callers with credentials; each sees the layers its grants cover.
+    Restricted,
+}
+
+/// A valid app document (serialized, it is a document [`validate`] accepts; read back from
+/// the store with [`read_stored`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AppDocument {
+    /// Format version ([`VERSION`]).
+    pub version: u64,
+    /// Title.
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Audience.
+    #[serde(default = "public")]
+    pub access: Access,
+    /// Base map.
+    #[serde(default = "no_basemap")]
+    pub basemap: Basemap,
+    /// Initial extent, WGS84 lon/lat (default: the tenant's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extent: Option<[f64; 4]>,
+    /// Layers, bottom first.
+    pub layers: Vec<AppLayer>,
+    /// Tools on.
+    #[serde(default = "default_tools")]
+    pub tools: Vec<String>,
+    /// Header colour `#rrggbb` (white text on it meets WCAG AA).
+    #[serde(default = "default_primary")]
+    pub primary: String,
+    /// Logo: a path on this server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// Origins allowed to embed the app in a frame.
+    #[serde(default)]
+    pub embed_origins: Vec<String>,
+}
+
+fn public() -> Access {
+    Access::Public
+}
+
+fn no_basemap() -> Basemap {
+    Basemap::None
+}
+
+/// A document as stored (validated when it was saved), without the catalog checks: `None`
+/// when it does not even have the document's shape.
+pub fn read_stored(json: &Json) -> Option<AppDocument> {
+    serde_json::from_value(json.clone()).ok().filter(|d: &AppDocument| d.version == VERSION)
+}
+
+/// A refused document: every problem, each with its JSON pointer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Problems(pub Vec<(String, String)>);
+
+impl Problems {
+    fn add(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        if self.0.len() < 50 {
+            self.0.push((pointer.into(), message.into()));
+        }
+    }
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A string member: present (if `required`), a string, at most `max` characters.
+fn text(o: &Map<String, Json>, key: &str, max: usize, required: bool, p: &mut Problems) -> Option<String> {
+    match o.get(key) {
+        None if required => {
+            p.add(format!("/{key}"), format!("'{key}' is required"));
+            None
+        }
+        None | Some(Json::Null) => None,
+        Some(Json::String(s)) if s.chars().count() > max => {
+            p.add(format!("/{key}"), format!("at most {max} characters"));
+            None
+        }
+        Some(Json::String(s)) if s.chars().any(|c| c.is_control() && c != '\n') => {
+            p.add(format!("/{key}"), "control characters are not allowed");
+            None
+        }
+        Some(Json::String(s)) => Some(s.clone()),
+        Some(_) => {
+            p.add(format!("/{key}"), "must be a string");
+            None
+        }
+    }
+}
+
+fn unknown_members(o: &Map<String, Json>, known: &[&str], at: &str, p: &mut Problems) {
+    for k in o.keys().filter(|k| !known.contains(&k.as_str())) {
+        p.add(format!("{at}/{}", escape_pointer(k)), format!("unknown member '{}'", k.chars().take(40).collect::<String>()));
+    }
+}
+
+/// Relative luminance of `#rrggbb` (WCAG 2.1).
+fn luminance(hex: &str) -> Option<f64> {
+    let c = crate::render::style::Color::parse_hex(hex).filter(|_| hex.len() == 7)?;
+    let lin = |v: u8| {
+        let s = f64::from(v) / 255.0;
+        if s <= 0.03928 {
+            s / 12.92
+        } else {
+            ((s + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    Some(0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b))
+}
+
+/// Contrast ratio of white text on `#rrggbb`.
+pub fn white_contrast(hex: &str) -> Option<f64> {
+    luminance(hex).map(|l| 1.05 / (l + 0.05))
+}
+
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else { return false };
+    !rest.is_empty()
+        && rest.len() <= 253
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':')
+        && !rest.starts_with(['.', '-', ':'])
+}
+
+/// Checks a document (already parsed JSON) for `tenant`, saved by `operator`: the schema's rules
+/// and the catalog's (layers exist in the tenant; a public app holds public layers only; a
+/// restricted app only layers the operator may see).
+pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Caller) -> Result<AppDocument, Problems> {
+    let mut p = Problems::default();
+    let Some(o) = doc.as_object() else {
+        p.add("", "an app document is a JSON object");
+        return Err(p);
+    };
+    unknown_members(
+        o,
+        &[
+            "$schema",
+            "version",
+            "title",
+            "description",
+            "access",
+            "basemap",
+            "extent",
+            "layers",
+            "tools",
+            "primary",
+            "logo",
+            "embed_origins",
+        ],
+        "",
+        &mut p,
+    );
+    match o.get("version") {
+        Some(v) if v.as_u64() == Some(VERSION) => {}
+        Some(_) => p.add("/version", format!("this server reads version {VERSION}")),
+        None => p.add("/version", "'version' is required"),
+    }
+    let title = text(o, "title", MAX_TITLE, true, &mut p).unwrap_or_default();
+    if o.get("title").is_some_and(|t| t.as_str().is_some_and(|t| t.trim().is_empty())) {
+        p.add("/title", "the title may not be empty");
+    }
+    let description = text(o, "description", MAX_DESCRIPTION, false, &mut p).unwrap_or_default();
+    let access = match o.get("access").and_then(Json::as_str) {
+        None if o.get("access").is_none() => Access::Public,
+        Some("public") => Access::Public,
+        Some("restricted") => Access::Restricted,
+        _ => {
+            p.add("/access", "'public' or 'restricted'");
+            Access::Public
+        }
+    };
+    // The audience the layers are checked for: anyone for a public app.
+    let audience = if access == Access::Public { &Caller::Anonymous } else { operator };
+    let may_use = |name: &str| -> Result<crate::config::Access, String> {
+        match catalog.layer(tenant, audience, name) {
+            Some(l) => Ok(l.config.access),
+            None if catalog.layer(tenant, operator, name).is_some() => {
+                Err(format!("layer '{name}' is restricted: a public app may not show it (make the app restricted)"))
+            }
+            None => Err(format!("no layer '{}' in {}", name.chars().take(64).collect::<String>(), tenant.title)),
+        }
+    };
+
+    let layers = layers(o.get("layers"), catalog, &may_use, &mut p);
+    let basemap = basemap(o.get("basemap"), &may_use, &mut p);
+    let extent = extent(o.get("extent"), tenant, &mut p);
+    let tools = tools(o.get("tools"), &mut p);
+    let primary = text(o, "primary", 7, false, &mut p).unwrap_or_else(default_primary);
+    match white_contrast(&primary) {
+        None => p.add("/primary", "a colour #rrggbb"),
+        Some(c) if c < 4.5 => {
+            p.add("/primary", format!("white text on {primary} has contrast {c:.2}:1; WCAG AA needs 4.5:1 (choose a darker colour)"))
+        }
+        Some(_) => {}
+    }
+    let logo = text(o, "logo", 300, false, &mut p);
+    if let Some(l) = &logo {
+        let ok = l.starts_with('/') && !l.starts_with("//") && !l.contains(['\\', '"', '\'', '<', '>', ' ']) && !l.contains("..");
+        if !ok {
+            p.add("/logo", "a path on this server, e.g. /milano/static/logo.png");
+        }
+    }
+    let embed_origins = origins(o.get("embed_origins"), &mut p);
+
+    if p.0.is_empty() {
+        Ok(AppDocument { version: VERSION, title, description, access, basemap, extent, layers, tools, primary, logo, embed_origins })
+    } else {
+        Err(p)
+    }
+}
+
+fn layers(
+    v: Option<&Json>,
+    catalog: &Catalog,
+    may_use: &dyn Fn(&str) -> Result<crate::config::Access, String>,
+    p: &mut Problems,
+) -> Vec<AppLayer> {
+    let Some(list) = v.and_then(Json::as_array) else {
+        p.add("/layers", "'layers' is required: a list of layers");
+        return Vec::new();
+    };
+    if list.len() > MAX_LAYERS {
+        p.add("/layers", format!("at most {MAX_LAYERS} layers"));
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, item) in list.iter().enumerate() {
+        let at = format!("/layers/{i}");
+        let Some(o) = item.as_object() else {
+            p.add(at, "a layer is an object");
+            continue;
+        };
+        unknown_members(o, &["name", "service", "visible", "opacity", "title", "style"], &at, p);
+        let mut q = Problems::default();
+        let name = text(o, "name", 64, true, &mut q);
+        let service = match o.get("service").and_then(Json::as_str) {
+            Some("mvt") => Some(Service::Mvt),
+            Some("wms") => Some(Service::Wms),
+            Some("wfs") => Some(Service::Wfs),
+            _ => {
+                q.add("/service", "'mvt', 'wms' or 'wfs'");
+                None
+            }
+        };
+        let visible = match o.get("visible") {
+            None => true,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => {
+                q.add("/visible", "true or false");
+                true
+            }
+        };
+        let opacity = match o.get("opacity") {
+            None => 1.0,
+            Some(v) => match v.as_f64().filter(|x| (0.0..=1.0).contains(x)) {
+                Some(x) => x,
+                None => {
+                    q.add("/opacity", "a number from 0 to 1");
+                    1.0
+                }
+            },
+        };
+        let title = text(o, "title", MAX_TITLE, false, &mut q);
+        let style = text(o, "style", 64, false, &mut q);
+        if let Some(name) = &name {
+            match may_use(name) {
+                Err(m) => q.add("/name", m),
+                Ok(_) => {
+                    if !seen.insert(name.clone()) {
+                        q.add("/name", format!("layer '{name}' is in the app twice"));
+                    }
+                    if let Some(s) = &style {
+                        if !catalog.styles.contains_key(s) {
+                            q.add("/style", format!("no style '{}'", s.chars().take(64).collect::<String>()));
+                        } else if service != Some(Service::Wms) {
+                            q.add("/style", "a style applies to WMS layers");
+                        }
+                    }
+                }
+            }
+        }
+        let failed = !q.0.is_empty();
+        for (ptr, m) in q.0 {
+            p.add(format!("{at}{ptr}"), m);
+        }
+        if let (false, Some(name), Some(service)) = (failed, name, service) {
+            out.push(AppLayer { name, service, visible, opacity, title, style });
+        }
+    }
+    out
+}
+
+fn basemap(v: Option<&Json>, may_use: &dyn Fn(&str) -> Result<crate::config::Access, String>, p: &mut Problems) -> Basemap {
+    let Some(v) = v else { return Basemap::None };
+    let Some(o) = v.as_object() else {
+        p.add("/basemap", "an object with 'kind'");
+        return Basemap::None;
+    };
+    match o.get("kind").and_then(Json::as_str) {
+        Some("none") => {
+            unknown_members(o, &["kind"], "/basemap", p);
+            Basemap::None
+        }
+        Some("navigli") => {
+            unknown_members(o, &["kind", "layers"], "/basemap", p);
+            let mut layers = Vec::new();
+            match o.get("layers").and_then(Json::as_array) {
+                Some(list) if !list.is_empty() && list.len() <= 10 => {
+                    for (i, l) in list.iter().enumerate() {
+                        match l.as_str().map(|n| (n, may_use(n))) {
+                            Some((n, Ok(crate::config::Access::Public))) => layers.push(n.to_string()),
+                            Some((n, Ok(_))) => {
+                                p.add(format!("/basemap/layers/{i}"), format!("layer '{n}' is restricted: a basemap is public"))
+                            }
+                            Some((_, Err(m))) => p.add(format!("/basemap/layers/{i}"), m),
+                            None => p.add(format!("/basemap/layers/{i}"), "a layer name"),
+                        }
+                    }
+                }
+                _ => p.add("/basemap/layers", "1 to 10 layer names"),
+            }
+            Basemap::Navigli { layers }
+        }
+        Some("xyz") => {
+            unknown_members(o, &["kind", "url", "attribution"], "/basemap", p);
+            let url = text(o, "url", 300, true, p).unwrap_or_default();
+            let host_ok = url.strip_prefix("https://").is_some_and(|r| {
+                let host = r.split('/').next().unwrap_or("");
+                is_origin(&format!("https://{host}"))
+            });
+            if !url.is_empty()
+                && (!host_ok || !["{z}", "{x}", "{y}"].iter().all(|t| url.contains(t)) || url.contains(['"', '\'', '<', '>', ' ']))
+            {
+                p.add("/basemap/url", "an https:// address with {z}, {x} and {y}");
+            }
+            let attribution = text(o, "attribution", 200, true, p).unwrap_or_default();
+            if o.get("attribution").is_some_and(|a| a.as_str().is_some_and(|a| a.trim().is_empty())) {
+                p.add("/basemap/attribution", "an external basemap needs its attribution");
+            }
+            Basemap::Xyz { url, attribution }
+        }
+        _ => {
+            p.add("/basemap/kind", "'none', 'navigli' or 'xyz'");
+            Basemap::None
+        }
+    }
+}
+
+fn extent(v: Option<&Json>, tenant: &Tenant, p: &mut Problems) -> Option<[f64; 4]> {
+    let v = v?;
+    if v.is_null() {
+        return None;
+    }
+    let nums: Option<Vec<f64>> = v.as_array().filter(|a| a.len() == 4).map(|a| a.iter().filter_map(Json::as_f64).collect());
+    let Some([a, b, c, d]) = nums.as_deref().and_then(|n| <[f64; 4]>::try_from(n).ok()) else {
+        p.add("/extent", "[min lon, min lat, max lon, max lat]");
+        return None;
+    };
+    if !(-180.0..=180.0).contains(&a) || !(-180.0..=180.0).contains(&c) || !(-90.0..=90.0).contains(&b) || !(-90.0..=90.0).contains(&d) {
+        p.add("/extent", "longitudes within ±180, latitudes within ±90");
+        return None;
+    }
+    if a >= c || b >= d {
+        p.add("/extent", "the minimum must be below the maximum");
+        return None;
+    }
+    let t = &tenant.extent_lonlat;
+    if c < t.min_x || a > t.max_x || d < t.min_y || b > t.max_y {
+        p.add("/extent", format!("the extent lies outside {}", tenant.title));
+        return None;
+    }
+    Some([a, b, c, d])
+}
+
+fn tools(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
+    let Some(v) = v else { return default_tools() };
+    let Some(list) = v.as_array() else {
+        p.add("/tools", "a list of tools");
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for (i, t) in list.iter().enumerate() {
+        match t.as_str() {
+            Some(t) if TOOLS.contains(&t) && !out.iter().any(|o| o == t) => out.push(t.to_string()),
+            Some(t) if TOOLS.contains(&t) => p.add(format!("/tools/{i}"), format!("'{t}' is listed twice")),
+            _ => p.add(format!("/tools/{i}"), format!("one of {}", TOOLS.join(", "))),
+        }
+    }
+    out
+}
+
+fn origins(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
+    let Some(v) = v else { return Vec::new() };
+    let Some(list) = v.as_array().filter(|l| l.len() <= MAX_ORIGINS) else {
+        p.add("/embed_origins", format!("a list of at most {MAX_ORIGINS} origins"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, o) in list.iter().enumerate() {
+        match o.as_str() {
+            Some(s) if is_origin(s) => out.push(s.to_string()),
+            _ => p.add(format!("/embed_origins/{i}"), "an origin: https://host[:port], no path"),
+        }
+    }
+    out
+}
+
+/// How the browser paints a vector layer (from the first symbolizers of its SLD style).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Paint {
+    /// CSS colour of polygon fills, when filled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill: Option<String>,
+    /// CSS colour of lines and outlines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stroke: Option<String>,
+    /// Line width, pixels.
+    pub width: f32,
+    /// Point radius, pixels.
+    pub radius: f32,
+}
+
+fn css(c: crate::render::style::Color) -> String {
+    format!("rgba({},{},{},{:.3})", c.r, c.g, c.b, f32::from(c.a) / 255.0)
+}
+
+/// The paint of `layer` in the browser.
+pub fn paint(catalog: &Catalog, layer: &Layer) -> Paint {
+    use crate::render::style::Symbolizer;
+    let mut out = Paint { fill: None, stroke: Some("rgba(40,40,40,1.000)".into()), width: 1.0, radius: 4.0 };
+    let Some(style) = catalog.style(layer) else { return out };
+    let first =
+        style.feature_type_styles.iter().flat_map(|f| &f.rules).flat_map(|r| &r.symbolizers).find(|s| !matches!(s, Symbolizer::Text(_)));
+    match first {
+        Some(Symbolizer::Polygon(s)) => {
+            out.fill = s.fill.map(|f| css(f.color));
+            out.stroke = s.stroke.as_ref().map(|s| css(s.color));
+            out.width = s.stroke.as_ref().map_or(0.0, |s| s.width);
+        }
+        Some(Symbolizer::Line(s)) => {
+            out.stroke = Some(css(s.stroke.color));
+            out.width = s.stroke.width;
+        }
+        Some(Symbolizer::Point(s)) => {
+            out.fill = s.fill.map(|f| css(f.color));
+            out.stroke = s.stroke.as_ref().map(|s| css(s.color));
+            out.radius = (s.size / 2.0).max(2.0);
+        }
+        _ => {}
+    }
+    out
+}
+
+/// What the viewer needs of a valid document for one caller: the layers it may see (with
+/// their catalog facts), the extent, and warnings for layers the configuration no longer has.
+pub fn runtime(doc: &AppDocument, catalog: &Catalog, tenant: &Tenant, caller: &Caller) -> Json {
+    let key = tenant.url_key();
+    let mut warnings = Vec::new();
+    let mut layers = Vec::new();
+    for l in &doc.layers {
+        let Some(layer) = catalog.layer(tenant, caller, &l.name) else {
+            // Gone from the configuration, or not for this caller: the rest is drawn.
+            tracing::debug!(layer = %l.name, "app layer not available");
+            warnings.push(json!({ "layer": l.name, "message": "layer not available" }));
+            continue;
+        };
+        let c = &layer.config;
+        let attributes: Vec<Json> =
+            c.attributes.iter().map(|a| json!({ "name": a.name, "title": a.title.clone().unwrap_or_else(|| a.name.clone()) })).collect();
+        layers.push(json!({
+            "name": l.name,
+            "title": l.title.clone().unwrap_or_else(|| c.title.clone()),
+            "service": l.service,
+            "visible": l.visible,
+            "opacity": l.opacity,
+            "style": l.style,
+            "geometry_type": c.geometry_type,
+            "queryable": c.queryable,
+            "id_column": c.id_column,
+            "attributes": attributes,
+            "min_zoom": c.min_zoom,
+            "max_zoom": c.max_zoom,
+            "paint": paint(catalog, layer),
+        }));
+    }
+    let basemap = match &doc.basemap {
+        Basemap::Navigli { layers } => {
+            let kept: Vec<&String> = layers.iter().filter(|n| catalog.layer(tenant, &Caller::Anonymous, n).is_some()).collect();
+            json!({ "kind": "navigli", "layers": kept })
+        }
+        other => serde_json::to_value(other).unwrap_or(Json::Null),
+    };
+    let t = &tenant.extent_lonlat;
+    json!({
+        "tenant": key,
+        "tenant_title": tenant.title,
+        "endpoints": {
+            "wms": format!("/{key}/wms"),
+            "wfs": format!("/{key}/wfs"),
+            "tiles": format!("/{key}/tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt"),
+        },
+        "extent": doc.extent.unwrap_or([t.min_x, t.min_y, t.max_x, t.max_y]),
+        "basemap": basemap,
+        "layers": layers,
+        "tools": doc.tools,
+        "attribution": catalog.server.attribution,
+        "warnings": warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contrast_follows_wcag() {
+        // Worked values: white on black is 21:1, on white 1:1, on #767676 just above 4.5:1.
+        assert!((white_contrast("#000000").unwrap() - 21.0).abs() < 1e-9);
+        assert!((white_contrast("#ffffff").unwrap() - 1.0).abs() < 1e-9);
+        let grey = white_contrast("#767676").unwrap();
+        assert!(grey > 4.5 && grey < 4.6, "{grey}");
+        assert!(white_contrast("#777").is_none());
+        assert!(white_contrast("#00000000").is_none());
+    }
+
+    #[test]
+    fn origins_are_scheme_and_host_only() {
+        for ok in ["https://comune.milano.it", "http://localhost:8080", "https://a-b.example"] {
+            assert!(is_origin(ok), "{ok}");
+        }
+        for bad in ["comune.it", "https://", "https://a.it/path", "https://a.it\"><script>", "javascript:alert(1)", "https://.a"] {
+            assert!(!is_origin(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_schema_is_json_and_names_every_member() {
+        let schema: Json = serde_json::from_str(SCHEMA).expect("schema is JSON");
+        let props = schema["properties"].as_object().unwrap();
+        for key in ["version", "title", "description", "access", "basemap", "extent", "layers", "tools", "primary", "logo", "embed_origins"]
+        {
+            assert!(props.contains_key(key), "{key} missing from the schema");
+        }
+        let tools: Vec<&str> = schema["properties"]["tools"]["items"]["enum"].as_array().unwrap().iter().filter_map(Json::as_str).collect();
+        assert_eq!(tools, TOOLS);
+    }
+}

@@ -1,0 +1,146 @@
+//! End-to-end: the app viewer (the OpenLayers bundle of `web/`, built by `scripts/web.sh`) in
+//! headless Chromium (Debian's, driven by npm `playwright-core`, from `scripts/deps.sh test`),
+//! over the real binary with the demo apps published by `navigli apps demo`. The browser script
+//! `tests/fixtures/viewer_check.mjs` only reports; this file judges: every layer kind draws
+//! (WMS, MVT, WFS), visible WMS layers come in one GetMap, identify shows exactly what WFS
+//! returns for the building clicked, the permalink gives the same view in a fresh browser,
+//! axe-core finds no serious or critical WCAG 2.1 AA violation on a desktop and a 390×844 phone,
+//! and no request leaves navigli's origin. A missing browser, package or bundle is a failure.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const TIMEOUT: Duration = Duration::from_secs(170);
+
+fn check_installed() {
+    let hint = "run scripts/deps.sh test (it runs scripts/web.sh)";
+    assert!(Path::new(CHROMIUM).exists(), "{CHROMIUM} is missing ({hint})");
+    for package in ["playwright-core", "axe-core"] {
+        let manifest = common::root().join("target/npm/node_modules").join(package).join("package.json");
+        assert!(manifest.exists(), "npm package {package} is missing ({hint})");
+    }
+    assert!(common::root().join("web/dist/manifest.json").exists(), "the web bundle web/dist is missing ({hint})");
+}
+
+/// A server over the demo GeoPackage with the demo apps published in its own app store.
+fn server_with_apps() -> (common::server::Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::server::write_config(dir.path(), common::demo_gpkg());
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_navigli")).args(["apps", "demo", "--config"]).arg(&config).output().expect("navigli apps demo");
+    assert!(out.status.success(), "navigli apps demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("/milano/apps/mappa (revision 1)"), "{printed}");
+    assert!(printed.contains("/cmm/apps/mappa-metropolitana"), "{printed}");
+    (common::server::start(&config, &[]), dir)
+}
+
+fn run_script(base: &str, out: &Path, app: &str, lon: f64, lat: f64) -> Value {
+    let started = Instant::now();
+    let mut child = Command::new("node")
+        .arg(common::root().join("tests/fixtures/viewer_check.mjs"))
+        .args([base, &common::root().join("target/npm").display().to_string(), &out.display().to_string(), app])
+        .args([format!("{lon}"), format!("{lat}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node (run scripts/deps.sh test)");
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("the viewer script did not finish within {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let Output { status, stdout, stderr } = child.wait_with_output().expect("script output");
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert_ne!(status.code(), Some(3), "the viewer check is missing something (run scripts/deps.sh test):\n{stderr}");
+    assert!(status.success(), "the viewer script failed ({status}):\n{stderr}");
+    serde_json::from_slice(&stdout).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}\n{stderr}", String::from_utf8_lossy(&stdout)))
+}
+
+fn serious(violations: &Value) -> Vec<&Value> {
+    violations.as_array().expect("axe list").iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect()
+}
+
+#[test]
+fn a_published_app_works_in_chromium() {
+    check_installed();
+    let (server, dir) = server_with_apps();
+    // A building of Milano (read by WFS here, not by the browser script): the map opens at it.
+    let fc = common::server::json(
+        &server,
+        "/milano/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=edifici&COUNT=1&OUTPUTFORMAT=application/json&SRSNAME=urn:ogc:def:crs:OGC:1.3:CRS84",
+    );
+    let ring = &fc["features"][0]["geometry"]["coordinates"][0][0];
+    let n = ring.as_array().expect("a building ring").len() - 1;
+    let (lon, lat) =
+        (0..n).fold((0.0, 0.0), |(x, y), i| (x + ring[i][0].as_f64().unwrap() / n as f64, y + ring[i][1].as_f64().unwrap() / n as f64));
+
+    let report = run_script(&server.base(), dir.path(), "/milano/apps/mappa", lon, lat);
+    assert!(report["error"].is_null(), "the browser session failed: {}", report["error"].as_str().unwrap_or_default());
+    assert_eq!(report["status"], 200);
+    for list in ["foreign", "console_errors", "failed"] {
+        assert!(report[list].as_array().is_some_and(Vec::is_empty), "{list}: {}", report[list]);
+    }
+    let csp = report["csp"].as_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && csp.contains("connect-src 'self';"), "{csp}");
+
+    // Every layer kind drew: the WMS run over the comune, MVT roads and WFS services, then the
+    // MVT buildings close up.
+    let overview = &report["pixels_overview"];
+    for layer in ["nv-wms-aree_verdi-idrografia", "nv-strade", "nv-servizi_pubblici"] {
+        assert!(overview[layer].as_u64().unwrap_or(0) > 500, "{layer} drew nothing over Milano: {overview}");
+    }
+    assert!(report["pixels"]["nv-edifici"].as_u64().unwrap_or(0) > 5000, "no buildings drawn at zoom 18: {}", report["pixels"]);
+    // The visible WMS layers of a view in one GetMap (plus the basemap's), hidden ones absent.
+    assert_eq!(report["getmaps_overview"], serde_json::json!(["comuni", "aree_verdi,idrografia"]), "{}", report["getmaps_overview"]);
+    let after: Vec<&str> = report["getmaps_after_toggle"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(!after.is_empty() && after.iter().all(|l| !l.contains("idrografia")), "hiding a WMS layer: {after:?}");
+    assert!(report["legends"].as_array().unwrap().iter().all(|l| l == true), "a legend did not load: {}", report["legends"]);
+
+    // Identify: exactly WFS's attributes of the building clicked.
+    let target = &report["identify_target"];
+    assert!(target.is_object(), "no building found in the view to click");
+    let hit = &report["identify"][0];
+    assert_eq!(format!("edifici.{}", hit["id"].as_str().unwrap()), target["id"].as_str().unwrap(), "{hit}");
+    let wfs = target["properties"].as_object().unwrap();
+    let shown = hit["rows"].as_object().unwrap();
+    assert_eq!(shown.len(), wfs.len(), "identify shows {shown:?}, WFS has {wfs:?}");
+    for (k, v) in wfs {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "—".into(),
+            other => other.to_string(),
+        };
+        assert_eq!(shown.get(k).and_then(Value::as_str), Some(text.as_str()), "attribute {k}");
+    }
+
+    // The permalink: same centre (within 1 m), zoom, layers and selected building.
+    let link = report["permalink"].as_str().unwrap();
+    assert!(link.contains("#map=18.00/") && link.contains(&format!("sel={}", target["id"].as_str().unwrap())), "{link}");
+    let (a, b) = (&report["view"], &report["view_again"]);
+    for i in 0..2 {
+        let d = (a["center"][i].as_f64().unwrap() - b["center"][i].as_f64().unwrap()).abs();
+        assert!(d < 1.0, "centre moved {d} m: {a} vs {b}");
+    }
+    assert_eq!(a["zoom"], b["zoom"]);
+    assert_eq!(a["visible"], b["visible"]);
+    assert_eq!(report["selected_again"], serde_json::json!([target["id"]]), "the fresh browser does not show the selected building");
+
+    // Accessibility and the phone.
+    assert!(serious(&report["axe_desktop"]).is_empty(), "axe (desktop): {}", report["axe_desktop"]);
+    assert!(serious(&report["axe_phone"]).is_empty(), "axe (phone): {}", report["axe_phone"]);
+    let phone = &report["phone"];
+    assert_eq!(phone["lang"], "en", "?lang=en");
+    assert_eq!(phone["overflow"], false, "horizontal scroll on a 390 px phone");
+    assert!(phone["small_targets"].as_array().unwrap().is_empty(), "targets below 44 px: {}", phone["small_targets"]);
+    assert_eq!(phone["sheet_open"], true, "the bottom sheet did not open");
+    eprintln!("viewer ready in {} ms (permalink view), screenshots in {}", report["ready_ms"], dir.path().display());
+}
