@@ -32,6 +32,8 @@ pub enum Caller {
         name: String,
         /// Restricted layers granted, per tenant.
         grants: Vec<Grant>,
+        /// Tenants (ids or slugs, `*` for all) whose web map apps it may compose and publish.
+        app_tenants: Vec<String>,
     },
 }
 
@@ -67,6 +69,17 @@ impl Caller {
         match self {
             Caller::Anonymous => false,
             Caller::Authenticated { grants, .. } => grants.iter().any(|g| g.edit && g.covers(layer, tenant_id, tenant_slug)),
+        }
+    }
+
+    /// Whether the caller may compose, publish and delete the web map apps of the tenant with
+    /// this id and slug (a role with `apps = true` covering the tenant).
+    pub fn may_manage_apps(&self, tenant_id: &str, tenant_slug: Option<&str>) -> bool {
+        match self {
+            Caller::Anonymous => false,
+            Caller::Authenticated { app_tenants, .. } => {
+                app_tenants.iter().any(|t| t == "*" || t == tenant_id || tenant_slug == Some(t.as_str()))
+            }
         }
     }
 
@@ -302,6 +315,14 @@ impl Authenticator {
             .collect()
     }
 
+    fn app_tenants(&self, roles: &[String]) -> Vec<String> {
+        roles.iter().filter_map(|r| self.roles.get(r)).filter(|r| r.apps).flat_map(|r| r.tenants.clone()).collect()
+    }
+
+    fn authenticated(&self, name: String, roles: &[String]) -> Caller {
+        Caller::Authenticated { name, grants: self.grants(roles), app_tenants: self.app_tenants(roles) }
+    }
+
     /// The caller of a request: anonymous without credentials, authenticated with valid ones,
     /// an error with invalid ones. `authorization` is the header value, `apikey` the query
     /// parameter.
@@ -342,7 +363,7 @@ impl Authenticator {
             }
         }
         match found {
-            Some((name, roles)) => Ok(Caller::Authenticated { name, grants: self.grants(&roles) }),
+            Some((name, roles)) => Ok(self.authenticated(name, &roles)),
             None => Err(AuthError("invalid API key".into())),
         }
     }
@@ -375,7 +396,7 @@ impl Authenticator {
                         .and_then(|r| r.as_array())
                         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).take(64).collect())
                         .unwrap_or_default();
-                    return Ok(Caller::Authenticated { name, grants: self.grants(&roles) });
+                    return Ok(self.authenticated(name, &roles));
                 }
                 Err(e) => last = AuthError(format!("invalid token: {e}")),
             }

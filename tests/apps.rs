@@ -174,3 +174,93 @@ async fn the_viewer_routes_answer_and_escape() {
     let list: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
     assert_eq!(list["apps"][0]["slug"], "prova");
 }
+
+/// A catalog with two operators: one manages Milano's apps, the other Rho's.
+async fn catalog_with_operators() -> Arc<Catalog> {
+    use sha2::Digest;
+    let mut config = common::config().clone();
+    for s in config.sources.iter_mut() {
+        s.kind = SourceKind::Gpkg;
+        s.path = Some(common::demo_gpkg().clone());
+    }
+    for (role, tenant, key) in [("operatore-milano", "milano", "chiave-milano"), ("operatore-rho", "rho", "chiave-rho")] {
+        config.roles.push(navigli::config::RoleConfig {
+            name: role.into(),
+            layers: vec![],
+            edit: vec![],
+            apps: true,
+            tenants: vec![tenant.into()],
+        });
+        let sha256 = sha2::Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        config.api_keys.push(navigli::config::ApiKeyConfig { name: role.into(), sha256, roles: vec![role.into()] });
+    }
+    Arc::new(Catalog::build(&config).await.expect("catalog"))
+}
+
+#[actix_web::test]
+async fn operators_compose_publish_and_roll_back_their_own_apps_only() {
+    let catalog = catalog_with_operators().await;
+    let tiles = Arc::new(navigli::tiles::TileService::new(&catalog));
+    let store: Arc<dyn AppStore> = Arc::new(SqliteAppStore::in_memory());
+    let app = test::init_service(App::new().configure(configure(AppState::new(catalog, tiles).with_apps(store)))).await;
+    let milano = ("Authorization", "ApiKey chiave-milano");
+    let rho = ("Authorization", "ApiKey chiave-rho");
+    macro_rules! call {
+        ($req:expr) => {{
+            let res = test::call_service(&app, $req.to_request()).await;
+            let status = res.status().as_u16();
+            let etag = res.headers().get("etag").map(|v| v.to_str().unwrap().to_string());
+            let body = test::read_body(res).await;
+            (status, etag, serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null))
+        }};
+    }
+    let put = |doc: &Value| test::TestRequest::put().uri("/milano/admin/apps/prova").set_payload(doc.to_string());
+
+    // Who may: nobody anonymous (401), not Rho's operator (403), never a key in the URL (400).
+    assert_eq!(call!(put(&valid())).0, 401);
+    assert_eq!(call!(put(&valid()).insert_header(rho)).0, 403);
+    let in_url = test::TestRequest::put().uri("/milano/admin/apps/prova?apikey=chiave-milano").set_payload(valid().to_string());
+    assert_eq!(call!(in_url).0, 400);
+
+    let (status, etag, _) = call!(put(&valid()).insert_header(milano));
+    assert_eq!((status, etag.as_deref()), (201, Some("\"v1\"")));
+    // An invalid save: 422 with pointers, the draft unchanged.
+    let mut bad = valid();
+    bad["layers"][0]["name"] = json!("nessuno");
+    bad["tools"] = json!(["nope"]);
+    let (status, _, body) = call!(put(&bad).insert_header(milano));
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["locator"], "/layers/0/name");
+    let pointers: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
+    assert_eq!(pointers, ["/layers/0/name", "/tools/0"]);
+    let (_, _, draft) = call!(test::TestRequest::get().uri("/milano/admin/apps/prova").insert_header(milano));
+    assert_eq!(draft, valid());
+
+    // Publish v1; save and publish v2 (If-Match guards the draft); roll back to v1.
+    let (status, _, body) = call!(test::TestRequest::post().uri("/milano/admin/apps/prova/publish").insert_header(milano));
+    assert_eq!((status, body["revision"].clone()), (200, json!(1)));
+    let mut v2 = valid();
+    v2["title"] = json!("Seconda");
+    assert_eq!(call!(put(&v2).insert_header(milano).insert_header(("If-Match", "\"v1\""))).0, 200);
+    assert_eq!(call!(put(&v2).insert_header(milano).insert_header(("If-Match", "\"v1\""))).0, 412, "a stale If-Match");
+    let (_, _, body) = call!(test::TestRequest::get().uri("/milano/apps/prova.json"));
+    assert_eq!(body["title"], "Prova", "the viewer shows the published revision, not the draft");
+    call!(test::TestRequest::post().uri("/milano/admin/apps/prova/publish").insert_header(milano));
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova.json")).2["title"], "Seconda");
+    let (_, _, diff) = call!(test::TestRequest::get().uri("/milano/admin/apps/prova/revisions?diff=1,2").insert_header(milano));
+    assert_eq!(diff["changes"], json!([{ "op": "replace", "path": "/title", "old": "Prova", "new": "Seconda" }]));
+    let (status, _, body) = call!(test::TestRequest::post().uri("/milano/admin/apps/prova/rollback?revision=1").insert_header(milano));
+    assert_eq!((status, body["published"].clone(), body["latest"].clone()), (200, json!(1), json!(2)));
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova.json")).2["title"], "Prova");
+    let (_, _, revs) = call!(test::TestRequest::get().uri("/milano/admin/apps/prova/revisions").insert_header(milano));
+    assert_eq!(revs["revisions"].as_array().unwrap().len(), 2);
+
+    // Rho's operator sees none of it; its own tenant has no apps.
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/admin/apps").insert_header(rho)).0, 403);
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/admin/apps/prova").insert_header(rho)).0, 403);
+    assert_eq!(call!(test::TestRequest::get().uri("/rho/admin/apps").insert_header(rho)).2, json!({ "apps": [] }));
+    assert_eq!(call!(test::TestRequest::delete().uri("/milano/admin/apps/prova").insert_header(rho)).0, 403);
+
+    assert_eq!(call!(test::TestRequest::delete().uri("/milano/admin/apps/prova").insert_header(milano)).0, 204);
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova.json")).0, 404);
+}

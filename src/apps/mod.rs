@@ -1,10 +1,13 @@
 //! Applications built on the services, one module per URL family with the same shape as the
 //! protocols in `ogc/`: `routes` to mount, thin handlers on [`crate::http::Scope`]: the
 //! citizen's roof check API ([`roofs`]) and the comuni's web map apps — their document
-//! ([`document`]) and the viewer ([`viewer`], pages in [`page`]).
+//! ([`document`]), the viewer ([`viewer`], pages in [`page`]) and the builder's API ([`builder`],
+//! saving through [`admin`]).
 
 pub mod admin;
+pub mod builder;
 pub mod demo;
+mod diff;
 pub mod document;
 mod page;
 pub mod roofs;
@@ -14,4 +17,5 @@ pub mod viewer;
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     roofs::routes(cfg);
     viewer::routes(cfg);
+    builder::routes(cfg);
 }

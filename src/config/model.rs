@@ -354,6 +354,10 @@ pub struct RoleConfig {
     /// also lets the role see it.
     #[serde(default)]
     pub edit: Vec<String>,
+    /// The role composes, publishes and deletes the web map apps of its tenants (the builder,
+    /// `/{tenant}/admin/apps`).
+    #[serde(default)]
+    pub apps: bool,
     /// Tenants where it grants them: ids (`cmm`, ISTAT codes) or slugs; `*` for all.
     pub tenants: Vec<String>,
 }
