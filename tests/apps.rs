@@ -264,3 +264,61 @@ async fn operators_compose_publish_and_roll_back_their_own_apps_only() {
     assert_eq!(call!(test::TestRequest::delete().uri("/milano/admin/apps/prova").insert_header(milano)).0, 204);
     assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova.json")).0, 404);
 }
+
+#[actix_web::test]
+async fn a_layer_removed_from_the_configuration_is_left_out_with_a_warning() {
+    let full = catalog_with_operators().await;
+    let store: Arc<dyn AppStore> = Arc::new(SqliteAppStore::in_memory());
+    let milano = full.tenant("milano").unwrap();
+    let mut doc = valid();
+    doc["layers"] = json!([{ "name": "aree_verdi", "service": "wms" }, { "name": "edifici", "service": "mvt" }]);
+    admin::save(&full, &*store, milano, &Caller::Anonymous, "verde", &doc.to_string(), true).await.unwrap();
+
+    // The same configuration without aree_verdi (and the same operators).
+    let mut config = common::config().clone();
+    for s in config.sources.iter_mut() {
+        s.kind = SourceKind::Gpkg;
+        s.path = Some(common::demo_gpkg().clone());
+    }
+    config.layers.retain(|l| l.name != "aree_verdi");
+    config.roles = vec![];
+    config.api_keys = vec![];
+    use sha2::Digest;
+    config.roles.push(navigli::config::RoleConfig {
+        name: "op".into(),
+        layers: vec![],
+        edit: vec![],
+        apps: true,
+        tenants: vec!["milano".into()],
+    });
+    let sha256 = sha2::Sha256::digest(b"chiave").iter().map(|b| format!("{b:02x}")).collect();
+    config.api_keys.push(navigli::config::ApiKeyConfig { name: "op".into(), sha256, roles: vec!["op".into()] });
+    config.server.web_dir = common::root().join("web/dist");
+    let trimmed = Arc::new(Catalog::build(&config).await.expect("catalog without aree_verdi"));
+    let tiles = Arc::new(navigli::tiles::TileService::new(&trimmed));
+    let app = test::init_service(App::new().configure(configure(AppState::new(trimmed, tiles).with_apps(store)))).await;
+
+    let res = test::call_service(&app, test::TestRequest::get().uri("/milano/apps/verde").to_request()).await;
+    assert_eq!(res.status(), 200, "the app still opens");
+    let html = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+    let start = html.find("id=\"navigli-app\">").expect("data block (is web/dist built?)") + "id=\"navigli-app\">".len();
+    let data: Value = serde_json::from_str(&html[start..start + html[start..].find("</script>").unwrap()]).unwrap();
+    let names: Vec<&str> = data["layers"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["edifici"]);
+    assert_eq!(data["warnings"][0]["layer"], "aree_verdi");
+
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/milano/admin/apps").insert_header(("Authorization", "ApiKey chiave")).to_request(),
+    )
+    .await;
+    let list: Value = serde_json::from_slice(&test::read_body(res).await).unwrap();
+    assert_eq!(list["apps"][0]["problems"][0]["pointer"], "/layers/0/name", "{list}");
+    // Publishing it again is refused until the operator fixes it.
+    let res = test::call_service(
+        &app,
+        test::TestRequest::post().uri("/milano/admin/apps/verde/publish").insert_header(("Authorization", "ApiKey chiave")).to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+}

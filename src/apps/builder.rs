@@ -61,16 +61,22 @@ fn slug_of(path: &(String, String)) -> Result<&str, ServiceError> {
     Ok(slug)
 }
 
-fn summary(r: &AppRecord) -> Json {
+/// One app as the builder lists it, with what today's catalog finds wrong in its draft (e.g. a
+/// layer removed from the configuration since it was saved: the viewer draws the rest).
+fn summary(scope: &Scope, r: &AppRecord) -> Json {
     let title = serde_json::from_str::<Json>(&r.draft).ok().and_then(|d| d["title"].as_str().map(str::to_string));
+    let problems: Vec<Json> = match admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller) {
+        Ok(_) => Vec::new(),
+        Err(p) => p.0.into_iter().map(|(pointer, message)| json!({ "pointer": pointer, "message": message })).collect(),
+    };
     json!({ "slug": r.slug, "title": title, "version": r.version, "published": r.published, "latest": r.latest,
-        "updated_at": r.updated_at, "updated_by": r.updated_by })
+        "updated_at": r.updated_at, "updated_by": r.updated_by, "problems": problems })
 }
 
 async fn list(scope: Scope) -> Result<HttpResponse, ServiceError> {
     operator(&scope)?;
     let apps = scope.apps().list(&scope.tenant().id).await.map_err(store_error)?;
-    Ok(HttpResponse::Ok().json(json!({ "apps": apps.iter().map(summary).collect::<Vec<_>>() })))
+    Ok(HttpResponse::Ok().json(json!({ "apps": apps.iter().map(|r| summary(&scope, r)).collect::<Vec<_>>() })))
 }
 
 async fn record(scope: &Scope, slug: &str) -> Result<AppRecord, ServiceError> {
@@ -130,7 +136,7 @@ async fn save(scope: Scope, path: web::Path<(String, String)>, req: HttpRequest,
         Ok(_) => {
             let r = record(&scope, slug).await?;
             let mut res = if existed { HttpResponse::Ok() } else { HttpResponse::Created() };
-            Ok(res.insert_header((header::ETAG, format!("\"v{}\"", r.version))).json(summary(&r)))
+            Ok(res.insert_header((header::ETAG, format!("\"v{}\"", r.version))).json(summary(&scope, &r)))
         }
         Err(SaveError::Invalid(p)) => Err(invalid(p.0)),
         Err(SaveError::Store(crate::appstore::StoreError::Conflict(m))) if expected.is_some() => {
@@ -207,5 +213,5 @@ async fn roll_back(scope: Scope, path: web::Path<(String, String)>) -> Result<Ht
     let slug = slug_of(&path)?;
     let n = revision_number(scope.kvp.get("revision").unwrap_or(""), "revision")?;
     let r = scope.apps().roll_back(&scope.tenant().id, slug, n, scope.caller.name()).await.map_err(store_error)?;
-    Ok(HttpResponse::Ok().json(summary(&r)))
+    Ok(HttpResponse::Ok().json(summary(&scope, &r)))
 }
