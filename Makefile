@@ -30,6 +30,7 @@ bench:
 	bench/wms-mapserver.sh
 	bench/tiles-martin.sh
 	bench/ogcapi-peers.sh
+	bench/apps-30.sh
 
 # Coverage-guided fuzzing of the KVP, FES, SLD and WFS-POST parsers (cargo-fuzz, nightly; not part
 # of `make test`). FUZZ_ARGS: seconds per target (default 300) or `--runs N`, then target names.
