@@ -10,8 +10,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -42,27 +42,11 @@ fn server_with_apps() -> (common::server::Server, tempfile::TempDir) {
 }
 
 fn run_script(base: &str, out: &Path, app: &str, lon: f64, lat: f64) -> Value {
-    let started = Instant::now();
-    let mut child = Command::new("node")
-        .arg(common::root().join("tests/fixtures/viewer_check.mjs"))
+    let mut cmd = Command::new("node");
+    cmd.arg(common::root().join("tests/fixtures/viewer_check.mjs"))
         .args([base, &common::root().join("target/npm").display().to_string(), &out.display().to_string(), app])
-        .args([format!("{lon}"), format!("{lat}")])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node (run scripts/deps.sh test)");
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            panic!("the viewer script did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("script output");
-    let stderr = String::from_utf8_lossy(&stderr);
-    assert_ne!(status.code(), Some(3), "the viewer check is missing something (run scripts/deps.sh test):\n{stderr}");
-    assert!(status.success(), "the viewer script failed ({status}):\n{stderr}");
-    serde_json::from_slice(&stdout).unwrap_or_else(|e| panic!("report is not JSON ({e}):\n{}\n{stderr}", String::from_utf8_lossy(&stdout)))
+        .args([format!("{lon}"), format!("{lat}")]);
+    common::run_report(cmd, "viewer check", "run scripts/deps.sh test", TIMEOUT)
 }
 
 fn serious(violations: &Value) -> Vec<&Value> {

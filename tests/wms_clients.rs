@@ -11,7 +11,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::server::demo_server;
@@ -34,25 +34,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// Runs a client script with a deadline; exit status 3 means the client library is missing.
-fn run_script(mut cmd: Command, what: &str, missing: &str) -> Value {
-    let started = Instant::now();
-    let mut child = cmd
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run the {what} script: {e}"));
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            panic!("the {what} script did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("script output");
-    let stderr = String::from_utf8_lossy(&stderr);
-    assert_ne!(status.code(), Some(3), "{what} is missing: {missing}\n{stderr}");
-    assert!(status.success(), "the {what} script failed ({status}):\n{stderr}");
-    serde_json::from_slice(&stdout).unwrap_or_else(|e| panic!("{what} report is not JSON ({e}):\n{}", String::from_utf8_lossy(&stdout)))
+fn run_script(cmd: Command, what: &str, missing: &str) -> Value {
+    common::run_report(cmd, what, missing, TIMEOUT)
 }
 
 /// The Python of the OWSLib venv (`scripts/deps.sh test` makes it).

@@ -248,3 +248,28 @@ pub fn run_pyqgis(script: &str, job: &serde_json::Value, dir: &std::path::Path) 
     assert!(out.status.success(), "the QGIS script failed:\n{err}");
     serde_json::from_str(&std::fs::read_to_string(&report_file).unwrap()).unwrap()
 }
+
+/// Runs a client script (`cmd`, e.g. `node x.mjs` or `python x.py`) with a deadline and reads
+/// the JSON report it prints; exit status 3 means `what` is missing (`missing` says how to get
+/// it). Panics with the script's stderr on failure or timeout.
+pub fn run_report(mut cmd: std::process::Command, what: &str, missing: &str, timeout: Duration) -> serde_json::Value {
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run the {what} script: {e} ({missing})"));
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("the {what} script did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let std::process::Output { status, stdout, stderr } = child.wait_with_output().expect("script output");
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert_ne!(status.code(), Some(3), "{what} is missing: {missing}\n{stderr}");
+    assert!(status.success(), "the {what} script failed ({status}):\n{stderr}");
+    serde_json::from_slice(&stdout)
+        .unwrap_or_else(|e| panic!("{what} report is not JSON ({e}):\n{}\n{stderr}", String::from_utf8_lossy(&stdout)))
+}
