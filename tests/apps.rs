@@ -254,6 +254,12 @@ async fn operators_compose_publish_and_roll_back_their_own_apps_only() {
     assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova.json")).2["title"], "Prova");
     let (_, _, revs) = call!(test::TestRequest::get().uri("/milano/admin/apps/prova/revisions").insert_header(milano));
     assert_eq!(revs["revisions"].as_array().unwrap().len(), 2);
+    // Copy: a new draft (unpublished), the name taken once.
+    let (status, _, body) = call!(test::TestRequest::post().uri("/milano/admin/apps/prova/copy?to=prova-2").insert_header(milano));
+    assert_eq!((status, body["published"].clone(), body["title"].clone()), (201, Value::Null, json!("Prova")));
+    assert_eq!(call!(test::TestRequest::post().uri("/milano/admin/apps/prova/copy?to=prova-2").insert_header(milano)).0, 409);
+    assert_eq!(call!(test::TestRequest::post().uri("/milano/admin/apps/prova/copy?to=Bad_Name").insert_header(milano)).0, 422);
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova-2.json")).0, 404, "a copy is not published");
 
     // Rho's operator sees none of it; its own tenant has no apps.
     assert_eq!(call!(test::TestRequest::get().uri("/milano/admin/apps").insert_header(rho)).0, 403);

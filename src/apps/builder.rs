@@ -12,6 +12,7 @@
 //! | POST | `/{t}/admin/apps/{slug}/publish` | a new revision |
 //! | GET | `/{t}/admin/apps/{slug}/revisions[?diff=A,B]` | history, or what changed from A to B |
 //! | POST | `/{t}/admin/apps/{slug}/rollback?revision=N` | publish N again |
+//! | POST | `/{t}/admin/apps/{slug}/copy?to=NEW` | a new app (a draft) from this one's draft |
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -31,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{tenant}/admin/apps/{slug}", web::delete().to(delete))
         .route("/{tenant}/admin/apps/{slug}/publish", web::post().to(publish))
         .route("/{tenant}/admin/apps/{slug}/revisions", web::get().to(revisions))
-        .route("/{tenant}/admin/apps/{slug}/rollback", web::post().to(roll_back));
+        .route("/{tenant}/admin/apps/{slug}/rollback", web::post().to(roll_back))
+        .route("/{tenant}/admin/apps/{slug}/copy", web::post().to(copy));
 }
 
 /// The operator check of every builder request.
@@ -214,4 +216,18 @@ async fn roll_back(scope: Scope, path: web::Path<(String, String)>) -> Result<Ht
     let n = revision_number(scope.kvp.get("revision").unwrap_or(""), "revision")?;
     let r = scope.apps().roll_back(&scope.tenant().id, slug, n, scope.caller.name()).await.map_err(store_error)?;
     Ok(HttpResponse::Ok().json(summary(&scope, &r)))
+}
+
+async fn copy(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpResponse, ServiceError> {
+    operator(&scope)?;
+    let from = record(&scope, slug_of(&path)?).await?;
+    let to = scope.kvp.get("to").unwrap_or("").trim().to_string();
+    if !valid_slug(&to) {
+        let e = OgcException::new(ExceptionCode::InvalidParameterValue, "to: 1–63 of a-z, 0-9 and '-'").at("to").with_status(422);
+        return Err(ServiceError::new(e, ReportFormat::Json));
+    }
+    // The copy is checked like any save: the source draft may predate a catalog change.
+    admin::check(&from.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(p.0))?;
+    let r = scope.apps().create(&scope.tenant().id, &to, &from.draft, scope.caller.name()).await.map_err(store_error)?;
+    Ok(HttpResponse::Created().insert_header((header::ETAG, format!("\"v{}\"", r.version))).json(summary(&scope, &r)))
 }
