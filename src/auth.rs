@@ -34,6 +34,8 @@ pub enum Caller {
         grants: Vec<Grant>,
         /// Tenants (ids or slugs, `*` for all) whose web map apps it may compose and publish.
         app_tenants: Vec<String>,
+        /// The names of its roles (that exist in the configuration).
+        roles: Vec<String>,
     },
 }
 
@@ -69,6 +71,14 @@ impl Caller {
         match self {
             Caller::Anonymous => false,
             Caller::Authenticated { grants, .. } => grants.iter().any(|g| g.edit && g.covers(layer, tenant_id, tenant_slug)),
+        }
+    }
+
+    /// Whether the caller holds one of `roles`.
+    pub fn has_any_role(&self, wanted: &[String]) -> bool {
+        match self {
+            Caller::Anonymous => false,
+            Caller::Authenticated { roles, .. } => roles.iter().any(|r| wanted.contains(r)),
         }
     }
 
@@ -315,12 +325,18 @@ impl Authenticator {
             .collect()
     }
 
+    /// Whether the configuration has a role of this name.
+    pub fn has_role(&self, name: &str) -> bool {
+        self.roles.contains_key(name)
+    }
+
     fn app_tenants(&self, roles: &[String]) -> Vec<String> {
         roles.iter().filter_map(|r| self.roles.get(r)).filter(|r| r.apps).flat_map(|r| r.tenants.clone()).collect()
     }
 
     fn authenticated(&self, name: String, roles: &[String]) -> Caller {
-        Caller::Authenticated { name, grants: self.grants(roles), app_tenants: self.app_tenants(roles) }
+        let known = roles.iter().filter(|r| self.roles.contains_key(*r)).cloned().collect();
+        Caller::Authenticated { name, grants: self.grants(roles), app_tenants: self.app_tenants(roles), roles: known }
     }
 
     /// The caller of a request: anonymous without credentials, authenticated with valid ones,

@@ -267,6 +267,26 @@ async fn operators_compose_publish_and_roll_back_their_own_apps_only() {
     assert_eq!(call!(test::TestRequest::get().uri("/rho/admin/apps").insert_header(rho)).2, json!({ "apps": [] }));
     assert_eq!(call!(test::TestRequest::delete().uri("/milano/admin/apps/prova").insert_header(rho)).0, 403);
 
+    // A restricted app for one role: 401 without credentials, 403 without the role; roles of
+    // a public app, or unknown ones, are refused with their pointers.
+    let mut restricted = valid();
+    restricted["access"] = json!("restricted");
+    restricted["roles"] = json!(["operatore-rho"]);
+    let riservata = |doc: &Value| test::TestRequest::put().uri("/milano/admin/apps/riservata").set_payload(doc.to_string());
+    let (status, _, body) = call!(riservata(&restricted).insert_header(milano));
+    assert_eq!(status, 201, "{body}");
+    call!(test::TestRequest::post().uri("/milano/admin/apps/riservata/publish").insert_header(milano));
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/riservata.json")).0, 401);
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/riservata.json").insert_header(milano)).0, 403);
+    assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/riservata.json").insert_header(rho)).0, 200);
+    let public_list = call!(test::TestRequest::get().uri("/milano/apps?f=json")).2;
+    assert!(public_list["apps"].as_array().unwrap().iter().all(|a| a["slug"] != "riservata"), "{public_list}");
+    let mut bad = restricted.clone();
+    bad["roles"] = json!(["operatore-rho", "nessuno"]);
+    assert_eq!(call!(riservata(&bad).insert_header(milano)).2["locator"], "/roles/1");
+    bad["access"] = json!("public");
+    assert_eq!(call!(riservata(&bad).insert_header(milano)).2["locator"], "/roles");
+
     assert_eq!(call!(test::TestRequest::delete().uri("/milano/admin/apps/prova").insert_header(milano)).0, 204);
     assert_eq!(call!(test::TestRequest::get().uri("/milano/apps/prova.json")).0, 404);
 }

@@ -74,6 +74,7 @@ pub fn cli_operator(catalog: &Catalog) -> Caller {
         name: "navigli-cli".into(),
         grants: catalog.layers.iter().map(|l| Grant { layer: l.name().to_string(), tenants: vec!["*".into()], edit: false }).collect(),
         app_tenants: vec!["*".into()],
+        roles: Vec::new(),
     }
 }
 

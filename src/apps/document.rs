@@ -142,6 +142,10 @@ pub struct AppDocument {
     /// Origins allowed to embed the app in a frame.
     #[serde(default)]
     pub embed_origins: Vec<String>,
+    /// A restricted app opens only for callers holding one of these roles (none: any caller
+    /// with valid credentials).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 fn public() -> Access {
@@ -255,6 +259,7 @@ pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Calle
             "primary",
             "logo",
             "embed_origins",
+            "roles",
         ],
         "",
         &mut p,
@@ -310,9 +315,23 @@ pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Calle
         }
     }
     let embed_origins = origins(o.get("embed_origins"), &mut p);
+    let roles = roles(o.get("roles"), catalog, access, &mut p);
 
     if p.0.is_empty() {
-        Ok(AppDocument { version: VERSION, title, description, access, basemap, extent, layers, tools, primary, logo, embed_origins })
+        Ok(AppDocument {
+            version: VERSION,
+            title,
+            description,
+            access,
+            basemap,
+            extent,
+            layers,
+            tools,
+            primary,
+            logo,
+            embed_origins,
+            roles,
+        })
     } else {
         Err(p)
     }
@@ -499,6 +518,26 @@ fn tools(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
     out
 }
 
+fn roles(v: Option<&Json>, catalog: &Catalog, access: Access, p: &mut Problems) -> Vec<String> {
+    let Some(v) = v else { return Vec::new() };
+    let Some(list) = v.as_array().filter(|l| l.len() <= 20) else {
+        p.add("/roles", "a list of at most 20 role names");
+        return Vec::new();
+    };
+    if access == Access::Public && !list.is_empty() {
+        p.add("/roles", "a public app is for everyone: roles apply to restricted apps");
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (i, r) in list.iter().enumerate() {
+        match r.as_str() {
+            Some(name) if catalog.auth.has_role(name) => out.push(name.to_string()),
+            _ => p.add(format!("/roles/{i}"), "a role of the configuration ([[role]] name)"),
+        }
+    }
+    out
+}
+
 fn origins(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
     let Some(v) = v else { return Vec::new() };
     let Some(list) = v.as_array().filter(|l| l.len() <= MAX_ORIGINS) else {
@@ -647,8 +686,20 @@ mod tests {
     fn the_schema_is_json_and_names_every_member() {
         let schema: Json = serde_json::from_str(SCHEMA).expect("schema is JSON");
         let props = schema["properties"].as_object().unwrap();
-        for key in ["version", "title", "description", "access", "basemap", "extent", "layers", "tools", "primary", "logo", "embed_origins"]
-        {
+        for key in [
+            "version",
+            "title",
+            "description",
+            "access",
+            "basemap",
+            "extent",
+            "layers",
+            "tools",
+            "primary",
+            "logo",
+            "embed_origins",
+            "roles",
+        ] {
             assert!(props.contains_key(key), "{key} missing from the schema");
         }
         let tools: Vec<&str> = schema["properties"]["tools"]["items"]["enum"].as_array().unwrap().iter().filter_map(Json::as_str).collect();

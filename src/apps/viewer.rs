@@ -98,6 +98,9 @@ async fn published(scope: &Scope, slug: &str) -> Result<(Revision, AppDocument),
     if doc.access == document::Access::Restricted && !scope.caller.is_authenticated() {
         return Err(json_error(401, ExceptionCode::NoApplicableCode, "this app is restricted: sign in to open it"));
     }
+    if doc.access == document::Access::Restricted && !doc.roles.is_empty() && !scope.caller.has_any_role(&doc.roles) {
+        return Err(json_error(403, ExceptionCode::NoApplicableCode, "this app is for other roles"));
+    }
     Ok((rev, doc))
 }
 
@@ -151,7 +154,13 @@ async fn list(scope: Scope) -> Result<HttpResponse, ServiceError> {
     for r in records.into_iter().filter(|r| r.published.is_some()) {
         let Some(rev) = scope.apps().published(&r.tenant, &r.slug).await.map_err(store_error)? else { continue };
         let Some(doc) = serde_json::from_str::<Json>(&rev.document).ok().and_then(|j| document::read_stored(&j)) else { continue };
-        if doc.access == document::Access::Public || scope.caller.is_authenticated() {
+        let opens = match doc.access {
+            document::Access::Public => true,
+            document::Access::Restricted => {
+                scope.caller.is_authenticated() && (doc.roles.is_empty() || scope.caller.has_any_role(&doc.roles))
+            }
+        };
+        if opens {
             apps.push((r.slug, doc));
         }
     }
