@@ -9,7 +9,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::server::demo_server;
@@ -43,29 +43,9 @@ fn check_installed() {
 
 /// Runs the browser script with a deadline; exit status 3 means something is missing.
 fn run_script(base: &str, png: &Path) -> Value {
-    let started = Instant::now();
-    let mut child = Command::new("node")
-        .arg(common::root().join("tests/fixtures/maplibre_check.mjs"))
-        .arg(base)
-        .arg(npm_dir())
-        .arg(png)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run node: {e} (run scripts/deps.sh test)"));
-    while child.try_wait().expect("wait").is_none() {
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            panic!("the MapLibre script did not finish within {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("script output");
-    let stderr = String::from_utf8_lossy(&stderr);
-    assert_ne!(status.code(), Some(3), "the MapLibre check is missing something (run scripts/deps.sh test):\n{stderr}");
-    assert!(status.success(), "the MapLibre script failed ({status}):\n{stderr}");
-    serde_json::from_slice(&stdout)
-        .unwrap_or_else(|e| panic!("MapLibre report is not JSON ({e}):\n{}\n{stderr}", String::from_utf8_lossy(&stdout)))
+    let mut cmd = Command::new("node");
+    cmd.arg(common::root().join("tests/fixtures/maplibre_check.mjs")).arg(base).arg(npm_dir()).arg(png);
+    common::run_report(cmd, "MapLibre", "run scripts/deps.sh test", TIMEOUT)
 }
 
 fn count(v: &Value) -> u64 {

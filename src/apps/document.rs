@@ -26,6 +26,23 @@ pub const MAX_TITLE: usize = 120;
 /// Longest description, characters.
 pub const MAX_DESCRIPTION: usize = 2000;
 
+/// The members of an app document (any other is refused).
+pub const MEMBERS: &[&str] = &[
+    "$schema",
+    "version",
+    "title",
+    "description",
+    "access",
+    "basemap",
+    "extent",
+    "layers",
+    "tools",
+    "primary",
+    "logo",
+    "embed_origins",
+    "roles",
+];
+
 /// The tools a viewer offers.
 pub const TOOLS: &[&str] = &["identify", "legend", "measure", "geolocate", "permalink", "embed"];
 
@@ -244,26 +261,7 @@ pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Calle
         p.add("", "an app document is a JSON object");
         return Err(p);
     };
-    unknown_members(
-        o,
-        &[
-            "$schema",
-            "version",
-            "title",
-            "description",
-            "access",
-            "basemap",
-            "extent",
-            "layers",
-            "tools",
-            "primary",
-            "logo",
-            "embed_origins",
-            "roles",
-        ],
-        "",
-        &mut p,
-    );
+    unknown_members(o, MEMBERS, "", &mut p);
     match o.get("version") {
         Some(v) if v.as_u64() == Some(VERSION) => {}
         Some(_) => p.add("/version", format!("this server reads version {VERSION}")),
@@ -686,21 +684,8 @@ mod tests {
     fn the_schema_is_json_and_names_every_member() {
         let schema: Json = serde_json::from_str(SCHEMA).expect("schema is JSON");
         let props = schema["properties"].as_object().unwrap();
-        for key in [
-            "version",
-            "title",
-            "description",
-            "access",
-            "basemap",
-            "extent",
-            "layers",
-            "tools",
-            "primary",
-            "logo",
-            "embed_origins",
-            "roles",
-        ] {
-            assert!(props.contains_key(key), "{key} missing from the schema");
+        for key in MEMBERS {
+            assert!(props.contains_key(*key), "{key} missing from the schema");
         }
         let tools: Vec<&str> = schema["properties"]["tools"]["items"]["enum"].as_array().unwrap().iter().filter_map(Json::as_str).collect();
         assert_eq!(tools, TOOLS);

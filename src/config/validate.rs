@@ -31,6 +31,19 @@ fn is_ncname(s: &str) -> bool {
 const GEOMETRY_TYPES: &[&str] = &["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "Geometry"];
 
 /// Roles name restricted layers and known tenants; keys are hashes and name known roles.
+/// A `[server]` setting naming the PostGIS source that keeps navigli's own tables: an unknown
+/// source is an error; one that is not PostGIS in the file, a warning (`--source` may make it so).
+fn database_source(cfg: &Config, c: &mut Collector<'_>, setting: &str, id: &str, holds: &str) {
+    let loc = c.locate("server", None, None);
+    match cfg.sources.iter().find(|s| s.id == id) {
+        None => c.error(loc, format!("{setting}: no source '{id}'")),
+        Some(s) if s.kind != SourceKind::Postgis => {
+            c.warning(loc, format!("{setting}: source '{id}' is not PostGIS here ({holds}): serve needs --source {id}=postgresql://…"))
+        }
+        Some(_) => {}
+    }
+}
+
 fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
     let role_names: Vec<&str> = cfg.roles.iter().map(|r| r.name.as_str()).collect();
     for (i, r) in cfg.roles.iter().enumerate() {
@@ -102,26 +115,10 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
         }
     }
     if let Some(id) = &cfg.server.apps_source {
-        let loc = c.locate("server", None, None);
-        match cfg.sources.iter().find(|s| &s.id == id) {
-            None => c.error(loc, format!("apps_source: no source '{id}'")),
-            Some(s) if s.kind != SourceKind::Postgis => c.warning(
-                loc,
-                format!("apps_source: source '{id}' is not PostGIS here (apps live in navigli_apps tables): serve needs --source {id}=postgresql://…"),
-            ),
-            Some(_) => {}
-        }
+        database_source(cfg, c, "apps_source", id, "apps live in navigli_apps tables");
     }
     if let Some(id) = &cfg.server.api_keys_source {
-        let loc = c.locate("server", None, None);
-        match cfg.sources.iter().find(|s| &s.id == id) {
-            None => c.error(loc, format!("api_keys_source: no source '{id}'")),
-            Some(s) if s.kind != SourceKind::Postgis => c.warning(
-                loc,
-                format!("api_keys_source: source '{id}' is not PostGIS here (keys live in a navigli_api_keys table): serve needs --source {id}=postgresql://…"),
-            ),
-            Some(_) => {}
-        }
+        database_source(cfg, c, "api_keys_source", id, "keys live in a navigli_api_keys table");
         if cfg.server.api_keys_refresh_s == 0 {
             let loc = c.locate("server", None, None);
             c.error(loc, "api_keys_refresh_s must be at least 1");
