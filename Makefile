@@ -7,7 +7,7 @@ run:
 	scripts/deps.sh build
 	cargo build --release
 	[ -f data/demo.gpkg ] || (./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg && ./target/release/navigli roofs compute --config $(CONFIG))
-	[ -f data/apps.sqlite ] || ./target/release/navigli apps demo --config $(CONFIG)
+	[ -f data/apps.sqlite ] || (./target/release/navigli apps demo --config $(CONFIG) && ./target/release/navigli search index --config $(CONFIG))
 	./target/release/navigli serve --config $(CONFIG)
 
 build:

@@ -243,6 +243,8 @@ pub struct Catalog {
     pub update_sequence: u64,
     /// Static tile archives served as tile sources (`[[tile_archive]]`, paths resolved).
     pub tile_archives: Vec<crate::config::TileArchiveConfig>,
+    /// The place search's layers (`[[search]]`).
+    pub search: Vec<crate::config::SearchConfig>,
     keys: HashMap<String, usize>,
 }
 
@@ -559,6 +561,7 @@ impl Catalog {
                 .iter()
                 .map(|a| crate::config::TileArchiveConfig { path: config.base_dir.join(&a.path), ..a.clone() })
                 .collect(),
+            search: config.search.clone(),
             keys,
         })
     }

@@ -18,6 +18,7 @@ pub mod model;
 pub mod ogc;
 pub mod render;
 pub mod roofs;
+pub mod search;
 pub mod source;
 pub mod tiles;
 pub mod web;

@@ -141,6 +141,12 @@ enum Command {
         #[command(subcommand)]
         action: AppsAction,
     },
+    /// The place search: build its index, try a query.
+    Search {
+        /// What to do.
+        #[command(subcommand)]
+        action: SearchAction,
+    },
     /// Warm a running server's tile cache: every tile of a source over a tenant's extent.
     Seed {
         /// The server, `http://host:port`.
@@ -243,6 +249,33 @@ enum AppsAction {
         /// The draft.
         #[arg(long)]
         draft: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SearchAction {
+    /// (Re)build the place search index from the [[search]] layers (after their data changed).
+    Index {
+        /// Configuration file (the index lives in `[server] apps_db` or `apps_source`).
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+    },
+    /// Print the best places for a text, as the server answers /{tenant}/search.
+    Query {
+        /// Configuration file.
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source (repeatable).
+        #[arg(long = "source")]
+        sources: Vec<String>,
+        /// Tenant: `cmm`, an ISTAT code or a comune's slug.
+        #[arg(long, default_value = "cmm")]
+        tenant: String,
+        /// What to look for.
+        text: String,
     },
 }
 
@@ -555,6 +588,7 @@ fn main() -> ExitCode {
             None => ExitCode::FAILURE,
         },
         Command::Apps { action } => apps_command(&runtime, action),
+        Command::Search { action } => search_command(&runtime, action),
         Command::Seed { url, tenant, source, zooms, concurrency } => {
             let zooms = match navigli::tiles::seed::parse_zooms(&zooms) {
                 Ok(z) => z,
@@ -704,6 +738,13 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+            let search = match navigli::search::open(&cfg) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("cannot open the search index: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let base = catalog.server.base_url();
             let bind = cfg.server.bind.clone();
             tracing::info!(
@@ -719,13 +760,64 @@ fn main() -> ExitCode {
             println!("  readiness    : {base}/ready");
             let spec = navigli::catalog::CatalogSpec { config: config.clone(), sources: sources.clone(), bind: Some(bind.clone()) };
             println!("  reload       : kill -HUP {} (or navigli reload)", std::process::id());
-            match runtime.block_on(navigli::web::serve(catalog, apps, listener, Some(spec))) {
+            match runtime.block_on(navigli::web::serve(catalog, apps, search, listener, Some(spec))) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("server error: {e}");
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// `navigli search …`.
+fn search_command(runtime: &tokio::runtime::Runtime, action: SearchAction) -> ExitCode {
+    let (SearchAction::Index { config, sources } | SearchAction::Query { config, sources, .. }) = &action;
+    let spec = navigli::catalog::CatalogSpec { config: config.clone(), sources: sources.clone(), bind: None };
+    let result: Result<(), String> = runtime.block_on(async {
+        let cfg = spec.config()?;
+        let searcher = navigli::search::Searcher::new(navigli::search::open(&cfg).map_err(|e| e.to_string())?);
+        let catalog = navigli::catalog::Catalog::build(&cfg).await.map_err(|e| e.to_string())?;
+        match action {
+            SearchAction::Index { .. } => {
+                let started = std::time::Instant::now();
+                let n = searcher.rebuild(&catalog, false).await.map_err(|e| e.to_string())?;
+                println!("search index: {n} places in {:.1} s", started.elapsed().as_secs_f64());
+            }
+            SearchAction::Query { tenant, text, .. } => {
+                let t = catalog.tenant(&tenant).ok_or_else(|| format!("no tenant '{tenant}'"))?;
+                searcher.ensure_built(&catalog).await.map_err(|e| e.to_string())?;
+                let layers = catalog
+                    .search
+                    .iter()
+                    .filter(|s| catalog.layer(t, &Default::default(), &s.layer).is_some())
+                    .map(|s| s.layer.clone())
+                    .collect();
+                let started = std::time::Instant::now();
+                let hits = searcher.search(&text, t.scope().map(|s| s.istat_code), layers, 10).await.map_err(|e| e.to_string())?;
+                for h in &hits {
+                    let e = &h.entry;
+                    println!(
+                        "{:.2}  {:<8} {}{}  ({:.6}, {:.6})",
+                        h.score,
+                        e.kind.as_str(),
+                        e.label,
+                        e.detail.as_ref().map(|d| format!(", {d}")).unwrap_or_default(),
+                        e.lon,
+                        e.lat
+                    );
+                }
+                println!("{} results in {:.1} ms", hits.len(), started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
         }
     }
 }

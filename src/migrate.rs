@@ -64,3 +64,22 @@ mod tests {
         assert_eq!(super::redact_url("postgresql://h/db"), "postgresql://h/db");
     }
 }
+
+/// A private schema of the test database for a unit test (`NAVIGLI_TEST_DATABASE_URL`), made
+/// with `ddl` (PostGIS stays reachable through `public`): the URL that works in it, and the
+/// admin connection to drop it with. `None` (said on stderr) without a test database; a
+/// failure when `NAVIGLI_REQUIRE_POSTGIS` says the database must be there.
+#[cfg(test)]
+pub(crate) async fn test_schema(test: &str, prefix: &str, ddl: &str) -> Option<(String, String, tokio_postgres::Client)> {
+    let Ok(url) = std::env::var("NAVIGLI_TEST_DATABASE_URL") else {
+        assert!(std::env::var("NAVIGLI_REQUIRE_POSTGIS").is_err(), "NAVIGLI_REQUIRE_POSTGIS is set but NAVIGLI_TEST_DATABASE_URL is not");
+        eprintln!("SKIPPED {test}: NAVIGLI_TEST_DATABASE_URL is not set");
+        return None;
+    };
+    let schema = format!("{prefix}_{}", std::process::id());
+    let admin = connect(&url).await.expect("connect");
+    admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).await.unwrap();
+    admin.batch_execute(&format!("SET search_path = {schema}, public; {ddl}")).await.unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some((format!("{url}{sep}options=-csearch_path%3D{schema}%2Cpublic"), schema, admin))
+}

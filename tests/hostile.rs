@@ -1559,7 +1559,7 @@ fn run(server: &Server, backend: Backend, cases: &[&Case], summary: &mut Summary
 // ------------------------------------------------------------------------------------------------
 
 /// The public layers whose WFS hits the snapshot records.
-const PUBLIC: [&str; 11] = common::PUBLIC_LAYERS;
+const PUBLIC: [&str; 12] = common::PUBLIC_LAYERS;
 const TABLES: [&str; 10] = [
     "comuni",
     "zone_omogenee",

@@ -57,7 +57,7 @@ fn tiles_hold_the_features_gdal_finds_in_the_source() {
     let buffer = (64.5f64 / 4096.0).to_string();
     for (source, tile, expected_layers) in [
         ("edifici", DUOMO_Z14, vec!["edifici"]),
-        ("dbt", DUOMO_Z16, vec!["edifici", "strade", "aree_verdi", "idrografia"]),
+        ("dbt", DUOMO_Z16, vec!["edifici", "strade", "civici", "aree_verdi", "idrografia"]),
         ("comuni,servizi_pubblici", DUOMO_Z12, vec!["comuni", "servizi_pubblici"]),
         ("sit", CMM_Z9, vec!["comuni", "zone_omogenee", "uso_suolo", "servizi_pubblici"]),
     ] {
@@ -194,7 +194,7 @@ fn tile_http_semantics_tilejson_and_index() {
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["tiles"][0].as_str().unwrap(), url(&server, "/milano/tiles/dbt/{z}/{x}/{y}.mvt"));
     let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["edifici", "strade", "idrografia", "aree_verdi"]);
+    assert_eq!(ids, ["edifici", "strade", "civici", "idrografia", "aree_verdi"]);
     let edifici = &tj["vector_layers"][0];
     assert_eq!(edifici["minzoom"], 13);
     assert_eq!(edifici["fields"]["piani"], "Number");

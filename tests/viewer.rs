@@ -41,11 +41,11 @@ fn server_with_apps() -> (common::server::Server, tempfile::TempDir) {
     (common::server::start(&config, &[]), dir)
 }
 
-fn run_script(base: &str, out: &Path, app: &str, lon: f64, lat: f64) -> Value {
+fn run_script(base: &str, out: &Path, app: &str, lon: f64, lat: f64, search: &str) -> Value {
     let mut cmd = Command::new("node");
     cmd.arg(common::root().join("tests/fixtures/viewer_check.mjs"))
         .args([base, &common::root().join("target/npm").display().to_string(), &out.display().to_string(), app])
-        .args([format!("{lon}"), format!("{lat}")]);
+        .args([format!("{lon}"), format!("{lat}"), search.to_string()]);
     common::run_report(cmd, "viewer check", "run scripts/deps.sh test", TIMEOUT)
 }
 
@@ -67,7 +67,17 @@ fn a_published_app_works_in_chromium() {
     let (lon, lat) =
         (0..n).fold((0.0, 0.0), |(x, y), i| (x + ring[i][0].as_f64().unwrap() / n as f64, y + ring[i][1].as_f64().unwrap() / n as f64));
 
-    let report = run_script(&server.base(), dir.path(), "/milano/apps/mappa", lon, lat);
+    // A house number of Milano, also read by WFS: searched for in the browser.
+    let fc = common::server::json(
+        &server,
+        "/milano/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=civici&COUNT=50&STARTINDEX=200&OUTPUTFORMAT=application/json\
+         &SRSNAME=urn:ogc:def:crs:OGC:1.3:CRS84",
+    );
+    let civico = fc["features"].as_array().unwrap().iter().find(|f| f["properties"]["esponente"].is_null()).expect("a house number");
+    let label = format!("{} {}", civico["properties"]["odonimo"].as_str().unwrap(), civico["properties"]["civico"]);
+    let at = (civico["geometry"]["coordinates"][0].as_f64().unwrap(), civico["geometry"]["coordinates"][1].as_f64().unwrap());
+
+    let report = run_script(&server.base(), dir.path(), "/milano/apps/mappa", lon, lat, &label);
     assert!(report["error"].is_null(), "the browser session failed: {}", report["error"].as_str().unwrap_or_default());
     assert_eq!(report["status"], 200);
     for list in ["foreign", "console_errors", "failed"] {
@@ -126,5 +136,18 @@ fn a_published_app_works_in_chromium() {
     assert_eq!(phone["overflow"], false, "horizontal scroll on a 390 px phone");
     assert!(phone["small_targets"].as_array().unwrap().is_empty(), "targets below 44 px: {}", phone["small_targets"]);
     assert_eq!(phone["sheet_open"], true, "the bottom sheet did not open");
+
+    // Search with the keyboard: the first result is the house number, the map centred on it
+    // (within 5 m) close up, the combobox wired for screen readers, and axe still clean.
+    let found = &report["search"];
+    assert_eq!(found["options"][0], label, "{found}");
+    assert_eq!(found["id"], civico["id"], "{found}");
+    assert_eq!((found["expanded"].as_str(), found["activedescendant"].as_str()), (Some("true"), Some("search-opt-0")), "{found}");
+    let c = (found["centre"][0].as_f64().unwrap(), found["centre"][1].as_f64().unwrap());
+    let k = std::f64::consts::PI / 180.0 * 6_371_000.0;
+    let d = (((c.0 - at.0) * k * (at.1 * std::f64::consts::PI / 180.0).cos()).powi(2) + ((c.1 - at.1) * k).powi(2)).sqrt();
+    assert!(d < 5.0, "the map is centred {d:.1} m from {label}: {found}");
+    assert!(found["zoom"].as_f64().unwrap() >= 18.0, "{found}");
+    assert!(serious(&report["axe_search"]).is_empty(), "axe (search results open): {}", report["axe_search"]);
     eprintln!("viewer ready in {} ms (permalink view), screenshots in {}", report["ready_ms"], dir.path().display());
 }

@@ -44,7 +44,7 @@ pub const MEMBERS: &[&str] = &[
 ];
 
 /// The tools a viewer offers.
-pub const TOOLS: &[&str] = &["identify", "legend", "measure", "geolocate", "permalink", "embed"];
+pub const TOOLS: &[&str] = &["identify", "legend", "search", "measure", "geolocate", "permalink", "embed"];
 
 /// How a layer is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -645,6 +645,7 @@ pub fn runtime(doc: &AppDocument, catalog: &Catalog, tenant: &Tenant, caller: &C
             "wms": format!("/{key}/wms"),
             "wfs": format!("/{key}/wfs"),
             "tiles": format!("/{key}/tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt"),
+            "search": format!("/{key}/search"),
         },
         "extent": doc.extent.unwrap_or([t.min_x, t.min_y, t.max_x, t.max_y]),
         "basemap": basemap,

@@ -2,7 +2,8 @@
 //! protocols in `ogc/`: `routes` to mount, thin handlers on [`crate::http::Scope`]: the
 //! citizen's roof check API ([`roofs`]) and the comuni's web map apps — their document
 //! ([`document`]), the viewer ([`viewer`], pages in [`page`]) and the builder's API ([`builder`],
-//! saving through [`admin`]).
+//! saving through [`admin`]); and the place search the viewer and the roof page use
+//! ([`search`], over [`crate::search`]).
 
 pub mod admin;
 pub mod builder;
@@ -11,6 +12,7 @@ mod diff;
 pub mod document;
 mod page;
 pub mod roofs;
+pub mod search;
 pub mod viewer;
 
 /// Mounts every application's routes.
@@ -18,4 +20,5 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     roofs::routes(cfg);
     viewer::routes(cfg);
     builder::routes(cfg);
+    search::routes(cfg);
 }

@@ -217,22 +217,11 @@ mod tests {
     /// a failure when `NAVIGLI_REQUIRE_POSTGIS` says the database must be there).
     #[tokio::test]
     async fn postgres_store_passes_the_suite() {
-        let Ok(url) = std::env::var("NAVIGLI_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("NAVIGLI_REQUIRE_POSTGIS").is_err(),
-                "NAVIGLI_REQUIRE_POSTGIS is set but NAVIGLI_TEST_DATABASE_URL is not"
-            );
-            eprintln!("SKIPPED postgres_store_passes_the_suite: NAVIGLI_TEST_DATABASE_URL is not set");
+        let ddl = include_str!("../../migrations/V8__apps.sql");
+        let Some((url, schema, admin)) = crate::migrate::test_schema("postgres_store_passes_the_suite", "apps_test", ddl).await else {
             return;
         };
-        let schema = format!("apps_test_{}", std::process::id());
-        let admin = crate::migrate::connect(&url).await.expect("connect");
-        admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).await.unwrap();
-        let ddl = include_str!("../../migrations/V8__apps.sql");
-        admin.batch_execute(&format!("SET search_path = {schema}; {ddl}")).await.unwrap();
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let store = super::PgAppStore::new(&format!("{url}{sep}options=-csearch_path%3D{schema}")).unwrap();
-        super::super::tests::suite(&store).await;
+        super::super::tests::suite(&super::PgAppStore::new(&url).unwrap()).await;
         admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
     }
 }

@@ -149,13 +149,14 @@ pub fn load_str_with(
     let mut oidc = None;
     let mut roofs = crate::roofs::RoofsConfig::default();
     let mut tile_archives = Vec::new();
+    let mut search = Vec::new();
     for (key, value) in doc {
         match key.as_str() {
             "server" => server = c.entry("server", None, value).unwrap_or_default(),
             "oidc" => oidc = c.entry::<OidcConfig>("oidc", None, value),
             "roofs" => roofs = c.entry("roofs", None, value).unwrap_or_default(),
             "tenants" => tenants = c.entry::<TenantsConfig>("tenants", None, value),
-            "source" | "group" | "layer" | "tenant" | "role" | "api_key" | "tile_archive" => {
+            "source" | "group" | "layer" | "tenant" | "role" | "api_key" | "tile_archive" | "search" => {
                 let Some(items) = value.as_array().cloned() else {
                     let loc = c.locate(&key, None, None);
                     c.error(loc, format!("'{key}' must be an array of tables: [[{key}]]"));
@@ -169,13 +170,14 @@ pub fn load_str_with(
                         "role" => roles.extend(c.entry::<RoleConfig>("role", Some(i), item)),
                         "api_key" => api_keys.extend(c.entry::<ApiKeyConfig>("api_key", Some(i), item)),
                         "tile_archive" => tile_archives.extend(c.entry::<TileArchiveConfig>("tile_archive", Some(i), item)),
+                        "search" => search.extend(c.entry::<SearchConfig>("search", Some(i), item)),
                         _ => overrides.extend(c.entry::<TenantOverride>("tenant", Some(i), item)),
                     }
                 }
             }
             other => c.error(
                 file.to_string(),
-                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs, tile_archive)"),
+                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs, tile_archive, search)"),
             ),
         }
     }
@@ -222,6 +224,7 @@ pub fn load_str_with(
         oidc,
         roofs,
         tile_archives,
+        search,
     };
     validate(&config, &mut c);
     let findings = c.findings;

@@ -383,6 +383,45 @@ fn default_archive_tenants() -> Vec<String> {
     vec!["*".into()]
 }
 
+/// What a place search result is: decides its rank among equal matches and how a map shows it.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchKind {
+    /// A comune.
+    Comune,
+    /// A street (features with the same label in one comune are one result).
+    Strada,
+    /// A house number.
+    Civico,
+    /// A named service or place.
+    Servizio,
+}
+
+impl SearchKind {
+    /// The name used in configuration and in answers.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchKind::Comune => "comune",
+            SearchKind::Strada => "strada",
+            SearchKind::Civico => "civico",
+            SearchKind::Servizio => "servizio",
+        }
+    }
+}
+
+/// `[[search]]`: a layer whose features the place search (`/{tenant}/search`) finds.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SearchConfig {
+    /// The layer.
+    pub layer: String,
+    /// What its features are.
+    pub kind: SearchKind,
+    /// The text shown and searched: attribute names in braces, e.g. `"{odonimo} {civico}{esponente}"`
+    /// (the layer's listed attributes only; a null value is empty).
+    pub label: String,
+}
+
 /// `[[api_key]]`: a key, stored as the hex SHA-256 of the key text, and its roles.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct ApiKeyConfig {
@@ -459,6 +498,8 @@ pub struct Config {
     pub roofs: crate::roofs::RoofsConfig,
     /// `[[tile_archive]]`.
     pub tile_archives: Vec<TileArchiveConfig>,
+    /// `[[search]]`.
+    pub search: Vec<SearchConfig>,
 }
 
 /// How serious a finding is.
@@ -504,4 +545,53 @@ impl SourceConfig {
         }
         std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()).or_else(|| self.url.clone())
     }
+}
+
+/// One piece of a `[[search]] label` template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LabelPart {
+    /// Text kept as written.
+    Text(String),
+    /// An attribute's value.
+    Field(String),
+}
+
+/// Splits a label template (`"{odonimo} {civico}{esponente}"`) into text and attribute names.
+pub fn label_parts(template: &str) -> Result<Vec<LabelPart>, String> {
+    let mut parts = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest[open..].starts_with('}') {
+            return Err("a '}' without its '{'".into());
+        }
+        if open > 0 {
+            parts.push(LabelPart::Text(rest[..open].to_string()));
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or("a '{' without its '}'")?;
+        let name = after[..close].trim();
+        if name.is_empty() || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            return Err(format!("'{{{name}}}' is not an attribute name"));
+        }
+        parts.push(LabelPart::Field(name.to_string()));
+        rest = &after[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(LabelPart::Text(rest.to_string()));
+    }
+    if !parts.iter().any(|p| matches!(p, LabelPart::Field(_))) {
+        return Err("names no attribute".into());
+    }
+    Ok(parts)
+}
+
+/// The attribute names of a label template.
+pub fn label_fields(template: &str) -> Result<Vec<String>, String> {
+    Ok(label_parts(template)?
+        .into_iter()
+        .filter_map(|p| match p {
+            LabelPart::Field(f) => Some(f),
+            LabelPart::Text(_) => None,
+        })
+        .collect())
 }

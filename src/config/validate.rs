@@ -146,6 +146,24 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
             }
         }
     }
+    for (i, s) in cfg.search.iter().enumerate() {
+        let loc = c.locate("search", Some(i), None);
+        let Some(layer) = cfg.layers.iter().find(|l| l.name == s.layer) else {
+            c.error(loc, format!("search: no layer '{}'", s.layer));
+            continue;
+        };
+        match crate::config::label_fields(&s.label) {
+            Err(e) => c.error(loc.clone(), format!("search label '{}': {e}", s.label)),
+            Ok(fields) => {
+                for f in fields.iter().filter(|f| !layer.attributes.iter().any(|a| a.name == **f)) {
+                    c.error(loc.clone(), format!("search label names '{f}', which is not an attribute of layer '{}'", s.layer));
+                }
+            }
+        }
+        if cfg.search.iter().filter(|t| t.layer == s.layer).count() > 1 {
+            c.error(loc, format!("layer '{}' is in [[search]] more than once", s.layer));
+        }
+    }
     let problems = cfg.roofs.problems();
     if !problems.is_empty() {
         let loc = c.locate("roofs", None, None);

@@ -40,6 +40,7 @@ pub(crate) const T_IDROGRAFIA: usize = 6;
 pub(crate) const T_AREE_VERDI: usize = 7;
 pub(crate) const T_FALDE: usize = 8;
 pub(crate) const T_SERVIZI_SOCIALI: usize = 9;
+pub(crate) const T_CIVICI: usize = 12;
 
 /// Resolution (m) of the occupancy bitmap.
 const RES: f64 = 2.0;
@@ -289,6 +290,11 @@ pub(crate) fn generate(comuni: &[Comune], opts: &DemoOptions) -> Result<Dataset,
         DemoSize::Small => (1.0 / 100.0, 1.0 / 100.0, 20.0),
         DemoSize::Full => (1.0 / 18.0, 1.0 / 7.0, 150.0),
     };
+    // Distance (m) between consecutive house numbers on one side of a street.
+    let civici_step = match opts.size {
+        DemoSize::Small => 80.0,
+        DemoSize::Full => 24.0,
+    };
     for place in &places {
         let i = place.index;
         let mut occ = Occupancy::new(place);
@@ -305,7 +311,8 @@ pub(crate) fn generate(comuni: &[Comune], opts: &DemoOptions) -> Result<Dataset,
             &mut out,
         );
         write_linear_roads(place, &linears, &pieces[i], &mut Rng::derive(seed, "strade-ext", i as u64), &mut out);
-        let streets = street_grid(place, &parks, &mut occ, &mut Rng::derive(seed, "strade", i as u64), &mut out);
+        let mut numbers = HouseNumbers { step: civici_step, rng: Rng::derive(seed, "civici", i as u64), count: 0 };
+        let streets = street_grid(place, &parks, &mut occ, &mut Rng::derive(seed, "strade", i as u64), &mut numbers, &mut out);
         let per_person = if place.is_hub { hub_rate } else { rate };
         let n_buildings = (place.comune.population as f64 * per_person).round().max(minimum) as usize;
         place_buildings(place, n_buildings, &mut occ, &mut Rng::derive(seed, "edifici", i as u64), &mut out);
@@ -727,9 +734,82 @@ fn place_parks(place: &Place, named: &[(&str, &str, Coord, f64)], occ: &mut Occu
     parks
 }
 
-/// The jittered street grid of a comune (strade rows); returns the named streets for
-/// addresses.
-fn street_grid(place: &Place, parks: &[Park], occ: &mut Occupancy, rng: &mut Rng, out: &mut Out) -> Vec<StreetRef> {
+/// House numbering along a comune's named streets (`civici` rows).
+struct HouseNumbers {
+    /// Distance (m) between consecutive numbers on one side.
+    step: f64,
+    rng: Rng,
+    /// Numbers written so far in this comune.
+    count: i64,
+}
+
+/// Where the numbers sit: this far (m) beyond the carriageway's edge, at the façades.
+const CIVICO_SETBACK: f64 = 6.0;
+
+impl HouseNumbers {
+    /// Numbers one block run of a street that starts at `s0` (`stops`: the run's ends and the
+    /// crossings between them): odd numbers on the left (+ side), even on the right, numbered
+    /// from the street's start so that the runs of one street continue each other, none in a
+    /// crossing; now and then a number with exponent "A" just after.
+    #[allow(clippy::too_many_arguments)]
+    fn number_run(
+        &mut self,
+        place: &Place,
+        at: &dyn Fn(f64, f64) -> Coord,
+        name: &str,
+        prefix: &str,
+        base: &str,
+        hw: f64,
+        s0: f64,
+        stops: &[f64],
+        out: &mut Out,
+    ) {
+        let (a, z) = (stops[0], stops[stops.len() - 1]);
+        let first = ((a - s0) / self.step - 0.5).ceil().max(0.0) as i64;
+        let last = ((z - s0) / self.step - 0.5).floor() as i64;
+        for k in first..=last {
+            let s = s0 + (k as f64 + 0.5) * self.step;
+            if stops[1..stops.len() - 1].iter().any(|c| (s - c).abs() < 10.0) {
+                continue;
+            }
+            for (side, number) in [(1.0, 2 * k + 1), (-1.0, 2 * k + 2)] {
+                let exponents: &[Option<&'static str>] = if self.rng.chance(0.06) && s + 4.0 < z { &[None, Some("A")] } else { &[None] };
+                for (j, exponent) in exponents.iter().enumerate() {
+                    let q = at(s + 4.0 * j as f64, side * (hw + CIVICO_SETBACK));
+                    if !place.cell.contains(q, 5.0) {
+                        continue;
+                    }
+                    self.count += 1;
+                    let code: i64 = place.comune.istat_code.parse().unwrap_or(0);
+                    out.push(
+                        T_CIVICI,
+                        point(q),
+                        vec![
+                            place.istat(),
+                            Val::int(code * 1_000_000 + self.count),
+                            Val::text(prefix.to_string()),
+                            Val::text(base.to_string()),
+                            Val::text(name.to_string()),
+                            Val::int(number),
+                            Val::opt_text(*exponent),
+                        ],
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The jittered street grid of a comune (strade rows, and civici along the named streets);
+/// returns the named streets for addresses.
+fn street_grid(
+    place: &Place,
+    parks: &[Park],
+    occ: &mut Occupancy,
+    rng: &mut Rng,
+    numbers: &mut HouseNumbers,
+    out: &mut Out,
+) -> Vec<StreetRef> {
     let spacing = if place.is_hub { rng.range(120.0, 150.0) } else { rng.range(110.0, 170.0) };
     let reach = place.urban_radius * 1.05;
     let k_max = (reach / spacing).ceil() as i64;
@@ -748,7 +828,8 @@ fn street_grid(place: &Place, parks: &[Park], occ: &mut Occupancy, rng: &mut Rng
                 continue;
             }
             let half = (reach * reach - c * c).sqrt() * rng.range(0.7, 1.0);
-            let at = |s: f64| if axis == 0 { place.frame.to_world(c, s) } else { place.frame.to_world(s, c) };
+            let beside = |s: f64, off: f64| if axis == 0 { place.frame.to_world(c + off, s) } else { place.frame.to_world(s, c + off) };
+            let at = |s: f64| beside(s, 0.0);
             let Some((t0, t1)) = place.cell.clip_segment(at(-half), at(half), 8.0) else { continue };
             let (s0, s1) = (-half + 2.0 * half * t0, -half + 2.0 * half * t1);
             if s1 - s0 < 30.0 {
@@ -805,6 +886,7 @@ fn street_grid(place: &Place, parks: &[Park], occ: &mut Occupancy, rng: &mut Rng
                             vec![place.istat(), Val::text(ty), Val::text("01"), Val::text(classe), Val::opt_text(nome.clone())],
                         );
                         if let Some(n) = nome {
+                            numbers.number_run(place, &beside, &n, prefix, base, hw, s0, &stops[b..=e], out);
                             streets.push(StreetRef { name: n, line: pts });
                         }
                     }

@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn every_row_fits_its_table() {
         let data = small();
-        assert_eq!(data.tables.len(), 12);
+        assert_eq!(data.tables.len(), 13);
         for t in &data.tables {
             // the roof tables are filled by `navigli roofs compute`, not by the generator
             let computed = matches!(t.def.name, "tetti_rossi" | "tetti_verdi");
@@ -265,6 +265,55 @@ mod tests {
                 );
                 assert!(ok, "{} {}: wrong geometry type", t.def.name, row.fid);
             }
+        }
+    }
+
+    /// House numbers: one per (comune, street, number, exponent), every comune has some, each
+    /// sits beside a piece of its own street (within the carriageway half-width plus the
+    /// setback, give or take a metre), odd on one side and even on the other.
+    #[test]
+    fn house_numbers_are_unique_and_beside_their_street() {
+        use geo::{Distance, Euclidean};
+        let data = small();
+        let civici = data.table("civici").unwrap();
+        let strade = data.table("strade").unwrap();
+        let text =
+            |r: &schema::Row, def: &schema::TableDef, col: &str| match &r.values[def.columns.iter().position(|c| c.name == col).unwrap()] {
+                schema::Val::Text(t) => t.as_ref().map(|t| t.to_string()),
+                schema::Val::Int(i) => i.map(|i| i.to_string()),
+                _ => None,
+            };
+        let mut seen = std::collections::HashSet::new();
+        let mut per_comune: HashMap<String, usize> = HashMap::new();
+        for r in &civici.rows {
+            let key = (
+                text(r, civici.def, "cod_istat"),
+                text(r, civici.def, "odonimo"),
+                text(r, civici.def, "civico"),
+                text(r, civici.def, "esponente"),
+            );
+            assert!(seen.insert(key.clone()), "duplicate house number {key:?}");
+            *per_comune.entry(key.0.unwrap()).or_default() += 1;
+        }
+        assert_eq!(per_comune.len(), 133, "every comune has house numbers");
+        assert!((20_000..=400_000).contains(&civici.rows.len()), "{} civici", civici.rows.len());
+        let mut streets: HashMap<(String, String), Vec<&Geometry<f64>>> = HashMap::new();
+        for r in &strade.rows {
+            if let (Some(c), Some(n)) = (text(r, strade.def, "cod_istat"), text(r, strade.def, "nome")) {
+                streets.entry((c, n)).or_default().push(&r.geom);
+            }
+        }
+        for r in civici.rows.iter().step_by(97) {
+            let Geometry::Point(p) = &r.geom else { panic!("civico {} is not a point", r.fid) };
+            let key = (text(r, civici.def, "cod_istat").unwrap(), text(r, civici.def, "odonimo").unwrap());
+            let d = streets[&key]
+                .iter()
+                .map(|g| match g {
+                    Geometry::MultiLineString(ml) => ml.0.iter().map(|l| Euclidean.distance(p, l)).fold(f64::INFINITY, f64::min),
+                    _ => f64::INFINITY,
+                })
+                .fold(f64::INFINITY, f64::min);
+            assert!((9.0..=15.0).contains(&d), "civico {} is {d:.1} m from {}", r.fid, key.1);
         }
     }
 

@@ -198,6 +198,23 @@ pub(crate) static TETTI_VERDI: TableDef = TableDef {
     ],
 };
 
+/// House numbers (after the national register ANNCSU: DUG, denominazione, civico, esponente),
+/// along the named streets of each comune.
+pub(crate) static CIVICI: TableDef = TableDef {
+    name: "civici",
+    title: "Numeri civici (ANNCSU)",
+    geom_type: GeomType::Point,
+    columns: &[
+        col("cod_istat", Text),
+        col("progressivo", Int),
+        col("dug", Text),
+        col("denominazione", Text),
+        col("odonimo", Text),
+        col("civico", Int),
+        opt("esponente", Text),
+    ],
+};
+
 pub(crate) static SERVIZI_SOCIALI: TableDef = TableDef {
     name: "servizi_sociali",
     title: "Servizi sociali (riservato)",
@@ -206,7 +223,7 @@ pub(crate) static SERVIZI_SOCIALI: TableDef = TableDef {
 };
 
 /// Every table, in the order of the migration (and of writing).
-pub(crate) static TABLES: [&TableDef; 12] = [
+pub(crate) static TABLES: [&TableDef; 13] = [
     &COMUNI,
     &ZONE_OMOGENEE,
     &USO_SUOLO,
@@ -219,6 +236,7 @@ pub(crate) static TABLES: [&TableDef; 12] = [
     &SERVIZI_SOCIALI,
     &TETTI_ROSSI,
     &TETTI_VERDI,
+    &CIVICI,
 ];
 
 /// One attribute value. Nullable kinds carry an `Option`.
@@ -340,6 +358,7 @@ mod tests {
             include_str!("../../migrations/V1__cmm_schema.sql"),
             include_str!("../../migrations/V3__roofs.sql"),
             include_str!("../../migrations/V5__roof_shading.sql"),
+            include_str!("../../migrations/V9__civici.sql"),
         ]
         .concat();
         let parse = |body: &str, prefix: &str| -> Vec<(String, String)> {

@@ -37,6 +37,7 @@ pub struct Live {
 pub struct AppState {
     live: Arc<std::sync::RwLock<Live>>,
     apps: Arc<dyn crate::appstore::AppStore>,
+    search: Arc<crate::search::Searcher>,
 }
 
 impl AppState {
@@ -46,10 +47,21 @@ impl AppState {
         AppState {
             live: Arc::new(std::sync::RwLock::new(Live { catalog, tiles })),
             apps: Arc::new(crate::appstore::sqlite::SqliteAppStore::in_memory()),
+            search: Arc::new(crate::search::Searcher::new(Arc::new(crate::search::sqlite::SqliteSearchIndex::in_memory()))),
         }
     }
 
-    /// This state with `store` as its app store.
+    /// This state with `searcher` as its place search.
+    pub fn with_search(self, searcher: Arc<crate::search::Searcher>) -> AppState {
+        AppState { search: searcher, ..self }
+    }
+
+    /// The place search.
+    pub fn search(&self) -> &Arc<crate::search::Searcher> {
+        &self.search
+    }
+
+    /// This state with `store` as its app store (and its place search in the same database).
     pub fn with_apps(self, store: Arc<dyn crate::appstore::AppStore>) -> AppState {
         AppState { apps: store, ..self }
     }
@@ -92,6 +104,7 @@ impl Protocol for Json {
 pub struct Scope<P: Protocol = Json> {
     live: Live,
     apps: Arc<dyn crate::appstore::AppStore>,
+    search: Arc<crate::search::Searcher>,
     tenant: usize,
     /// Who asks.
     pub caller: Caller,
@@ -111,6 +124,11 @@ impl<P: Protocol> Scope<P> {
     /// The app store.
     pub fn apps(&self) -> &dyn crate::appstore::AppStore {
         &*self.apps
+    }
+
+    /// The place search.
+    pub fn searcher(&self) -> &crate::search::Searcher {
+        &self.search
     }
 
     /// The catalog.
@@ -135,13 +153,13 @@ impl<P: Protocol> Scope<P> {
 
     fn extract(req: &HttpRequest) -> Result<Scope<P>, ServiceError> {
         let state = app_state(req)?;
-        let (live, apps) = (state.live(), state.apps().clone());
+        let (live, apps, search) = (state.live(), state.apps().clone(), state.search().clone());
         let kvp = Kvp::parse(req.query_string()).map_err(|e| ServiceError::new(e, P::report_format(&Kvp::default())))?;
         let format = P::report_format(&kvp);
         let key = req.match_info().get("tenant").unwrap_or("");
         let tenant = live.catalog.tenant_index(key).ok_or_else(|| ServiceError::tenant_not_found(key, format))?;
         let caller = caller_of(req, &live.catalog, &kvp, format)?;
-        Ok(Scope { live, apps, tenant, caller, kvp, format, protocol: PhantomData })
+        Ok(Scope { live, apps, search, tenant, caller, kvp, format, protocol: PhantomData })
     }
 }
 

@@ -873,7 +873,7 @@ mod tests {
     use crate::model::Value;
 
     /// The demo layers, each with a style file of the same name.
-    const DEMO_LAYERS: [&str; 12] = [
+    const DEMO_LAYERS: [&str; 13] = [
         "comuni",
         "zone_omogenee",
         "uso_suolo",
@@ -886,6 +886,7 @@ mod tests {
         "servizi_sociali",
         "tetti_rossi",
         "tetti_verdi",
+        "civici",
     ];
 
     fn repo() -> PathBuf {

@@ -243,13 +243,14 @@ impl Admission {
 pub async fn serve(
     catalog: Arc<Catalog>,
     apps: Arc<dyn crate::appstore::AppStore>,
+    search: Arc<dyn crate::search::SearchIndex>,
     listener: std::net::TcpListener,
     reload: Option<crate::catalog::CatalogSpec>,
 ) -> std::io::Result<()> {
     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
     crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
     crate::auth::spawn_refresh(catalog.auth.clone());
-    let state = AppState::new(catalog.clone(), tiles).with_apps(apps);
+    let state = AppState::new(catalog.clone(), tiles).with_apps(apps).with_search(Arc::new(crate::search::Searcher::new(search)));
     let metrics = web::Data::new(metrics::Metrics::default());
     if let Some(spec) = reload {
         reload_on_sighup(spec, state.clone(), metrics.clone());

@@ -17,13 +17,14 @@ use navigli::source::{FeatureSource, SourceLayer};
 
 /// The public layers of the shipped configuration, in its order (`servizi_sociali` is
 /// restricted): what an anonymous caller of the metropolitan tenant must be shown.
-pub const PUBLIC_LAYERS: [&str; 11] = [
+pub const PUBLIC_LAYERS: [&str; 12] = [
     "comuni",
     "zone_omogenee",
     "uso_suolo",
     "servizi_pubblici",
     "edifici",
     "strade",
+    "civici",
     "idrografia",
     "aree_verdi",
     "falde",

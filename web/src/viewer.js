@@ -36,6 +36,9 @@ const TEXTS = {
     shareTitle: 'Collegamento a questa vista', length: 'Lunghezza', area: 'Area', located: 'Posizione trovata (±{m} m).',
     noLocation: 'Posizione non disponibile.', failed: 'Il livello {l} non risponde.', unavailable: 'Livelli non disponibili: {l}.',
     panel: 'Livelli e informazioni', measureHint: 'Fai clic sulla mappa per aggiungere punti, doppio clic per finire.',
+    search: 'Cerca un indirizzo o un luogo', searchPlaceholder: 'Via, numero civico, comune…', results: 'Risultati della ricerca',
+    noResults: 'Nessun risultato per «{q}».', searchFailed: 'La ricerca non è disponibile.', found: '{n} risultati: usa le frecce per sceglierne uno.',
+    kinds: { comune: 'Comune', strada: 'Strada', civico: 'Civico', servizio: 'Servizio' },
   },
   en: {
     zoomIn: 'Zoom in', zoomOut: 'Zoom out', attribution: 'Attributions', opacity: 'Opacity of',
@@ -46,6 +49,9 @@ const TEXTS = {
     shareTitle: 'Link to this view', length: 'Length', area: 'Area', located: 'Location found (±{m} m).',
     noLocation: 'Location not available.', failed: 'Layer {l} does not answer.', unavailable: 'Layers not available: {l}.',
     panel: 'Layers and information', measureHint: 'Click the map to add points, double-click to finish.',
+    search: 'Search for an address or a place', searchPlaceholder: 'Street, house number, comune…', results: 'Search results',
+    noResults: 'No results for “{q}”.', searchFailed: 'Search is not available.', found: '{n} results: use the arrow keys to pick one.',
+    kinds: { comune: 'Comune', strada: 'Street', civico: 'House number', servizio: 'Service' },
   },
 };
 
@@ -416,6 +422,108 @@ if (tools.has('embed')) {
   bar.append(button(T.embed, () => dialog(T.embedTitle, code)));
 }
 
+// --- search: a combobox in the header (WAI-ARIA 1.2 pattern), results from /{tenant}/search ---
+if (tools.has('search')) {
+  const input = el('input', {
+    type: 'search', id: 'search-q', class: 'search-input', role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false',
+    'aria-controls': 'search-results', autocomplete: 'off', spellcheck: 'false', placeholder: T.searchPlaceholder, maxlength: 200,
+  });
+  const listbox = el('ul', { id: 'search-results', role: 'listbox', class: 'search-results', 'aria-label': T.results, hidden: true });
+  const found = new VectorSource();
+  map.addLayer(new VectorLayer({
+    source: found, zIndex: 1003,
+    style: new Style({ image: new Circle({ radius: 9, fill: new Fill({ color: 'rgba(255,212,0,0.35)' }), stroke: new Stroke({ color: '#1a1a1a', width: 3 }) }) }),
+  }));
+  let results = [];
+  let active = -1;
+  let timer = 0;
+  let asked = 0;
+  const close = () => {
+    listbox.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  };
+  const mark = (i) => {
+    active = i;
+    for (const [j, li] of [...listbox.children].entries()) li.setAttribute('aria-selected', String(j === i));
+    if (i >= 0 && listbox.children[i]) {
+      input.setAttribute('aria-activedescendant', listbox.children[i].id);
+      listbox.children[i].scrollIntoView({ block: 'nearest' });
+    } else input.removeAttribute('aria-activedescendant');
+  };
+  const choose = (i) => {
+    const f = results[i];
+    if (!f) return;
+    const c = fromLonLat(f.geometry.coordinates);
+    found.clear();
+    found.addFeature(new Feature(new Point(c)));
+    const duration = matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 300;
+    const kind = f.properties.kind;
+    if (f.bbox && (kind === 'comune' || kind === 'strada')) {
+      view.fit(transformExtent(f.bbox, 'EPSG:4326', 'EPSG:3857'), { padding: [40, 40, 40, 40], maxZoom: 18, duration });
+    } else {
+      view.animate({ center: c, zoom: Math.max(view.getZoom() || 0, 19), duration });
+    }
+    const label = f.properties.detail ? `${f.properties.label}, ${f.properties.detail}` : f.properties.label;
+    input.value = label;
+    close();
+    notice(label);
+    document.body.dataset.searched = f.id;
+  };
+  const render = (q) => {
+    listbox.replaceChildren(...results.map((f, i) => el('li', {
+      id: `search-opt-${i}`, role: 'option', class: 'search-option', 'aria-selected': 'false', 'data-kind': f.properties.kind,
+      onmousedown: (e) => e.preventDefault(), onclick: () => choose(i),
+    }, el('span', { class: 'search-label' }, f.properties.label),
+    el('span', { class: 'search-detail' }, [T.kinds[f.properties.kind] || '', f.properties.detail].filter(Boolean).join(' · ')))));
+    listbox.hidden = false;
+    input.setAttribute('aria-expanded', 'true');
+    if (!results.length) listbox.append(el('li', { class: 'search-empty', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false' }, fmt(T.noResults, { q })));
+    else notice(fmt(T.found, { n: results.length }));
+    mark(-1);
+  };
+  const run = async (q) => {
+    const n = ++asked;
+    try {
+      const r = await fetch(`${data.endpoints.search}?q=${encodeURIComponent(q)}&limit=8`);
+      if (!r.ok) throw new Error(String(r.status));
+      const body = await r.json();
+      if (n !== asked) return; // a newer query is on its way
+      results = body.features || [];
+      render(q);
+    } catch {
+      if (n === asked) notice(T.searchFailed);
+    }
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q.length < 2) { results = []; close(); return; }
+    timer = setTimeout(() => run(q), 200);
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' && results.length) { e.preventDefault(); if (listbox.hidden) render(input.value); mark((active + 1) % results.length); }
+    else if (e.key === 'ArrowUp' && results.length) { e.preventDefault(); mark(active <= 0 ? results.length - 1 : active - 1); }
+    else if (e.key === 'Escape') close();
+  });
+  input.addEventListener('blur', () => setTimeout(close, 150));
+  const form = el('form', {
+    role: 'search', class: 'search', 'aria-label': T.search,
+    onsubmit: async (e) => {
+      e.preventDefault();
+      clearTimeout(timer);
+      const q = input.value.trim();
+      if (active >= 0) return choose(active);
+      if (q.length < 1) return undefined;
+      await run(q);
+      if (results.length) choose(0);
+      return undefined;
+    },
+  }, el('label', { for: 'search-q', class: 'visually-hidden' }, T.search), input, listbox);
+  document.querySelector('header.bar .titles').after(form);
+}
+
 // --- phone: the panel is a bottom sheet opened by a button ---
 const panel = document.getElementById('panel');
 const toggle = el('button', { type: 'button', class: 'sheet-toggle', 'aria-controls': 'panel', 'aria-expanded': 'false' }, T.panel);
@@ -427,4 +535,4 @@ toggle.addEventListener('click', () => {
 panel.before(toggle);
 
 // Exposed for tests and for embedding pages that want to drive the map.
-window.navigliViewer = { map, layers, identify, wmsRuns: () => wmsRuns };
+window.navigliViewer = { map, view, layers, identify, wmsRuns: () => wmsRuns };

@@ -583,7 +583,7 @@ mod tests {
 
         let all_groups = [
             ("sit".to_string(), vec!["comuni", "zone_omogenee", "uso_suolo", "servizi_pubblici"]),
-            ("dbt".to_string(), vec!["edifici", "strade", "idrografia", "aree_verdi"]),
+            ("dbt".to_string(), vec!["edifici", "strade", "civici", "idrografia", "aree_verdi"]),
             ("tetti".to_string(), vec!["falde", "tetti_rossi", "tetti_verdi"]),
         ];
         let expect = |groups: &[&str]| -> Vec<(String, Vec<String>)> {
