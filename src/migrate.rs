@@ -56,15 +56,6 @@ pub async fn run(url: &str) -> Result<Vec<String>, MigrateError> {
     Ok(report.applied_migrations().iter().map(|m| m.to_string()).collect())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(super::redact_url("postgresql://u:secret@h:5432/db"), "postgresql://u@h:5432/db");
-        assert_eq!(super::redact_url("postgresql://h/db"), "postgresql://h/db");
-    }
-}
-
 /// A private schema of the test database for a unit test (`NAVIGLI_TEST_DATABASE_URL`), made
 /// with `ddl` (PostGIS stays reachable through `public`): the URL that works in it, and the
 /// admin connection to drop it with. `None` (said on stderr) without a test database; a
@@ -82,4 +73,13 @@ pub(crate) async fn test_schema(test: &str, prefix: &str, ddl: &str) -> Option<(
     admin.batch_execute(&format!("SET search_path = {schema}, public; {ddl}")).await.unwrap();
     let sep = if url.contains('?') { '&' } else { '?' };
     Some((format!("{url}{sep}options=-csearch_path%3D{schema}%2Cpublic"), schema, admin))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(super::redact_url("postgresql://u:secret@h:5432/db"), "postgresql://u@h:5432/db");
+        assert_eq!(super::redact_url("postgresql://h/db"), "postgresql://h/db");
+    }
 }
