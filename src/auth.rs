@@ -9,6 +9,12 @@
 //!   or a URL fetched at start and every `jwks_refresh_s` for key rotation), `iss`, `aud`, `exp`
 //!   and `nbf` checked (`[oidc]`); roles come from a claim.
 //!
+//! - **sessions** of the app builder: a signed cookie (HS256 over `[server] session_secret`)
+//!   made when an operator logs in with a key ([`Authenticator::login_with_key`]); it carries
+//!   the key's digest, so the key's current roles apply and a revoked key ends its sessions.
+//!   A session authorises reads; any other method also needs its CSRF token in the
+//!   `X-CSRF-Token` header ([`Authenticator::session_caller`]).
+//!
 //! Roles (`[[role]]`) grant restricted layers per tenant; the grants travel with the caller and
 //! `catalog::Layer::visible_to` is the one authorisation check every protocol goes through.
 
@@ -221,6 +227,10 @@ pub fn spawn_refresh(auth: Arc<Authenticator>) {
 
 /// Checks credentials against the configuration.
 pub struct Authenticator {
+    /// Signs and checks session cookies.
+    session_key: [u8; 32],
+    /// How long sessions last.
+    session_ttl: Duration,
     keys: HashMap<[u8; 32], ApiKeyConfig>,
     /// Keys read from the database (`navigli_api_keys`), replaced on every refresh.
     db_keys: RwLock<HashMap<[u8; 32], ApiKeyConfig>>,
@@ -254,6 +264,61 @@ fn hex32(s: &str) -> Option<[u8; 32]> {
 /// Constant-time equality of two digests.
 fn same(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `iss` of session tokens.
+const SESSION_ISSUER: &str = "navigli-session";
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// 32 bytes from the operating system's random source.
+pub fn random_bytes() -> [u8; 32] {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).expect("the operating system's random source");
+    b
+}
+
+/// What a session stands for.
+enum Credential {
+    /// An API key, by the hex of its digest: its current roles apply.
+    Key(String),
+    /// Roles an identity provider gave at log-in.
+    Roles(Vec<String>),
+}
+
+/// The signed content of a session cookie.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct SessionClaims {
+    /// Always `navigli-session`.
+    pub iss: String,
+    /// Who logged in (the key's holder, or the provider's subject).
+    pub sub: String,
+    /// When, Unix seconds.
+    pub iat: i64,
+    /// Until when, Unix seconds.
+    pub exp: i64,
+    /// The token every state-changing request of the session must carry.
+    pub csrf: String,
+    /// Hex SHA-256 of the key the session was opened with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Roles from the identity provider.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+}
+
+/// A session just made: the cookie value, its CSRF token, its expiry (Unix seconds).
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    /// The cookie value.
+    pub token: String,
+    /// The CSRF token.
+    pub csrf: String,
+    /// Expiry, Unix seconds.
+    pub expires: i64,
 }
 
 /// Most bytes of a credential looked at.
@@ -291,7 +356,97 @@ impl Authenticator {
                 Some(Oidc { config: o.clone(), keys: RwLock::new(keys) })
             }
         };
-        Ok(Authenticator { keys, db_keys: RwLock::new(HashMap::new()), db_source, roles, oidc })
+        let secret =
+            std::env::var("NAVIGLI_SESSION_SECRET").ok().filter(|s| !s.is_empty()).or_else(|| config.server.session_secret.clone());
+        let session_key: [u8; 32] = match secret {
+            Some(s) => Sha256::digest(s.as_bytes()).into(),
+            None => random_bytes(),
+        };
+        let session_ttl = Duration::from_secs(config.server.session_ttl_s.max(60));
+        Ok(Authenticator { session_key, session_ttl, keys, db_keys: RwLock::new(HashMap::new()), db_source, roles, oidc })
+    }
+
+    /// How long a session lasts.
+    pub fn session_ttl(&self) -> Duration {
+        self.session_ttl
+    }
+
+    /// Checks a key for a log-in: a session token for it, or why not.
+    pub fn login_with_key(&self, key: &str) -> Result<NewSession, AuthError> {
+        let key = key.trim();
+        if key.is_empty() || key.len() > MAX_CREDENTIAL {
+            return Err(AuthError("invalid API key".into()));
+        }
+        let caller = self.api_key(key)?;
+        let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        self.issue(caller.name(), Credential::Key(hex(&digest)))
+    }
+
+    /// A session for `name` holding `credential`.
+    fn issue(&self, name: &str, credential: Credential) -> Result<NewSession, AuthError> {
+        let now = jiff::Timestamp::now().as_second();
+        let csrf = hex(&random_bytes());
+        let (key, roles) = match credential {
+            Credential::Key(k) => (Some(k), Vec::new()),
+            Credential::Roles(r) => (None, r),
+        };
+        let claims = SessionClaims {
+            iss: SESSION_ISSUER.into(),
+            sub: name.into(),
+            iat: now,
+            exp: now + self.session_ttl.as_secs() as i64,
+            csrf: csrf.clone(),
+            key,
+            roles,
+        };
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(&self.session_key),
+        )
+        .map_err(|e| AuthError(format!("cannot sign the session: {e}")))?;
+        Ok(NewSession { token, csrf, expires: claims.exp })
+    }
+
+    /// A session made for an identity provider's user (`roles` from its token).
+    pub fn login_with_roles(&self, name: &str, roles: Vec<String>) -> Result<NewSession, AuthError> {
+        self.issue(name, Credential::Roles(roles))
+    }
+
+    /// The claims of a valid session cookie.
+    pub fn session(&self, token: &str) -> Option<SessionClaims> {
+        if token.len() > MAX_CREDENTIAL {
+            return None;
+        }
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_issuer(&[SESSION_ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.validate_aud = false;
+        validation.leeway = 0;
+        jsonwebtoken::decode::<SessionClaims>(token, &jsonwebtoken::DecodingKey::from_secret(&self.session_key), &validation)
+            .ok()
+            .map(|d| d.claims)
+    }
+
+    /// The caller of a request carrying a session cookie: anonymous when the session is not
+    /// valid (expired, forged, or its key revoked); an error when the request changes something
+    /// (`unsafe_method`) without the session's CSRF token in `csrf`.
+    pub fn session_caller(&self, token: &str, csrf: Option<&str>, unsafe_method: bool) -> Result<Caller, AuthError> {
+        let Some(claims) = self.session(token) else { return Ok(Caller::Anonymous) };
+        if unsafe_method {
+            let given = csrf.map(str::trim).unwrap_or("");
+            let ok = given.len() == claims.csrf.len() && given.bytes().zip(claims.csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+            if !ok {
+                return Err(AuthError("this request needs the session's CSRF token (X-CSRF-Token)".into()));
+            }
+        }
+        match &claims.key {
+            Some(digest) => {
+                let Some(d) = hex32(digest) else { return Ok(Caller::Anonymous) };
+                Ok(self.by_digest(&d).map(|(name, roles)| self.authenticated(name, &roles)).unwrap_or(Caller::Anonymous))
+            }
+            None => Ok(self.authenticated(claims.sub.clone(), &claims.roles)),
+        }
     }
 
     /// Replaces the database keys (rows of `navigli_api_keys` that have not expired).
@@ -323,6 +478,13 @@ impl Authenticator {
                 read.chain(r.edit.iter().map(move |l| Grant { layer: l.clone(), tenants: r.tenants.clone(), edit: true }))
             })
             .collect()
+    }
+
+    /// The configured role names, sorted.
+    pub fn role_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.roles.keys().cloned().collect();
+        names.sort();
+        names
     }
 
     /// Whether the configuration has a role of this name.
@@ -364,24 +526,29 @@ impl Authenticator {
 
     fn api_key(&self, key: &str) -> Result<Caller, AuthError> {
         let digest: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        match self.by_digest(&digest) {
+            Some((name, roles)) => Ok(self.authenticated(name, &roles)),
+            None => Err(AuthError("invalid API key".into())),
+        }
+    }
+
+    /// The holder and roles of the key with this digest (configured or in the database).
+    fn by_digest(&self, digest: &[u8; 32]) -> Option<(String, Vec<String>)> {
         // Compare with every stored digest in constant time (no early exit on a match).
         let mut found = None;
         for (stored, entry) in &self.keys {
-            if same(stored, &digest) {
+            if same(stored, digest) {
                 found = Some((entry.name.clone(), entry.roles.clone()));
             }
         }
         if let Ok(db) = self.db_keys.read() {
             for (stored, entry) in db.iter() {
-                if same(stored, &digest) {
+                if same(stored, digest) {
                     found = Some((entry.name.clone(), entry.roles.clone()));
                 }
             }
         }
-        match found {
-            Some((name, roles)) => Ok(self.authenticated(name, &roles)),
-            None => Err(AuthError("invalid API key".into())),
-        }
+        found
     }
 
     fn jwt(&self, token: &str) -> Result<Caller, AuthError> {
@@ -424,6 +591,41 @@ impl Authenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn authenticator(key: &str) -> Authenticator {
+        let digest = hex(&Sha256::digest(key.as_bytes()));
+        let text = format!(
+            "[server]\nsession_secret = \"s3cret\"\n[tenants]\ncomuni = \"data/comuni.csv\"\ngroups = []\n\
+             [[role]]\nname = \"op\"\nlayers = []\napps = true\ntenants = [\"milano\"]\n\
+             [[api_key]]\nname = \"Operatore\"\nsha256 = \"{digest}\"\nroles = [\"op\"]\n"
+        );
+        let (config, _) = crate::config::load_str(&text, "test.toml", std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("config");
+        Authenticator::new(&config).unwrap()
+    }
+
+    #[test]
+    fn sessions_carry_the_key_and_need_csrf_to_change_things() {
+        let auth = authenticator("chiave-operatore");
+        assert!(auth.login_with_key("sbagliata").is_err());
+        let s = auth.login_with_key("chiave-operatore").unwrap();
+        assert_eq!(s.csrf.len(), 64);
+        let reader = auth.session_caller(&s.token, None, false).unwrap();
+        assert_eq!(reader.name(), "Operatore");
+        assert!(reader.may_manage_apps("015146", Some("milano")));
+        // writes need the token
+        assert!(auth.session_caller(&s.token, None, true).is_err());
+        assert!(auth.session_caller(&s.token, Some("00"), true).is_err());
+        assert!(auth.session_caller(&s.token, Some(&s.csrf), true).unwrap().is_authenticated());
+        // a forged or tampered cookie is no session
+        let mut bad = s.token.clone();
+        bad.pop();
+        assert_eq!(auth.session_caller(&bad, None, false).unwrap(), Caller::Anonymous);
+        let other = authenticator("altra");
+        assert_eq!(other.session_caller(&s.token, None, false).unwrap(), Caller::Anonymous, "another key's holder");
+        // the same secret in another process (a replica) accepts it: the key is configured there too
+        let replica = authenticator("chiave-operatore");
+        assert!(replica.session_caller(&s.token, None, false).unwrap().is_authenticated());
+    }
 
     #[test]
     fn hex_digests_parse_and_compare() {

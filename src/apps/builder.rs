@@ -13,6 +13,10 @@
 //! | GET | `/{t}/admin/apps/{slug}/revisions[?diff=A,B]` | history, or what changed from A to B |
 //! | POST | `/{t}/admin/apps/{slug}/rollback?revision=N` | publish N again |
 //! | POST | `/{t}/admin/apps/{slug}/copy?to=NEW` | a new app (a draft) from this one's draft |
+//! | GET | `/{t}/admin/apps/{slug}/preview` | the viewer over the draft (HTML) |
+//!
+//! `GET /{t}/admin/apps` asked for by a browser (`Accept: text/html`, or `?f=html`) is the
+//! builder page itself: without a session it sends the browser to the log-in form.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -33,7 +37,79 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{tenant}/admin/apps/{slug}/publish", web::post().to(publish))
         .route("/{tenant}/admin/apps/{slug}/revisions", web::get().to(revisions))
         .route("/{tenant}/admin/apps/{slug}/rollback", web::post().to(roll_back))
-        .route("/{tenant}/admin/apps/{slug}/copy", web::post().to(copy));
+        .route("/{tenant}/admin/apps/{slug}/copy", web::post().to(copy))
+        .route("/{tenant}/admin/apps/{slug}/preview", web::get().to(preview));
+}
+
+/// Whether a browser asks for a page rather than the JSON API.
+fn wants_html(scope: &Scope, req: &HttpRequest) -> bool {
+    match scope.kvp.get("f") {
+        Some(f) => f.eq_ignore_ascii_case("html"),
+        None => req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html")),
+    }
+}
+
+/// The builder page (HTML), or where to go first.
+fn page(scope: &Scope, req: &HttpRequest) -> HttpResponse {
+    let key = scope.tenant().url_key().to_string();
+    if !scope.caller.is_authenticated() {
+        let next = format!("/{key}/admin/apps{}", if super::viewer::lang(scope) == "en" { "?lang=en" } else { "" });
+        let to = format!("/{key}/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        return HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish();
+    }
+    let t = scope.tenant();
+    if !scope.caller.may_manage_apps(&t.id, t.slug.as_deref()) {
+        return HttpResponse::Forbidden().content_type("text/plain; charset=utf-8").body(format!(
+            "Queste credenziali non gestiscono le mappe di {} / these credentials do not manage the apps of {}",
+            t.title, t.title
+        ));
+    }
+    let catalog = scope.catalog();
+    let csrf =
+        crate::http::cookie(req, crate::http::SESSION_COOKIE).and_then(|c| catalog.auth.session(c)).map(|c| c.csrf).unwrap_or_default();
+    let layers: Vec<Json> = catalog
+        .visible_layers(t, &scope.caller)
+        .map(|l| {
+            json!({ "name": l.name(), "title": l.config.title, "group": l.config.group, "styles": l.config.style.iter().collect::<Vec<_>>(),
+                "geometry": l.config.geometry_type, "restricted": l.config.access != crate::config::Access::Public })
+        })
+        .collect();
+    let e = &t.extent_lonlat;
+    let data = json!({
+        "tenant": key, "tenant_title": t.title, "lang": super::viewer::lang(scope), "csrf": csrf, "user": scope.caller.name(),
+        "api": format!("/{key}/admin/apps"), "apps": format!("/{key}/apps"), "wms": format!("/{key}/wms"), "logout": format!("/{key}/logout"),
+        "extent": [e.min_x, e.min_y, e.max_x, e.max_y], "tools": super::document::TOOLS, "roles": catalog.auth.role_names(),
+        "layers": layers,
+    });
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", BUILDER_CSP))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Referrer-Policy", "same-origin"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(super::page::builder(scope, &data))
+}
+
+/// The builder page reaches this server only and is never framed.
+const BUILDER_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
+     font-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// The viewer over an app's draft, for the operator to look at before publishing.
+async fn preview(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpResponse, ServiceError> {
+    operator(&scope)?;
+    let slug = slug_of(&path)?;
+    let r = record(&scope, slug).await?;
+    let json = admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(p.0))?;
+    let doc = super::document::read_stored(&json)
+        .ok_or_else(|| json_error(422, ExceptionCode::InvalidParameterValue, "the draft cannot be read"))?;
+    let runtime = super::document::runtime(&doc, scope.catalog(), scope.tenant(), &scope.caller);
+    let page = super::page::viewer(&scope, slug, 0, &doc, &runtime);
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", super::viewer::csp(&doc)))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page))
 }
 
 /// The operator check of every builder request.
@@ -46,7 +122,11 @@ fn operator(scope: &Scope) -> Result<(), ServiceError> {
         ));
     }
     if !scope.caller.is_authenticated() {
-        return Err(json_error(401, ExceptionCode::NoApplicableCode, "sign in to manage apps (Authorization: ApiKey … or Bearer …)"));
+        return Err(json_error(
+            401,
+            ExceptionCode::NoApplicableCode,
+            "sign in to manage apps (Authorization: ApiKey … or Bearer …, or the builder's session)",
+        ));
     }
     let t = scope.tenant();
     if !scope.caller.may_manage_apps(&t.id, t.slug.as_deref()) {
@@ -75,7 +155,10 @@ fn summary(scope: &Scope, r: &AppRecord) -> Json {
         "updated_at": r.updated_at, "updated_by": r.updated_by, "problems": problems })
 }
 
-async fn list(scope: Scope) -> Result<HttpResponse, ServiceError> {
+async fn list(scope: Scope, req: HttpRequest) -> Result<HttpResponse, ServiceError> {
+    if wants_html(&scope, &req) {
+        return Ok(page(&scope, &req));
+    }
     operator(&scope)?;
     let apps = scope.apps().list(&scope.tenant().id).await.map_err(store_error)?;
     Ok(HttpResponse::Ok().json(json!({ "apps": apps.iter().map(|r| summary(&scope, r)).collect::<Vec<_>>() })))

@@ -10,6 +10,7 @@ pub mod builder;
 pub mod demo;
 mod diff;
 pub mod document;
+pub mod login;
 mod page;
 pub mod roofs;
 pub mod search;
@@ -21,4 +22,5 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     viewer::routes(cfg);
     builder::routes(cfg);
     search::routes(cfg);
+    login::routes(cfg);
 }

@@ -44,7 +44,7 @@ fn t(lang: &str, key: &str) -> &'static str {
 }
 
 /// The other language's link, keeping the page.
-fn switch(lang: &str) -> (&'static str, &'static str) {
+pub(super) fn switch(lang: &str) -> (&'static str, &'static str) {
     if lang == "en" {
         ("it", "?lang=it")
     } else {
@@ -53,11 +53,11 @@ fn switch(lang: &str) -> (&'static str, &'static str) {
 }
 
 /// JSON safe inside a `<script type="application/json">` element.
-fn data_block(v: &Json) -> String {
+pub(super) fn data_block(v: &Json) -> String {
     v.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
-fn head(out: &mut String, lang: &str, title: &str, css: Option<&str>) {
+pub(super) fn head(out: &mut String, lang: &str, title: &str, css: Option<&str>) {
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -124,6 +124,49 @@ pub fn viewer(scope: &Scope, slug: &str, revision: u32, doc: &AppDocument, runti
         }
         None => {
             tracing::warn!("the web bundle is missing from {}: run scripts/web.sh", scope.catalog().server.web_dir.display());
+            let _ = writeln!(out, "<p class=\"notice\" role=\"alert\">{}</p>", t(lang, "unbuilt"));
+        }
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The builder page: a skeleton the builder bundle fills from the data block (the tenant's
+/// layers the operator may use, tools, roles, the session's CSRF token).
+pub fn builder(scope: &Scope, data: &Json) -> String {
+    let lang = lang(scope);
+    let files = manifest(&scope.catalog().server.web_dir);
+    let file = |k: &str| files.as_ref().and_then(|m| m.get(k)).and_then(Json::as_str).map(str::to_string);
+    let (js, css) = (file("builder.js"), file("builder.css"));
+    let it = lang != "en";
+    let mut out = String::with_capacity(8192);
+    let title = format!("{} — {}", if it { "Costruttore di mappe" } else { "Map builder" }, scope.tenant().title);
+    head(&mut out, lang, &title, css.as_deref());
+    let (other, href) = switch(lang);
+    let _ = write!(
+        out,
+        "<body class=\"builder\">\n<a class=\"skip\" href=\"#main\">{}</a>\n<header class=\"bar\"><div class=\"titles\"><h1>{}</h1><p class=\"tenant\">{}</p></div>\
+         <a class=\"lang\" href=\"{href}\" lang=\"{other}\" hreflang=\"{other}\">{}</a></header>\n<main id=\"main\" class=\"page wide\" tabindex=\"-1\"></main>\n",
+        if it { "Vai al contenuto" } else { "Skip to content" },
+        if it { "Costruttore di mappe" } else { "Map builder" },
+        h(&scope.tenant().title),
+        t(lang, "switch")
+    );
+    let _ = writeln!(
+        out,
+        "<noscript><p class=\"notice\">{}</p></noscript>",
+        if it { "Il costruttore richiede JavaScript." } else { "The builder needs JavaScript." }
+    );
+    match js {
+        Some(js) => {
+            let _ = write!(
+                out,
+                "<script type=\"application/json\" id=\"navigli-builder\">{}</script>\n<script src=\"/static/{}\" defer></script>\n",
+                data_block(data),
+                h(&js)
+            );
+        }
+        None => {
             let _ = writeln!(out, "<p class=\"notice\" role=\"alert\">{}</p>", t(lang, "unbuilt"));
         }
     }

@@ -177,7 +177,7 @@ async fn list(scope: Scope) -> Result<HttpResponse, ServiceError> {
         .content_type("text/html; charset=utf-8")
         .insert_header((
             "Content-Security-Policy",
-            "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'self'",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'self'",
         ))
         .body(page))
 }

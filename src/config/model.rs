@@ -62,6 +62,12 @@ pub struct ServerConfig {
     pub apps_source: Option<String>,
     /// The embedded app store, a SQLite file relative to the config file (created when missing).
     pub apps_db: PathBuf,
+    /// Signs the builder's session cookies (HMAC-SHA256); the environment variable
+    /// `NAVIGLI_SESSION_SECRET` overrides it. Unset: a random secret per process (sessions end
+    /// with a restart and are not shared by replicas — set one secret for all of them).
+    pub session_secret: Option<String>,
+    /// How long a builder session lasts, seconds.
+    pub session_ttl_s: u64,
     /// The bundled web front end (`web/`, built by `scripts/web.sh`), relative to the config file.
     pub web_dir: PathBuf,
 }
@@ -92,6 +98,8 @@ impl Default for ServerConfig {
             update_sequence: None,
             apps_source: None,
             apps_db: "data/apps.sqlite".into(),
+            session_secret: None,
+            session_ttl_s: 8 * 3600,
             web_dir: "web/dist".into(),
         }
     }

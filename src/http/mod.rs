@@ -178,12 +178,38 @@ fn app_state(req: &HttpRequest) -> Result<&web::Data<AppState>, ServiceError> {
         .ok_or_else(|| ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, "server state missing"), ReportFormat::Json))
 }
 
-/// The caller of a request, from its `Authorization` header or its `apikey` parameter; invalid
-/// credentials answer 401 in `format`.
+/// The name of the builder's session cookie.
+pub const SESSION_COOKIE: &str = "navigli_session";
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+}
+
+/// The caller of a request, from its `Authorization` header or its `apikey` parameter (invalid
+/// credentials answer 401 in `format`), else from a builder session cookie (a request that
+/// changes something without the session's CSRF token answers 403).
 fn caller_of(req: &HttpRequest, catalog: &Catalog, kvp: &Kvp, format: ReportFormat) -> Result<Caller, ServiceError> {
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     // Present but empty is a credential too (refused), not an anonymous request.
     let apikey = kvp.pairs().find(|(k, _)| *k == "apikey").map(|(_, v)| v);
+    if header.is_none() && apikey.is_none() {
+        if let Some(token) = cookie(req, SESSION_COOKIE) {
+            let unsafe_method =
+                !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD | actix_web::http::Method::OPTIONS);
+            let csrf = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+            return catalog.auth.session_caller(token, csrf, unsafe_method).map_err(|e| {
+                tracing::info!("refused a session request: {e}");
+                ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()).with_status(403), format)
+            });
+        }
+    }
     catalog.auth.caller(header, apikey).map_err(|e| {
         tracing::info!("rejected credentials: {e}");
         ServiceError::new(OgcException::new(ExceptionCode::NoApplicableCode, e.to_string()).with_status(401), format)
