@@ -184,6 +184,16 @@ enum ApikeyAction {
         #[arg(long)]
         expires: Option<String>,
     },
+    /// Make a new key for a configuration file: print the key and the `[[api_key]]` section
+    /// (its SHA-256) to paste into layers.toml — no database needed.
+    Toml {
+        /// Who holds it.
+        #[arg(long)]
+        name: String,
+        /// Roles it grants (comma-separated names of [[role]] sections).
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+    },
     /// Delete a key: servers stop accepting it within their refresh interval.
     Revoke {
         /// Database URL.
@@ -368,21 +378,31 @@ fn load_config(path: &std::path::Path) -> Option<config::Config> {
 }
 
 /// `navigli apikey …`: the database's API keys.
+/// A new random key (`nvg_` and 48 hex digits) and the hex of its SHA-256.
+fn new_key() -> (String, String) {
+    let key = format!("nvg_{}", navigli::auth::hex(&navigli::auth::random_bytes()[..24]));
+    let digest = navigli::auth::hex(&<sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()));
+    (key, digest)
+}
+
 async fn apikey(action: ApikeyAction) -> Result<(), String> {
     let url = match &action {
         ApikeyAction::Add { database_url, .. } | ApikeyAction::Revoke { database_url, .. } | ApikeyAction::List { database_url } => {
             database_url.clone()
+        }
+        ApikeyAction::Toml { name, roles } => {
+            let (key, digest) = new_key();
+            let roles: Vec<String> = roles.iter().map(|r| format!("{r:?}")).collect();
+            println!("# key for {name}: {key}   (shown only here: give it to its holder, keep only the digest below)");
+            println!("[[api_key]]\nname = {name:?}\nsha256 = \"{digest}\"\nroles = [{}]", roles.join(", "));
+            return Ok(());
         }
     };
     navigli::migrate::run(&url).await.map_err(|e| e.to_string())?;
     let client = navigli::migrate::connect(&url).await.map_err(|e| e.to_string())?;
     match action {
         ApikeyAction::Add { name, roles, expires, .. } => {
-            let mut raw = [0u8; 24];
-            std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?, &mut raw)
-                .map_err(|e| e.to_string())?;
-            let key = format!("nvg_{}", raw.iter().map(|b| format!("{b:02x}")).collect::<String>());
-            let digest: String = <sha2::Sha256 as sha2::Digest>::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            let (key, digest) = new_key();
             client
                 .execute(
                     "INSERT INTO navigli_api_keys (name, sha256, roles, expires_at) VALUES ($1, $2, $3, $4::text::timestamptz)",
@@ -409,6 +429,8 @@ async fn apikey(action: ApikeyAction) -> Result<(), String> {
                 println!("{}\t{}\t{}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2));
             }
         }
+        // Answered above, without a database.
+        ApikeyAction::Toml { .. } => {}
     }
     Ok(())
 }
