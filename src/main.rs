@@ -184,8 +184,8 @@ enum ApikeyAction {
         #[arg(long)]
         expires: Option<String>,
     },
-    /// Make a new key for a configuration file: print the key and the `[[api_key]]` section
-    /// (its SHA-256) to paste into layers.toml — no database needed.
+    /// Make a new key for a configuration file: the key on standard error, the `[[api_key]]`
+    /// section (its SHA-256) on standard output, to append to layers.toml — no database needed.
     Toml {
         /// Who holds it.
         #[arg(long)]
@@ -393,7 +393,8 @@ async fn apikey(action: ApikeyAction) -> Result<(), String> {
         ApikeyAction::Toml { name, roles } => {
             let (key, digest) = new_key();
             let roles: Vec<String> = roles.iter().map(|r| format!("{r:?}")).collect();
-            println!("# key for {name}: {key}   (shown only here: give it to its holder, keep only the digest below)");
+            // The key on the terminal only; standard output is the section, safe to append to a file.
+            eprintln!("key for {name}: {key}   (shown only this once: give it to its holder; the configuration keeps its digest)");
             println!("[[api_key]]\nname = {name:?}\nsha256 = \"{digest}\"\nroles = [{}]", roles.join(", "));
             return Ok(());
         }
