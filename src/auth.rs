@@ -172,6 +172,56 @@ pub fn fetch_jwks(url: &str) -> Result<String, String> {
     resp.body_mut().with_config().limit(MAX_JWKS_BYTES).read_to_string().map_err(|e| format!("GET {url}: {e}"))
 }
 
+/// Exchanges a log-in's authorization code at the provider's token endpoint (with the PKCE
+/// verifier, and the client secret when configured) and returns the ID token. Blocking: call it
+/// on a blocking thread. The provider's error text is not passed on (it may echo the code).
+pub fn exchange_code(login: &crate::config::OidcLoginConfig, code: &str, redirect_uri: &str, verifier: &str) -> Result<String, String> {
+    let url = &login.token_endpoint;
+    if !crate::config::jwks_url_allowed(url) {
+        return Err("token_endpoint must be https:// (or http:// to this machine)".into());
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .max_redirects(0)
+        .https_only(url.starts_with("https://"))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let secret = std::env::var("NAVIGLI_OIDC_CLIENT_SECRET").ok().filter(|s| !s.is_empty()).or_else(|| login.client_secret.clone());
+    let mut form: Vec<(&str, &str)> = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", redirect_uri),
+        ("client_id", &login.client_id),
+        ("code_verifier", verifier),
+    ];
+    if let Some(s) = &secret {
+        form.push(("client_secret", s));
+    }
+    let mut resp = agent.post(url).send_form(form).map_err(|e| format!("POST {url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().with_config().limit(MAX_JWKS_BYTES).read_to_string().map_err(|e| format!("POST {url}: {e}"))?;
+    if status != 200 {
+        return Err(format!("the token endpoint answered {status}"));
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|_| "the token endpoint's answer is not JSON".to_string())?;
+    json.get("id_token").and_then(|t| t.as_str()).map(str::to_string).ok_or_else(|| "the token endpoint gave no id_token".into())
+}
+
+/// base64url without padding (RFC 4648 §5), as PKCE's S256 challenge wants it.
+pub fn b64url(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
+        }
+    }
+    out
+}
+
 /// Reads the unexpired rows of `navigli_api_keys`.
 pub async fn read_db_keys(url: &str) -> Result<Vec<ApiKeyConfig>, String> {
     let client = crate::migrate::connect(url).await.map_err(|e| e.to_string())?;
@@ -553,6 +603,27 @@ impl Authenticator {
 
     fn jwt(&self, token: &str) -> Result<Caller, AuthError> {
         let oidc = self.oidc.as_ref().ok_or_else(|| AuthError("bearer tokens are not accepted by this server".into()))?;
+        let claims = self.verified(token, &oidc.config.audience)?;
+        let (name, roles) = self.identity(&claims);
+        Ok(self.authenticated(name, &roles))
+    }
+
+    /// The subject (at most 128 characters) and role names (at most 64) of verified claims.
+    fn identity(&self, claims: &serde_json::Value) -> (String, Vec<String>) {
+        let roles_claim = self.oidc.as_ref().map_or("roles", |o| o.config.roles_claim.as_str());
+        let name = claims.get("sub").and_then(|s| s.as_str()).unwrap_or("?").chars().take(128).collect();
+        let roles = claims
+            .get(roles_claim)
+            .and_then(|r| r.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).take(64).collect())
+            .unwrap_or_default();
+        (name, roles)
+    }
+
+    /// The claims of a provider's token for `audience`: RS256/ES256 signature by one of the
+    /// provider's keys, `iss`, `aud`, `exp`, `nbf`.
+    fn verified(&self, token: &str, audience: &str) -> Result<serde_json::Value, AuthError> {
+        let oidc = self.oidc.as_ref().ok_or_else(|| AuthError("bearer tokens are not accepted by this server".into()))?;
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError(format!("invalid token: {e}")))?;
         if !matches!(header.alg, jsonwebtoken::Algorithm::RS256 | jsonwebtoken::Algorithm::ES256) {
             return Err(AuthError(format!("token algorithm {:?} is not accepted (RS256, ES256)", header.alg)));
@@ -564,27 +635,63 @@ impl Authenticator {
         let candidates = keys.iter().filter(|(kid, _, alg)| *alg == header.alg && (header.kid.is_none() || *kid == header.kid));
         let mut validation = jsonwebtoken::Validation::new(header.alg);
         validation.set_issuer(&[&oidc.config.issuer]);
-        validation.set_audience(&[&oidc.config.audience]);
+        validation.set_audience(&[audience]);
         validation.leeway = oidc.config.leeway_s;
         validation.validate_nbf = true;
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let mut last = AuthError("no key of the provider matches the token".into());
         for (_, key, _) in candidates {
             match jsonwebtoken::decode::<serde_json::Value>(token, key, &validation) {
-                Ok(data) => {
-                    let claims = data.claims;
-                    let name = claims.get("sub").and_then(|s| s.as_str()).unwrap_or("?").chars().take(128).collect();
-                    let roles: Vec<String> = claims
-                        .get(&oidc.config.roles_claim)
-                        .and_then(|r| r.as_array())
-                        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).take(64).collect())
-                        .unwrap_or_default();
-                    return Ok(self.authenticated(name, &roles));
-                }
+                Ok(data) => return Ok(data.claims),
                 Err(e) => last = AuthError(format!("invalid token: {e}")),
             }
         }
         Err(last)
+    }
+
+    /// The builder's log-in through the provider, when configured (`[oidc.login]`).
+    pub fn oidc_login(&self) -> Option<&crate::config::OidcLoginConfig> {
+        self.oidc.as_ref().and_then(|o| o.config.login.as_ref())
+    }
+
+    /// Checks the ID token of a log-in (for this server's client id, with the log-in's
+    /// `nonce`) and opens a session for its subject with its roles.
+    pub fn login_with_id_token(&self, id_token: &str, nonce: &str) -> Result<NewSession, AuthError> {
+        let login = self.oidc_login().ok_or_else(|| AuthError("log-in through the provider is not configured".into()))?;
+        let claims = self.verified(id_token, &login.client_id)?;
+        let given = claims.get("nonce").and_then(|n| n.as_str()).unwrap_or("");
+        if nonce.is_empty() || given.len() != nonce.len() || given.bytes().zip(nonce.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
+            return Err(AuthError("the ID token is not for this log-in (nonce)".into()));
+        }
+        let (name, roles) = self.identity(&claims);
+        self.login_with_roles(&name, roles)
+    }
+
+    /// `claims` signed by this server for `purpose` (a short-lived cookie: a log-in in flight).
+    pub fn seal(&self, purpose: &str, claims: &serde_json::Value) -> Result<String, AuthError> {
+        let mut c = claims.clone();
+        c["iss"] = serde_json::Value::String(format!("navigli-{purpose}"));
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+            &c,
+            &jsonwebtoken::EncodingKey::from_secret(&self.session_key),
+        )
+        .map_err(|e| AuthError(format!("cannot sign: {e}")))
+    }
+
+    /// What [`Authenticator::seal`] signed for `purpose`, unless forged or expired (`exp`).
+    pub fn unseal(&self, purpose: &str, token: &str) -> Option<serde_json::Value> {
+        if token.len() > MAX_CREDENTIAL {
+            return None;
+        }
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_issuer(&[format!("navigli-{purpose}")]);
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        validation.validate_aud = false;
+        validation.leeway = 0;
+        jsonwebtoken::decode::<serde_json::Value>(token, &jsonwebtoken::DecodingKey::from_secret(&self.session_key), &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -625,6 +732,16 @@ mod tests {
         // the same secret in another process (a replica) accepts it: the key is configured there too
         let replica = authenticator("chiave-operatore");
         assert!(replica.session_caller(&s.token, None, false).unwrap().is_authenticated());
+    }
+
+    #[test]
+    fn pkce_challenges_follow_rfc_7636() {
+        // RFC 7636, appendix B.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(b64url(&Sha256::digest(verifier.as_bytes())), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(b64url(b"f"), "Zg");
+        assert_eq!(b64url(b"fo"), "Zm8");
+        assert_eq!(b64url(b"foo"), "Zm9v");
     }
 
     #[test]

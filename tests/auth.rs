@@ -161,6 +161,7 @@ impl Resp {
     }
 }
 
+use common::oidc::{b64url, Oidc};
 use common::server::dechunk;
 
 /// One request with extra headers (and a body for POST); `None` when the server closed the
@@ -1525,103 +1526,6 @@ fn now() -> u64 {
 fn claims(roles: &[&str]) -> Value {
     let now = now();
     json!({ "iss": ISSUER, "aud": AUDIENCE, "sub": "utente-42", "iat": now, "nbf": now - 5, "exp": now + 600, "roles": roles })
-}
-
-/// base64url without padding (RFC 7515).
-fn b64url(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], chunk.get(1).copied().unwrap_or(0), chunk.get(2).copied().unwrap_or(0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..=chunk.len() {
-            out.push(A[(n >> (18 - 6 * i)) as usize & 63] as char);
-        }
-    }
-    out
-}
-
-/// The provider's keys: made with the `openssl` CLI; the JWKS (RSA n/e, EC x/y) is written
-/// from `openssl pkey -text_pub`, independently of the JWT library.
-struct Oidc {
-    rsa: EncodingKey,
-    ec: EncodingKey,
-    /// A P-256 key the provider does not have.
-    other_ec: EncodingKey,
-    /// The RSA public key as PEM (for the HS256 key-confusion token).
-    rsa_public_pem: Vec<u8>,
-}
-
-fn openssl(args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl").args(args).output().expect("the openssl CLI");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
-}
-
-/// The bytes of a hex block of `openssl -text` output (`Modulus:`, `pub:`).
-fn hex_block(text: &str, label: &str) -> Vec<u8> {
-    let hex: String = text
-        .lines()
-        .skip_while(|l| l.trim() != label)
-        .skip(1)
-        .take_while(|l| l.starts_with(' ') && l.trim().chars().all(|c| c.is_ascii_hexdigit() || c == ':'))
-        .flat_map(|l| l.chars().filter(char::is_ascii_hexdigit))
-        .collect();
-    assert!(!hex.is_empty(), "no {label} in:\n{text}");
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
-}
-
-impl Oidc {
-    fn generate(dir: &Path) -> Oidc {
-        let f = |n: &str| dir.join(n).display().to_string();
-        openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &f("rsa.pem")]);
-        openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &f("ec.pem")]);
-        openssl(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &f("other.pem")]);
-        // The JWT library (without its PEM feature) signs with PKCS#1 DER (RSA) and PKCS#8 DER (EC).
-        let rsa = EncodingKey::from_rsa_der(&openssl(&["pkey", "-in", &f("rsa.pem"), "-outform", "DER", "-traditional"]));
-        let pkcs8 = |pem: &str| openssl(&["pkcs8", "-topk8", "-nocrypt", "-in", &f(pem), "-outform", "DER"]);
-        let ec = EncodingKey::from_ec_der(&pkcs8("ec.pem"));
-        let other_ec = EncodingKey::from_ec_der(&pkcs8("other.pem"));
-        let rsa_text = String::from_utf8(openssl(&["pkey", "-in", &f("rsa.pem"), "-text_pub", "-noout"])).unwrap();
-        let ec_text = String::from_utf8(openssl(&["pkey", "-in", &f("ec.pem"), "-text_pub", "-noout"])).unwrap();
-        let rsa_public_pem = openssl(&["pkey", "-in", &f("rsa.pem"), "-pubout"]);
-        let mut n = hex_block(&rsa_text, "Modulus:");
-        while n.first() == Some(&0) {
-            n.remove(0);
-        }
-        let e: u64 = rsa_text
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("Exponent:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .expect("RSA exponent");
-        let e_bytes: Vec<u8> = e.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
-        let point = hex_block(&ec_text, "pub:");
-        assert_eq!((point.len(), point[0]), (65, 4), "uncompressed P-256 point");
-        let jwks = json!({ "keys": [
-            { "kty": "RSA", "kid": "rsa-1", "use": "sig", "alg": "RS256", "n": b64url(&n), "e": b64url(&e_bytes) },
-            {
-                "kty": "EC", "kid": "ec-1", "use": "sig", "alg": "ES256", "crv": "P-256",
-                "x": b64url(&point[1..33]), "y": b64url(&point[33..]),
-            },
-        ]});
-        std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
-        Oidc { rsa, ec, other_ec, rsa_public_pem }
-    }
-
-    fn sign(alg: Algorithm, key: &EncodingKey, claims: &Value, kid: Option<&str>) -> String {
-        let mut header = jsonwebtoken::Header::new(alg);
-        header.kid = kid.map(str::to_string);
-        jsonwebtoken::encode(&header, claims, key).expect("sign")
-    }
-
-    fn rs256(&self, claims: &Value, kid: Option<&str>) -> String {
-        Self::sign(Algorithm::RS256, &self.rsa, claims, kid)
-    }
-
-    fn es256(&self, claims: &Value, kid: Option<&str>) -> String {
-        Self::sign(Algorithm::ES256, &self.ec, claims, kid)
-    }
 }
 
 /// A token with its header replaced (signature kept).

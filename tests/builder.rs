@@ -22,7 +22,11 @@ const KEY_MILANO: &str = "chiave-operatore-milano-di-prova";
 const KEY_RHO: &str = "chiave-operatore-rho-di-prova";
 
 fn server() -> (common::server::Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
+    server_with(tempfile::tempdir().unwrap(), "")
+}
+
+/// The shipped configuration with an operator role and key for Milano and for Rho, plus `extra`.
+fn server_with(dir: tempfile::TempDir, extra: &str) -> (common::server::Server, tempfile::TempDir) {
     let config = common::server::write_config(dir.path(), common::demo_gpkg());
     let mut text = std::fs::read_to_string(&config).unwrap();
     for (role, tenant, holder, key) in
@@ -34,6 +38,7 @@ fn server() -> (common::server::Server, tempfile::TempDir) {
              [[api_key]]\nname = \"{holder}\"\nsha256 = \"{digest}\"\nroles = [\"{role}\"]\n"
         );
     }
+    text += extra;
     std::fs::write(&config, text).unwrap();
     (common::server::start(&config, &[]), dir)
 }
@@ -98,7 +103,7 @@ fn an_operator_composes_and_publishes_an_app_in_chromium() {
     assert!(serious(&report["axe_builder"]).is_empty(), "axe (builder): {}", report["axe_builder"]);
 }
 
-/// A raw HTTP/1.1 request (the harness client only GETs): status and body.
+/// A raw HTTP/1.1 request (the harness client only GETs): status, headers and body.
 fn request(port: u16, head: &str, body: &str) -> (u16, String, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -169,4 +174,104 @@ fn sessions_need_their_csrf_token_and_stay_in_their_comune() {
     let (status, headers, _) = request(server.port, &format!("POST /milano/logout HTTP/1.1\r\n{cookie}\r\nX-CSRF-Token: {csrf}"), "");
     assert_eq!(status, 303);
     assert!(headers.contains("set-cookie: navigli_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"), "{headers}");
+}
+
+/// The value of a response's `set-cookie: NAME=…` (up to the first `;`).
+fn set_cookie(headers: &str, name: &str) -> Option<String> {
+    headers.lines().find_map(|l| l.strip_prefix(&format!("set-cookie: {name}="))).map(|v| v.split(';').next().unwrap().to_string())
+}
+
+fn location(headers: &str) -> String {
+    headers
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("location: "))
+        .map(|l| l["location: ".len()..].trim().to_string())
+        .expect("a Location header")
+}
+
+/// Port and path-with-query of an `http://127.0.0.1:PORT/…` URL.
+fn split_url(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://127.0.0.1:").expect("a loopback URL");
+    let (port, path) = rest.split_once('/').unwrap();
+    (port.parse().unwrap(), format!("/{path}"))
+}
+
+#[test]
+fn an_operator_logs_in_through_the_identity_provider_with_pkce() {
+    use common::oidc::{Misbehave, Oidc, Provider};
+    let dir = tempfile::tempdir().unwrap();
+    let keys = Oidc::generate(dir.path());
+    let jwks = std::fs::read_to_string(dir.path().join("jwks.json")).unwrap();
+    let provider = Provider::start(keys, jwks);
+    let iss = &provider.issuer;
+    let extra = format!(
+        "\n[oidc]\nissuer = \"{iss}\"\naudience = \"navigli-api\"\njwks_url = \"{iss}/jwks.json\"\n\n\
+         [oidc.login]\nauthorization_endpoint = \"{iss}/authorize\"\ntoken_endpoint = \"{iss}/token\"\nclient_id = \"navigli-builder\"\nlabel = \"Provider di prova\"\n"
+    );
+    let (server, _dir) = server_with(dir, &extra);
+    *provider.user.lock().unwrap() = ("mario.rossi".into(), vec!["op_milano".into()], Misbehave::No);
+
+    // The log-in page offers the provider.
+    let (status, _, page) = request(server.port, "GET /milano/login HTTP/1.1", "");
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/milano/login/oidc?next=%2Fmilano%2Fadmin%2Fapps\"") && page.contains("Provider di prova"), "{page}");
+
+    // One whole log-in: navigli → provider → navigli, returning the flow cookie.
+    let log_in = |tamper_state: bool, with_cookie: bool| -> (u16, String, String) {
+        let (status, headers, _) = request(server.port, "GET /milano/login/oidc?next=%2Fmilano%2Fadmin%2Fapps HTTP/1.1", "");
+        assert_eq!(status, 302, "{headers}");
+        let flow = set_cookie(&headers, "navigli_oidc").expect("the flow cookie");
+        assert!(headers.contains("Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600"), "{headers}");
+        let to = location(&headers);
+        assert!(to.starts_with(&format!("{iss}/authorize?response_type=code&client_id=navigli-builder&redirect_uri=")), "{to}");
+        assert!(to.contains("code_challenge_method=S256") && to.contains("&nonce=") && to.contains("&state="), "{to}");
+        let (port, path) = split_url(&to);
+        let (status, headers, _) = request(port, &format!("GET {path} HTTP/1.1"), "");
+        assert_eq!(status, 302, "the provider: {headers}");
+        let back = location(&headers);
+        let (port, mut path) = split_url(&back);
+        assert_eq!(port, server.port);
+        assert!(path.starts_with("/auth/oidc/callback?code="), "{path}");
+        if tamper_state {
+            path = path.replace("state=", "state=0");
+        }
+        let cookie = if with_cookie { format!("\r\nCookie: navigli_oidc={flow}") } else { String::new() };
+        request(server.port, &format!("GET {path} HTTP/1.1{cookie}"), "")
+    };
+
+    // The provider's keys are fetched at start: wait for them (bounded).
+    let started = std::time::Instant::now();
+    let (status, headers, body) = loop {
+        let r = log_in(false, true);
+        if r.0 != 401 || started.elapsed() > Duration::from_secs(10) {
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(status, 200, "{headers}\n{body}");
+    assert!(body.contains("http-equiv=\"refresh\" content=\"0;url=/milano/admin/apps\""), "{body}");
+    let session = set_cookie(&headers, "navigli_session").expect("a session");
+    assert!(headers.contains("navigli_oidc=; Path=/auth/oidc"), "the flow cookie is cleared: {headers}");
+    assert_eq!(
+        provider.token_requests.lock().unwrap().last(),
+        Some(&("navigli-builder".to_string(), true)),
+        "PKCE verifier sent and matching"
+    );
+    let (status, _, page) =
+        request(server.port, &format!("GET /milano/admin/apps HTTP/1.1\r\nAccept: text/html\r\nCookie: navigli_session={session}"), "");
+    assert_eq!(status, 200);
+    assert!(page.contains("\"user\":\"mario.rossi\""), "the builder is the provider's user's");
+    let (status, _, _) = request(server.port, &format!("GET /rho/admin/apps HTTP/1.1\r\nCookie: navigli_session={session}"), "");
+    assert_eq!(status, 403, "the provider's roles name Milano only");
+
+    // What must fail: another state, no flow cookie (another browser), a token for another
+    // client or another log-in (nonce); the code cannot be used twice.
+    assert_eq!(log_in(true, true).0, 400, "a state that is not this log-in's");
+    assert_eq!(log_in(false, false).0, 400, "no log-in in progress in this browser");
+    for misbehave in [Misbehave::WrongNonce, Misbehave::WrongAudience] {
+        provider.user.lock().unwrap().2 = misbehave;
+        let (status, headers, _) = log_in(false, true);
+        assert_eq!(status, 401, "{misbehave:?}");
+        assert!(set_cookie(&headers, "navigli_session").is_none(), "{misbehave:?} opened a session");
+    }
 }

@@ -1,5 +1,11 @@
 //! Operators' log-in to the builder: `GET /{tenant}/login` (the form), `POST /{tenant}/login`
-//! (an API key; on success a session cookie and a redirect to `next`), `POST /{tenant}/logout`.
+//! (an API key; on success a session cookie and a redirect to `next`), `POST /{tenant}/logout`;
+//! and, with `[oidc.login]`, through the identity provider by the authorization code flow with
+//! PKCE: `GET /{tenant}/login/oidc` sends the browser to the provider (state, nonce and the
+//! PKCE verifier travel in a signed, `HttpOnly`, 10-minute cookie, `SameSite=Lax` so that it
+//! comes back with the provider's redirect), `GET /auth/oidc/callback` checks the state,
+//! exchanges the code (with the verifier) for the ID token, checks its signature, issuer,
+//! audience (the client id), expiry and nonce, and opens the session.
 //!
 //! The session cookie is `HttpOnly`, `SameSite=Strict`, `Secure` when the server is reached by
 //! HTTPS, signed by the server ([`crate::auth`]); it never holds the key. The form itself is
@@ -19,8 +25,10 @@ use crate::http::{cookie, read_body, Scope, ServiceError, SESSION_COOKIE};
 
 /// Mounts the log-in routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{tenant}/login", web::get().to(form))
+    cfg.route("/auth/oidc/callback", web::get().to(callback))
+        .route("/{tenant}/login", web::get().to(form))
         .route("/{tenant}/login", web::post().to(login))
+        .route("/{tenant}/login/oidc", web::get().to(oidc_start))
         .route("/{tenant}/logout", web::post().to(logout));
 }
 
@@ -44,6 +52,10 @@ fn t(lang: &str, key: &str) -> &'static str {
         "bad" => "Invalid key.",
         "stale" if it => "Il modulo è scaduto: riprova.",
         "stale" => "The form expired: try again.",
+        "with" if it => "Accedi con",
+        "with" => "Sign in with",
+        "or" if it => "oppure con una chiave API:",
+        "or" => "or with an API key:",
         _ => "",
     }
 }
@@ -88,6 +100,17 @@ fn page(scope: &Scope, next: &str, token: &str, error: Option<&str>) -> String {
     );
     if let Some(e) = error {
         let _ = writeln!(out, "<p class=\"form-error\" role=\"alert\" id=\"login-error\">{}</p>", h(e));
+    }
+    if let Some(l) = scope.catalog().auth.oidc_login() {
+        let _ = writeln!(
+            out,
+            "<p><a class=\"tool\" id=\"oidc\" href=\"/{}/login/oidc?next={}\">{} {}</a></p>\n<p>{}</p>",
+            h(key),
+            h(&form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()),
+            t(lang, "with"),
+            h(&l.label),
+            t(lang, "or")
+        );
     }
     let described = if error.is_some() { "key-hint login-error" } else { "key-hint" };
     let _ = write!(
@@ -153,6 +176,125 @@ async fn login(scope: Scope, req: HttpRequest, body: web::Payload) -> Result<Htt
         }
         Err(_) => Ok(html(actix_web::http::StatusCode::UNAUTHORIZED, &scope, &req, &next, Some(t(lang, "bad")))),
     }
+}
+
+/// The cookie a provider log-in in flight travels in.
+const FLOW_COOKIE: &str = "navigli_oidc";
+
+/// The redirect URI registered with the provider.
+fn redirect_uri(catalog: &crate::catalog::Catalog) -> String {
+    format!("{}/auth/oidc/callback", catalog.server.base_url())
+}
+
+fn plain(status: actix_web::http::StatusCode, text: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(text.to_string())
+}
+
+/// Sends the browser to the provider.
+async fn oidc_start(scope: Scope, req: HttpRequest) -> HttpResponse {
+    let catalog = scope.catalog();
+    let Some(login) = catalog.auth.oidc_login() else {
+        return plain(actix_web::http::StatusCode::NOT_FOUND, "log-in through an identity provider is not configured");
+    };
+    let (state, nonce, verifier) = (hex(&random_bytes()), hex(&random_bytes()), hex(&random_bytes()));
+    let challenge = crate::auth::b64url(&<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
+    let next = safe_next(scope.kvp.get("next"), scope.tenant().url_key());
+    let flow = serde_json::json!({
+        "state": state, "nonce": nonce, "verifier": verifier, "next": next, "exp": jiff::Timestamp::now().as_second() + 600,
+    });
+    let Ok(sealed) = catalog.auth.seal("oidc", &flow) else {
+        return plain(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, "cannot start the log-in");
+    };
+    let mut scopes: Vec<&str> = login.scopes.split_whitespace().collect();
+    if !scopes.contains(&"openid") {
+        scopes.insert(0, "openid");
+    }
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &login.client_id)
+        .append_pair("redirect_uri", &redirect_uri(catalog))
+        .append_pair("scope", &scopes.join(" "))
+        .append_pair("state", &state)
+        .append_pair("nonce", &nonce)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .finish();
+    let sep = if login.authorization_endpoint.contains('?') { '&' } else { '?' };
+    let secure = if https(&req, &scope) { "; Secure" } else { "" };
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, format!("{}{sep}{query}", login.authorization_endpoint)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::SET_COOKIE,
+            format!("{FLOW_COOKIE}={sealed}; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=600{secure}"),
+        ))
+        .finish()
+}
+
+/// The provider's redirect back: the session, or why not (never the provider's own text).
+async fn callback(state: web::Data<crate::http::AppState>, req: HttpRequest) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let catalog = state.live().catalog;
+    let q: std::collections::HashMap<String, String> = form_urlencoded::parse(req.query_string().as_bytes()).into_owned().collect();
+    let clear = format!("{FLOW_COOKIE}=; Path=/auth/oidc; HttpOnly; SameSite=Lax; Max-Age=0");
+    let fail = |status: StatusCode, text: &str| {
+        let mut r = plain(status, text);
+        r.headers_mut().insert(header::SET_COOKIE, header::HeaderValue::from_str(&clear).expect("a valid header"));
+        r
+    };
+    let Some(login) = catalog.auth.oidc_login() else {
+        return fail(StatusCode::NOT_FOUND, "log-in through an identity provider is not configured");
+    };
+    let Some(flow) = cookie(&req, FLOW_COOKIE).and_then(|c| catalog.auth.unseal("oidc", c)) else {
+        return fail(StatusCode::BAD_REQUEST, "no log-in in progress in this browser (or it took more than 10 minutes): start again");
+    };
+    let field = |k: &str| flow.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let expected = field("state");
+    let given = q.get("state").map(String::as_str).unwrap_or("");
+    if expected.is_empty() || given.len() != expected.len() || given.bytes().zip(expected.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
+        return fail(StatusCode::BAD_REQUEST, "the provider's answer is not for this log-in (state)");
+    }
+    if q.contains_key("error") {
+        return fail(StatusCode::UNAUTHORIZED, "the identity provider did not log you in");
+    }
+    let Some(code) = q.get("code").filter(|c| !c.is_empty() && c.len() <= 2048).cloned() else {
+        return fail(StatusCode::BAD_REQUEST, "the provider's answer has no code");
+    };
+    let (login, uri, verifier) = (login.clone(), redirect_uri(&catalog), field("verifier"));
+    let id_token = match tokio::task::spawn_blocking(move || crate::auth::exchange_code(&login, &code, &uri, &verifier)).await {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            tracing::warn!("OIDC code exchange: {e}");
+            return fail(StatusCode::BAD_GATEWAY, "the identity provider refused the log-in");
+        }
+        Err(_) => return fail(StatusCode::BAD_GATEWAY, "the identity provider refused the log-in"),
+    };
+    let session = match catalog.auth.login_with_id_token(&id_token, &field("nonce")) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("OIDC ID token refused: {e}");
+            return fail(StatusCode::UNAUTHORIZED, "the identity provider's token was not accepted");
+        }
+    };
+    let next = safe_next(Some(&field("next")), "cmm");
+    let secure = req.connection_info().scheme() == "https" || catalog.server.base_url().starts_with("https://");
+    // A page that moves on by itself: the session cookie is SameSite=Strict, and a browser
+    // would not send it on a redirect that started at the provider's site.
+    let body = format!(
+        "<!doctype html>\n<html lang=\"it\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={0}\"><title>navigli</title></head>\
+         <body><p><a href=\"{0}\">Continua / Continue</a></p></body></html>\n",
+        h(&next)
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Content-Security-Policy", CSP))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .append_header((header::SET_COOKIE, cookie_header(SESSION_COOKIE, &session.token, catalog.auth.session_ttl().as_secs(), secure)))
+        .append_header((header::SET_COOKIE, clear.clone()))
+        .body(body)
 }
 
 /// Ends the session (the cookie is cleared; a POST, so it needs the CSRF token like any change).

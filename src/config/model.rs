@@ -463,6 +463,40 @@ pub struct OidcConfig {
     /// Clock skew allowed on `exp`/`nbf`, seconds.
     #[serde(default = "default_leeway")]
     pub leeway_s: u64,
+    /// Operators' log-in to the builder through this provider (`[oidc.login]`).
+    #[serde(default)]
+    pub login: Option<OidcLoginConfig>,
+}
+
+/// `[oidc.login]`: the builder's log-in through the provider, by the authorization code flow
+/// with PKCE (S256) — what SPID/CIE brokers offer. The redirect URI to register with the
+/// provider is `{public_url}/auth/oidc/callback`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcLoginConfig {
+    /// Where browsers are sent to log in (`https://…`; `http://` only to this machine).
+    pub authorization_endpoint: String,
+    /// Where the server exchanges the code for tokens (same rule).
+    pub token_endpoint: String,
+    /// This server's client id at the provider (the ID token's `aud`).
+    pub client_id: String,
+    /// The client secret, when the provider wants one (`client_secret_post`); the environment
+    /// variable `NAVIGLI_OIDC_CLIENT_SECRET` overrides it.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// The log-in button's text.
+    #[serde(default = "default_login_label")]
+    pub label: String,
+    /// Scopes asked for (`openid` is always among them).
+    #[serde(default = "default_scopes")]
+    pub scopes: String,
+}
+
+fn default_login_label() -> String {
+    "SPID / CIE".into()
+}
+fn default_scopes() -> String {
+    "openid profile".into()
 }
 
 fn default_roles_claim() -> String {

@@ -111,7 +111,18 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
                     c.error(loc, "jwks_refresh_s below 10 s would hammer the identity provider");
                 }
             }
-            _ => c.error(loc, "set exactly one of jwks_file and jwks_url"),
+            _ => c.error(loc.clone(), "set exactly one of jwks_file and jwks_url"),
+        }
+        if let Some(l) = &o.login {
+            let loc = c.locate("oidc", None, None);
+            for (name, url) in [("authorization_endpoint", &l.authorization_endpoint), ("token_endpoint", &l.token_endpoint)] {
+                if !jwks_url_allowed(url) {
+                    c.error(loc.clone(), format!("login.{name} must be https:// (plain http:// only to 127.0.0.1, localhost or ::1)"));
+                }
+            }
+            if l.client_id.trim().is_empty() {
+                c.error(loc, "login.client_id is empty");
+            }
         }
     }
     if let Some(id) = &cfg.server.apps_source {

@@ -3,6 +3,7 @@
 //! [`server`] runs the real binary over them for end-to-end tests.
 #![allow(dead_code)]
 
+pub mod oidc;
 pub mod server;
 
 use std::path::PathBuf;
