@@ -371,6 +371,12 @@ pub struct NewSession {
     pub expires: i64,
 }
 
+/// Whether two secrets (tokens, nonces) are equal and not empty, compared in constant time
+/// for equal lengths.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    !expected.is_empty() && given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+}
+
 /// Most bytes of a credential looked at.
 const MAX_CREDENTIAL: usize = 8192;
 
@@ -483,12 +489,8 @@ impl Authenticator {
     /// (`unsafe_method`) without the session's CSRF token in `csrf`.
     pub fn session_caller(&self, token: &str, csrf: Option<&str>, unsafe_method: bool) -> Result<Caller, AuthError> {
         let Some(claims) = self.session(token) else { return Ok(Caller::Anonymous) };
-        if unsafe_method {
-            let given = csrf.map(str::trim).unwrap_or("");
-            let ok = given.len() == claims.csrf.len() && given.bytes().zip(claims.csrf.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-            if !ok {
-                return Err(AuthError("this request needs the session's CSRF token (X-CSRF-Token)".into()));
-            }
+        if unsafe_method && !same_secret(csrf.map(str::trim).unwrap_or(""), &claims.csrf) {
+            return Err(AuthError("this request needs the session's CSRF token (X-CSRF-Token)".into()));
         }
         match &claims.key {
             Some(digest) => {
@@ -660,7 +662,7 @@ impl Authenticator {
         let login = self.oidc_login().ok_or_else(|| AuthError("log-in through the provider is not configured".into()))?;
         let claims = self.verified(id_token, &login.client_id)?;
         let given = claims.get("nonce").and_then(|n| n.as_str()).unwrap_or("");
-        if nonce.is_empty() || given.len() != nonce.len() || given.bytes().zip(nonce.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
+        if !same_secret(given, nonce) {
             return Err(AuthError("the ID token is not for this log-in (nonce)".into()));
         }
         let (name, roles) = self.identity(&claims);

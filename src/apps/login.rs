@@ -254,7 +254,7 @@ async fn callback(state: web::Data<crate::http::AppState>, req: HttpRequest) -> 
     let field = |k: &str| flow.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
     let expected = field("state");
     let given = q.get("state").map(String::as_str).unwrap_or("");
-    if expected.is_empty() || given.len() != expected.len() || given.bytes().zip(expected.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) != 0 {
+    if !crate::auth::same_secret(given, &expected) {
         return fail(StatusCode::BAD_REQUEST, "the provider's answer is not for this log-in (state)");
     }
     if q.contains_key("error") {

@@ -61,24 +61,29 @@ async fn get(c: &impl GenericClient, tenant: &str, slug: &str, lock: bool) -> Re
     Ok(c.query_opt(&record_sql(lock), &[&tenant, &slug]).await.map_err(backend)?.as_ref().map(record))
 }
 
+/// A pool of two connections over `url` for the catalog database's own tables (apps, search
+/// index): none opened until first use, 5 s to connect or wait, `statement_timeout_ms` per
+/// statement, options the URL gave (e.g. a search_path) kept.
+pub fn small_pool(url: &str, application: &str, statement_timeout_ms: u64) -> Result<Pool, String> {
+    let mut config = tokio_postgres::Config::from_str(url).map_err(|e| format!("bad URL: {e}"))?;
+    config.application_name(application);
+    config.connect_timeout(std::time::Duration::from_secs(5));
+    let given = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
+    config.options(format!("{given}-c statement_timeout={statement_timeout_ms}"));
+    let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(2)
+        .wait_timeout(Some(std::time::Duration::from_secs(5)))
+        .create_timeout(Some(std::time::Duration::from_secs(5)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 impl PgAppStore {
     /// A pool over `url` (no connection until first use).
     pub fn new(url: &str) -> Result<PgAppStore, StoreError> {
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| backend(format!("bad URL: {e}")))?;
-        config.application_name("navigli-apps");
-        config.connect_timeout(std::time::Duration::from_secs(5));
-        // Keeps options the URL gave (e.g. a search_path).
-        let given = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
-        config.options(format!("{given}-c statement_timeout=10000"));
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(2)
-            .wait_timeout(Some(std::time::Duration::from_secs(5)))
-            .create_timeout(Some(std::time::Duration::from_secs(5)))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(backend)?;
-        Ok(PgAppStore { pool })
+        Ok(PgAppStore { pool: small_pool(url, "navigli-apps", 10_000).map_err(backend)? })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {

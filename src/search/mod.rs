@@ -284,6 +284,9 @@ pub fn open(config: &crate::config::Config) -> Result<Arc<dyn SearchIndex>, Sear
 pub struct Searcher {
     index: Arc<dyn SearchIndex>,
     vocabulary: RwLock<Option<Arc<Vocabulary>>>,
+    /// The fingerprint this process last found (or made) the index built for: later searches
+    /// of the same configuration skip asking the database.
+    built: RwLock<Option<String>>,
     /// Serialises building (one per process; the index serialises between processes).
     building: tokio::sync::Mutex<()>,
 }
@@ -291,7 +294,7 @@ pub struct Searcher {
 impl Searcher {
     /// Over `index`.
     pub fn new(index: Arc<dyn SearchIndex>) -> Searcher {
-        Searcher { index, vocabulary: RwLock::new(None), building: tokio::sync::Mutex::new(()) }
+        Searcher { index, vocabulary: RwLock::new(None), built: RwLock::new(None), building: tokio::sync::Mutex::new(()) }
     }
 
     /// The index.
@@ -303,14 +306,15 @@ impl Searcher {
     /// configuration.
     pub async fn ensure_built(&self, catalog: &crate::catalog::Catalog) -> Result<(), SearchError> {
         let fingerprint = build::fingerprint(catalog);
-        if self.index.meta().await?.is_some_and(|(f, _)| f == fingerprint) {
+        if self.built.read().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(fingerprint.as_str()) {
             return Ok(());
         }
         let _one = self.building.lock().await;
-        if self.index.meta().await?.is_some_and(|(f, _)| f == fingerprint) {
-            return Ok(());
+        if self.index.meta().await?.is_none_or(|(f, _)| f != fingerprint) {
+            self.rebuild(catalog, true).await?;
         }
-        self.rebuild(catalog, true).await.map(|_| ())
+        *self.built.write().unwrap_or_else(|e| e.into_inner()) = Some(fingerprint);
+        Ok(())
     }
 
     /// Builds the index from the catalog's `[[search]]` layers (with `if_stale`, only when it

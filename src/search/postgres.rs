@@ -4,10 +4,7 @@
 //! with the entries. A rebuild is one transaction under an advisory lock, so replicas starting
 //! together build once and searches read the old index until it commits.
 
-use std::str::FromStr;
-
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
+use deadpool_postgres::Pool;
 
 use super::sqlite::{kind_rank, parse_kind};
 use super::{Entry, Plan, SearchError, SearchIndex};
@@ -53,20 +50,7 @@ pub(crate) fn tsquery(plan: &Plan) -> String {
 impl PgSearchIndex {
     /// A pool of two connections over `url` (none opened until first use).
     pub fn new(url: &str) -> Result<PgSearchIndex, SearchError> {
-        let mut config = tokio_postgres::Config::from_str(url).map_err(|e| backend(format!("bad URL: {e}")))?;
-        config.application_name("navigli-search");
-        config.connect_timeout(std::time::Duration::from_secs(5));
-        let given = config.get_options().map(|o| format!("{o} ")).unwrap_or_default();
-        config.options(format!("{given}-c statement_timeout=120000"));
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(2)
-            .wait_timeout(Some(std::time::Duration::from_secs(5)))
-            .create_timeout(Some(std::time::Duration::from_secs(5)))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(backend)?;
-        Ok(PgSearchIndex { pool })
+        Ok(PgSearchIndex { pool: crate::appstore::postgres::small_pool(url, "navigli-search", 120_000).map_err(backend)? })
     }
 }
 
