@@ -19,6 +19,9 @@ trap cleanup EXIT
 as_pg "$BIN/initdb" -D "$PGDIR/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w -o "-p $PORT -k $PGDIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >/dev/null
 psql -q -h 127.0.0.1 -p "$PORT" -U postgres -c 'CREATE DATABASE navigli' >/dev/null
+# PostGIS in the database before any test: unit tests make private schemas that use its types
+# whatever order the tests run in (the V1 migration creates it too, for real deployments).
+psql -q -h 127.0.0.1 -p "$PORT" -U postgres -d navigli -c 'CREATE EXTENSION postgis' >/dev/null
 echo "PostgreSQL/PostGIS on 127.0.0.1:$PORT"
 
 export NAVIGLI_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$PORT/navigli"

@@ -69,10 +69,26 @@ pub(crate) async fn test_schema(test: &str, prefix: &str, ddl: &str) -> Option<(
     };
     let schema = format!("{prefix}_{}", std::process::id());
     let admin = connect(&url).await.expect("connect");
+    ensure_postgis(&admin).await;
     admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")).await.unwrap();
     admin.batch_execute(&format!("SET search_path = {schema}, public; {ddl}")).await.unwrap();
     let sep = if url.contains('?') { '&' } else { '?' };
     Some((format!("{url}{sep}options=-csearch_path%3D{schema}%2Cpublic"), schema, admin))
+}
+
+/// Creates PostGIS in the test database when it is not there yet (a test may run before any
+/// migration has): under an advisory lock, and a concurrent creation elsewhere is fine.
+#[cfg(test)]
+async fn ensure_postgis(admin: &tokio_postgres::Client) {
+    let present = "SELECT 1 FROM pg_extension WHERE extname = 'postgis'";
+    if !admin.query(present, &[]).await.expect("pg_extension").is_empty() {
+        return;
+    }
+    let created = admin.batch_execute("BEGIN; SELECT pg_advisory_xact_lock(7745190); CREATE EXTENSION IF NOT EXISTS postgis; COMMIT").await;
+    if let Err(e) = created {
+        let _ = admin.batch_execute("ROLLBACK").await;
+        assert!(!admin.query(present, &[]).await.expect("pg_extension").is_empty(), "cannot create PostGIS: {e}");
+    }
 }
 
 #[cfg(test)]
