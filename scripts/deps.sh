@@ -2,7 +2,7 @@
 # Installs what navigli needs on Debian 12, only when missing.
 #   scripts/deps.sh build   cmake, g++, sqlite3 (PROJ is built from source by the proj crate),
 #                           Node.js/npm, and the web bundle (scripts/web.sh: npm ci in web/, esbuild)
-#   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml,
+#   scripts/deps.sh test    + PostgreSQL 15 + PostGIS 3, GDAL/OGR (ogr2ogr, ogrinfo), python3-lxml, poppler-utils (pdftotext),
 #                           QGIS 3.22's Python bindings (python3-qgis, ~930 MB, for tests/qgis.rs),
 #                           OWSLib (the Python WFS client the end-to-end tests drive) and pvlib
 #                           (the independent yield model tests/roofs.rs compares with) in a
@@ -22,7 +22,7 @@ want=(cmake g++ sqlite3)
 # (e.g. NodeSource): installed only when absent.
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 if [ "$mode" = "test" ]; then
-  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-gdal python3-lxml python3-venv python3-qgis chromium)
+  want+=(postgresql-15 postgresql-15-postgis-3 gdal-bin python3-gdal python3-lxml python3-venv python3-qgis chromium poppler-utils)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -28,19 +28,6 @@ fn check_installed() {
     assert!(common::root().join("web/dist/manifest.json").exists(), "the web bundle web/dist is missing ({hint})");
 }
 
-/// A server over the demo GeoPackage with the demo apps published in its own app store.
-fn server_with_apps() -> (common::server::Server, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = common::server::write_config(dir.path(), common::demo_gpkg());
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_navigli")).args(["apps", "demo", "--config"]).arg(&config).output().expect("navigli apps demo");
-    assert!(out.status.success(), "navigli apps demo failed: {}", String::from_utf8_lossy(&out.stderr));
-    let printed = String::from_utf8_lossy(&out.stdout);
-    assert!(printed.contains("/milano/apps/mappa (revision 1)"), "{printed}");
-    assert!(printed.contains("/cmm/apps/mappa-metropolitana"), "{printed}");
-    (common::server::start(&config, &[]), dir)
-}
-
 fn run_script(base: &str, out: &Path, app: &str, lon: f64, lat: f64, search: &str) -> Value {
     let mut cmd = Command::new("node");
     cmd.arg(common::root().join("tests/fixtures/viewer_check.mjs"))
@@ -56,7 +43,7 @@ fn serious(violations: &Value) -> Vec<&Value> {
 #[test]
 fn a_published_app_works_in_chromium() {
     check_installed();
-    let (server, dir) = server_with_apps();
+    let (server, dir) = common::server::demo_apps_server();
     // A building of Milano (read by WFS here, not by the browser script): the map opens at it.
     let fc = common::server::json(
         &server,
@@ -129,6 +116,22 @@ fn a_published_app_works_in_chromium() {
     assert_eq!(report["selected_again"], serde_json::json!([target["id"]]), "the fresh browser does not show the selected building");
 
     // Accessibility and the phone.
+    assert!(serious(&report["axe_print"]).is_empty(), "axe (print dialog): {}", report["axe_print"]);
+    // The print dialog's sheet: this view, exactly the visible layers, the choices made.
+    let print = &report["print"];
+    assert_eq!(print["path"], "/milano/apps/mappa/print", "{print}");
+    assert_eq!(
+        (print["status"].as_u64(), print["type"].as_str(), print["magic"].as_str()),
+        (Some(200), Some("application/pdf"), Some("%PDF-"))
+    );
+    let p = &print["params"];
+    let visible: Vec<&str> = report["view"]["visible"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(p["layers"].as_str().unwrap(), visible.join(","), "{print}");
+    assert_eq!((p["paper"].as_str(), p["orientation"].as_str(), p["scale"].as_str()), (Some("a3"), Some("landscape"), Some("2000")));
+    let bbox: Vec<f64> = p["bbox"].as_str().unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    let centre = &report["view"]["center"];
+    let (cx, cy) = (centre[0].as_f64().unwrap(), centre[1].as_f64().unwrap());
+    assert!(bbox[0] < cx && cx < bbox[2] && bbox[1] < cy && cy < bbox[3], "the view's centre is inside the printed box: {print}");
     assert!(serious(&report["axe_desktop"]).is_empty(), "axe (desktop): {}", report["axe_desktop"]);
     assert!(serious(&report["axe_phone"]).is_empty(), "axe (phone): {}", report["axe_phone"]);
     let phone = &report["phone"];

@@ -44,7 +44,7 @@ pub const MEMBERS: &[&str] = &[
 ];
 
 /// The tools a viewer offers.
-pub const TOOLS: &[&str] = &["identify", "legend", "search", "measure", "geolocate", "permalink", "embed"];
+pub const TOOLS: &[&str] = &["identify", "legend", "search", "measure", "geolocate", "permalink", "print", "embed"];
 
 /// How a layer is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

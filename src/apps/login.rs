@@ -84,7 +84,7 @@ fn cookie_header(name: &str, value: &str, max_age: u64, secure: bool) -> String 
 fn page(scope: &Scope, next: &str, token: &str, error: Option<&str>) -> String {
     let lang = lang(scope);
     let css = super::viewer::manifest(&scope.catalog().server.web_dir)
-        .and_then(|m| m.get("viewer.css").and_then(|v| v.as_str().map(str::to_string)));
+        .and_then(|m| m.get("builder.css").and_then(|v| v.as_str().map(str::to_string)));
     let mut out = String::with_capacity(4096);
     head(&mut out, lang, &format!("{} — {}", t(lang, "title"), scope.tenant().title), css.as_deref());
     let (other, href) = switch(lang);

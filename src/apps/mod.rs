@@ -2,7 +2,7 @@
 //! protocols in `ogc/`: `routes` to mount, thin handlers on [`crate::http::Scope`]: the
 //! citizen's roof check API ([`roofs`]) and the comuni's web map apps — their document
 //! ([`document`]), the viewer ([`viewer`], pages in [`page`]) and the builder's API ([`builder`],
-//! saving through [`admin`]); and the place search the viewer and the roof page use
+//! saving through [`admin`]), the printed sheet ([`print`]); and the place search the viewer and the roof page use
 //! ([`search`], over [`crate::search`]).
 
 pub mod admin;
@@ -12,6 +12,7 @@ mod diff;
 pub mod document;
 pub mod login;
 mod page;
+pub mod print;
 pub mod roofs;
 pub mod search;
 pub mod viewer;
@@ -23,4 +24,5 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     builder::routes(cfg);
     search::routes(cfg);
     login::routes(cfg);
+    print::routes(cfg);
 }

@@ -87,7 +87,7 @@ pub(super) fn lang(scope: &Scope) -> &'static str {
 
 /// The published document of an app, valid against today's catalog for the caller (a layer
 /// removed since is dropped by [`document::runtime`], not here: validation is for saving).
-async fn published(scope: &Scope, slug: &str) -> Result<(Revision, AppDocument), ServiceError> {
+pub(super) async fn published(scope: &Scope, slug: &str) -> Result<(Revision, AppDocument), ServiceError> {
     let gone = || json_error(404, ExceptionCode::NotFound, format!("no published app '{}'", slug.chars().take(64).collect::<String>()));
     if !valid_slug(slug) {
         return Err(gone());

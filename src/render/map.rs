@@ -406,6 +406,11 @@ impl Canvas {
         Ok(canvas)
     }
 
+    /// The drawn image (call [`Canvas::finish`] first, for the labels).
+    pub fn into_pixmap(self) -> Pixmap {
+        self.pixmap
+    }
+
     /// The canvas as 32-bit PNG.
     pub fn png(&self) -> Result<Vec<u8>, RenderError> {
         self.encode(ImageFormat::Png)

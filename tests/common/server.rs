@@ -224,6 +224,23 @@ pub fn demo_server() -> (Server, tempfile::TempDir) {
     (start(&config, &[]), dir)
 }
 
+/// A server over the demo GeoPackage with the demo apps published (`navigli apps demo`) in its
+/// own app store, with its temporary directory.
+pub fn demo_apps_server() -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), super::demo_gpkg());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_navigli"))
+        .args(["apps", "demo", "--config"])
+        .arg(&config)
+        .output()
+        .expect("navigli apps demo");
+    assert!(out.status.success(), "navigli apps demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("/milano/apps/mappa (revision 1)"), "{printed}");
+    assert!(printed.contains("/cmm/apps/mappa-metropolitana"), "{printed}");
+    (start(&config, &[]), dir)
+}
+
 /// A server over the demo data in PostGIS (`--source main=URL`), when a database is available.
 pub fn postgis_server() -> Option<(Server, tempfile::TempDir)> {
     let url = super::demo_postgis()?;

@@ -39,6 +39,8 @@ const TEXTS = {
     search: 'Cerca un indirizzo o un luogo', searchPlaceholder: 'Via, numero civico, comune…', results: 'Risultati della ricerca',
     noResults: 'Nessun risultato per «{q}».', searchFailed: 'La ricerca non è disponibile.', found: '{n} risultati: usa le frecce per sceglierne uno.',
     kinds: { comune: 'Comune', strada: 'Strada', civico: 'Civico', servizio: 'Servizio' },
+    print: 'Stampa', printTitle: 'Stampa la mappa (PDF)', paper: 'Formato', orientation: 'Orientamento', landscape: 'Orizzontale',
+    portrait: 'Verticale', sheetTitle: 'Titolo del foglio', scaleField: 'Scala (vuoto: la vista attuale)', makePdf: 'Crea il PDF',
   },
   en: {
     zoomIn: 'Zoom in', zoomOut: 'Zoom out', attribution: 'Attributions', opacity: 'Opacity of',
@@ -52,6 +54,8 @@ const TEXTS = {
     search: 'Search for an address or a place', searchPlaceholder: 'Street, house number, comune…', results: 'Search results',
     noResults: 'No results for “{q}”.', searchFailed: 'Search is not available.', found: '{n} results: use the arrow keys to pick one.',
     kinds: { comune: 'Comune', strada: 'Street', civico: 'House number', servizio: 'Service' },
+    print: 'Print', printTitle: 'Print the map (PDF)', paper: 'Paper', orientation: 'Orientation', landscape: 'Landscape',
+    portrait: 'Portrait', sheetTitle: 'Sheet title', scaleField: 'Scale (empty: the current view)', makePdf: 'Make the PDF',
   },
 };
 
@@ -416,6 +420,40 @@ function dialog(title, text) {
   area.select();
 }
 if (tools.has('permalink')) bar.append(button(T.share, () => { writeHash(); dialog(T.shareTitle, location.href); }));
+if (tools.has('print')) {
+  // The sheet is made by the server (GET …/print): the current view and visible layers.
+  const printUrl = (form) => {
+    const f = form.elements;
+    const q = new URLSearchParams({
+      bbox: view.calculateExtent(map.getSize()).map((v) => v.toFixed(1)).join(','),
+      layers: layers.filter((l) => l.visible).map((l) => l.name).join(','),
+      paper: f.paper.value, orientation: f.orientation.value, lang,
+    });
+    if (f['sheet-title'].value.trim()) q.set('title', f['sheet-title'].value.trim());
+    if (f['sheet-scale'].value.trim()) q.set('scale', f['sheet-scale'].value.trim());
+    return `${location.pathname.replace(/\/$/, '')}/print?${q}`;
+  };
+  const choice = (name, legend, options) => el('fieldset', { class: 'choice' }, el('legend', {}, legend),
+    ...options.map(([value, label], i) => el('label', { class: 'inline' },
+      el('input', { type: 'radio', name, value, checked: i === 0 }), label)));
+  bar.append(button(T.print, () => {
+    const form = el('form', { class: 'print-form', method: 'dialog' },
+      choice('paper', T.paper, [['a4', 'A4'], ['a3', 'A3']]),
+      choice('orientation', T.orientation, [['landscape', T.landscape], ['portrait', T.portrait]]),
+      el('label', { for: 'print-title' }, T.sheetTitle),
+      el('input', { id: 'print-title', name: 'sheet-title', maxlength: 120, value: data.app.title }),
+      el('label', { for: 'print-scale' }, T.scaleField),
+      el('input', { id: 'print-scale', name: 'sheet-scale', inputmode: 'numeric', placeholder: '1:5000', maxlength: 12 }));
+    const link = el('a', { class: 'tool primary', href: '#', target: '_blank', rel: 'noopener' }, T.makePdf);
+    link.addEventListener('click', () => { link.href = printUrl(form); setTimeout(() => d.close(), 0); });
+    const d = el('dialog', { class: 'dialog', 'aria-label': T.printTitle },
+      el('h2', {}, T.printTitle), form, el('div', { class: 'actions' }, link, button(T.close, () => d.close())));
+    d.addEventListener('close', () => d.remove());
+    document.body.append(d);
+    d.showModal();
+    form.querySelector('input').focus();
+  }));
+}
 if (tools.has('embed')) {
   const src = `${location.origin}${location.pathname}`;
   const code = `<iframe src="${src}" title="${data.app.title.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)}" width="800" height="600" style="border:0"></iframe>`;

@@ -375,14 +375,32 @@ struct DrawLayer {
 }
 
 async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<Vec<u8>, OgcException> {
+    render_with(ctx, kvp, format == ImageFormat::Jpeg, move |canvas| canvas.encode(format)).await
+}
+
+/// The image of a GetMap request (its KVP: LAYERS, STYLES, CRS, BBOX, WIDTH, HEIGHT,
+/// TRANSPARENT, DPI…), drawn but not encoded: for map products other than GetMap, such as the
+/// printed sheet of an app. Errors are the ones GetMap reports.
+pub async fn map_image(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<tiny_skia::Pixmap, OgcException> {
+    render_with(ctx, kvp, false, |canvas| Ok(canvas.into_pixmap())).await
+}
+
+/// Draws the map a GetMap KVP asks for, then hands the canvas to `finish` (on the drawing
+/// thread); `opaque` fills the background even when TRANSPARENT=TRUE (JPEG).
+async fn render_with<T: Send + 'static>(
+    ctx: &WmsContext<'_>,
+    kvp: &Kvp,
+    opaque: bool,
+    finish: impl FnOnce(Canvas) -> Result<T, crate::render::map::RenderError> + Send + 'static,
+) -> Result<T, OgcException> {
     let req = parse_map_request(ctx, kvp, "layers").await?;
-    let background = (!req.view.transparent || format == ImageFormat::Jpeg).then_some(req.view.background);
+    let background = (!req.view.transparent || opaque).then_some(req.view.background);
     let canvas = Canvas::new(req.view.bbox, req.view.crs, req.view.width, req.view.height, background, req.view.dpi).map_err(internal)?;
     let scale = canvas.scale_denominator();
     let (plans, draw_layers) = draw_plans(ctx, kvp, &req, scale)?;
     // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
     let (tx, rx) = tokio::sync::mpsc::channel::<(usize, Vec<crate::source::Feature>)>(DRAW_QUEUE);
-    let drawing = tokio::task::spawn_blocking(move || draw(canvas, rx, &draw_layers, scale, format));
+    let drawing = tokio::task::spawn_blocking(move || finish(draw(canvas, rx, &draw_layers, scale)));
     'layers: for (i, (layer, resolved)) in plans.into_iter().enumerate() {
         let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
         let mut batch = Vec::with_capacity(DRAW_BATCH);
@@ -444,14 +462,13 @@ fn draw_plans<'a>(
     Ok((plans, draw_layers))
 }
 
-/// The drawing thread: batches of rows, layer after layer, onto the canvas, then the image.
+/// The drawing thread: batches of rows, layer after layer, onto the canvas, labels last.
 fn draw(
     mut canvas: Canvas,
     mut rx: tokio::sync::mpsc::Receiver<(usize, Vec<crate::source::Feature>)>,
     draw_layers: &[DrawLayer],
     scale: f64,
-    format: ImageFormat,
-) -> Result<Vec<u8>, crate::render::map::RenderError> {
+) -> Canvas {
     let mut current = 0;
     while let Some((i, batch)) = rx.blocking_recv() {
         while current < i {
@@ -470,7 +487,7 @@ fn draw(
         }
     }
     canvas.finish();
-    canvas.encode(format)
+    canvas
 }
 
 /// `GetFeatureInfo`.
