@@ -130,6 +130,13 @@ fn invalid_input_is_a_400_naming_the_parameter() {
         ("aspect=180&area=40", "slope"),
         ("slope=30&aspect=180&area=40&shading=1.5", "shading"),
         ("slope=30&aspect=180&area=40&main_home=maybe", "main_home"),
+        ("slope=30&aspect=180&area=40&self_consumption=1.2", "self_consumption"),
+        ("slope=30&aspect=180&area=40&battery=-1", "battery"),
+        ("slope=30&aspect=180&area=40&price=0", "price"),
+        ("slope=30&aspect=180&area=40&export_price=2", "export_price"),
+        ("slope=30&aspect=180&area=40&cost_per_kwp=5", "cost_per_kwp"),
+        ("slope=30&aspect=180&area=40&consumption=50", "consumption"),
+        ("slope=30&aspect=180&area=40&consumption=3000&bill=800", "bill"),
     ] {
         let (status, _, body) = get(&server, &format!("/milano/roofs/estimate?{query}"));
         assert_eq!(status, 400, "{query}: {body}");
@@ -212,6 +219,66 @@ fn at_finds_the_building_and_adds_up_its_planes() {
     assert!(body.contains("no building"), "{body}");
     let (status, _, _) = get(&server, "/milano/roofs/at?lon=9.0&lat=45.0");
     assert_eq!(status, 404);
+}
+
+#[test]
+fn at_takes_the_households_figures_and_a_choice_of_planes() {
+    let (server, _dir) = demo_server();
+    let (_, lon, lat) = building_point();
+    let base = format!("/milano/roofs/at?lon={lon}&lat={lat}");
+    let own = "consumption=1000&self_consumption=0.7&price=0.35&export_price=0.05&cost_per_kwp=1600";
+    let r = json(&server, &format!("{base}&{own}"));
+    let s = &r["summary"];
+    let e = &s["economics"];
+    let (kwp, annual) = (f(s, &["kwp"]), f(s, &["annual_kwh"]));
+    assert!(kwp > 0.0, "{r}");
+    assert_eq!((f(e, &["used", "self_consumption"]), f(e, &["used", "electricity_price_eur_kwh"])), (0.7, 0.35));
+    // Used on site: 70 % of the production, but never more than the 1000 kWh the home uses.
+    let on_site = (0.7 * annual).min(1000.0);
+    assert!((f(e, &["self_consumed_kwh"]) - on_site).abs() < 0.02, "{e}");
+    assert!((f(e, &["exported_kwh"]) - (annual - on_site)).abs() < 0.02, "{e}");
+    assert!((f(e, &["consumption_covered"]) - on_site / 1000.0).abs() < 0.01, "{e}");
+    // (kWp is rounded to 2 decimals in the answer: O&M is compared to within that)
+    let om = f(e, &["om_eur"]);
+    assert!((om - 20.0 * kwp).abs() < 0.2, "{e}");
+    assert!((f(e, &["annual_savings_eur"]) - (on_site * 0.35 + (annual - on_site) * 0.05 - om)).abs() < 0.05, "{e}");
+    assert!((f(e, &["cost_eur"]) - kwp * 1600.0).abs() < 16.0, "{e}");
+    assert_eq!(e["cash_flow_eur"].as_array().unwrap().len(), 26);
+    // Twelve months summing to the year.
+    let months: f64 = s["monthly_kwh"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).sum();
+    assert_eq!(s["monthly_kwh"].as_array().unwrap().len(), 12);
+    assert!((months - annual).abs() <= annual * 0.01, "{months} vs {annual}");
+    // A bill is a consumption at the price: 350 € at 0.35 €/kWh is 1000 kWh.
+    let billed = json(&server, &format!("{base}&bill=350&self_consumption=0.7&price=0.35&export_price=0.05&cost_per_kwp=1600"));
+    assert_eq!(billed["summary"]["economics"], r["summary"]["economics"]);
+    // Each plane is what /roofs/estimate says of it, with the same figures.
+    let planes = r["planes"].as_array().unwrap();
+    for p in planes.iter().take(3) {
+        let i = &p["input"];
+        let est = json(
+            &server,
+            &format!(
+                "/milano/roofs/estimate?slope={}&aspect={}&area={}&shading={}&{own}",
+                i["slope"], i["aspect"], i["area_m2"], i["shading"]
+            ),
+        );
+        assert_eq!(est["solar"]["annual_kwh"], p["solar"]["annual_kwh"], "{p}");
+        assert_eq!(est["solar"]["payback_years"], p["solar"]["payback_years"], "{p}");
+        assert_eq!(est["solar"]["cash_flow_eur"], p["solar"]["cash_flow_eur"], "{p}");
+    }
+    // One plane chosen: the totals are that plane's.
+    let one = planes.iter().find(|p| p["solar"]["class"] != json!("unsuitable")).expect("a suitable plane");
+    let id = one["id"].as_i64().unwrap();
+    let chosen = json(&server, &format!("{base}&planes={id}"));
+    assert_eq!(chosen["selected_planes"], json!([id]));
+    assert!((f(&chosen, &["summary", "kwp"]) - f(one, &["solar", "kwp"])).abs() < 0.01, "{chosen}");
+    for (query, text) in [("planes=abc", "list of plane ids"), ("planes=999999999", "not a roof plane of this building")] {
+        let (status, _, body) = get(&server, &format!("{base}&{query}"));
+        assert_eq!(status, 400, "{query}: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["locator"], json!("planes"), "{body}");
+        assert!(body.contains(text), "{body}");
+    }
 }
 
 fn navigli(args: &[&str]) -> String {

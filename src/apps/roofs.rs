@@ -15,7 +15,7 @@ use crate::filter::{CompareOp, Filter, GeometryLiteral, SpatialOp};
 use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::http::kvp::Kvp;
 use crate::http::{Scope, ServiceError};
-use crate::roofs::{BuildingInfo, PlaneInput, RoofReport, Roofs};
+use crate::roofs::{BuildingInfo, Household, PlaneInput, RoofReport, Roofs};
 use crate::source::{Feature, FeatureQuery, Value};
 
 /// Most planes reported for one building.
@@ -56,6 +56,34 @@ fn flag(p: &Kvp, name: &str) -> Result<bool, ServiceError> {
         Some(s) if s == "false" || s == "0" || s == "no" => Ok(false),
         Some(_) => Err(bad(name, format!("{name} must be true or false"))),
     }
+}
+
+/// The citizen's own figures: `consumption` (kWh a year) or `bill` (€ a year, turned into
+/// kWh at the electricity price), `self_consumption` (0–1), `battery` (kWh), `price` and
+/// `export_price` (€/kWh), `cost_per_kwp` (€), `main_home`.
+fn household(p: &Kvp, roofs: &Roofs) -> Result<Household, ServiceError> {
+    let price = number(p, "price", (0.01, 2.0), "€ per kWh bought")?;
+    let consumption = number(p, "consumption", (100.0, 10_000_000.0), "kWh a year")?;
+    let bill = number(p, "bill", (10.0, 5_000_000.0), "€ a year of electricity")?;
+    if consumption.is_some() && bill.is_some() {
+        return Err(bad("bill", "give consumption or bill, not both"));
+    }
+    let price_used = price.unwrap_or(roofs.config().economics.electricity_price_eur_kwh);
+    Ok(Household {
+        main_home: flag(p, "main_home")?,
+        consumption_kwh: consumption.or(bill.map(|b| b / price_used)),
+        self_consumption: number(p, "self_consumption", (0.0, 1.0), "share of the production used on site")?,
+        battery_kwh: number(p, "battery", (0.0, 200.0), "battery capacity in kWh")?.unwrap_or(0.0),
+        electricity_price_eur_kwh: price,
+        export_price_eur_kwh: number(p, "export_price", (0.0, 1.0), "€ per kWh exported")?,
+        eur_per_kwp: number(p, "cost_per_kwp", (100.0, 10_000.0), "€ per kWp installed")?,
+    })
+}
+
+/// A report with its economics redone for `household`.
+fn for_household(roofs: &Roofs, mut report: RoofReport, household: &Household) -> RoofReport {
+    report.solar.economics = roofs.config().economics.evaluate_for(report.solar.kwp, report.solar.annual_kwh, household);
+    report
 }
 
 /// Rounds every non-integer number to two decimals (readable, stable output).
@@ -101,7 +129,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/{tenant}/roofs/estimate", web::get().to(estimate)).route("/{tenant}/roofs/at", web::get().to(at));
 }
 
-/// `GET /{tenant}/roofs/estimate?slope=&aspect=&area=[&shading=][&main_home=]`.
+/// `GET /{tenant}/roofs/estimate?slope=&aspect=&area=[&shading=]` and the household's figures
+/// ([`household`]).
 pub async fn estimate(scope: Scope) -> Result<HttpResponse, ServiceError> {
     let p = &scope.kvp;
     let slope = number(p, "slope", (0.0, 90.0), "degrees from horizontal")?.ok_or_else(|| missing("slope"))?;
@@ -111,10 +140,10 @@ pub async fn estimate(scope: Scope) -> Result<HttpResponse, ServiceError> {
         return Err(bad("area", "area must be greater than 0 square metres"));
     }
     let shading = number(p, "shading", (0.0, 1.0), "fraction of light lost")?.unwrap_or(0.0);
-    let main_home = flag(p, "main_home")?;
     let roofs = &scope.catalog().roofs;
-    let input = PlaneInput { slope, aspect: aspect % 360.0, area_m2: area, shading, main_home };
-    let report = roofs.evaluate(&input, &BuildingInfo::default());
+    let household = household(p, roofs)?;
+    let input = PlaneInput { slope, aspect: aspect % 360.0, area_m2: area, shading, main_home: household.main_home };
+    let report = for_household(roofs, roofs.evaluate(&input, &BuildingInfo::default()), &household);
     Ok(respond(serde_json::to_value(&report).unwrap_or(Json::Null), roofs))
 }
 
@@ -171,48 +200,72 @@ async fn building_at(buildings: &Layer, tenant: &Tenant, lon: f64, lat: f64) -> 
     Ok((building.id, BuildingInfo { height_m: as_f64(attr(&props, building, "UN_VOL_AV")), uso }))
 }
 
-/// The roof planes of a building, each evaluated: (plane id, report).
+/// The roof planes of a building, each evaluated: (plane id, report). The shading computed by
+/// `navigli roofs compute` (neighbouring buildings) is used when the planes layer has it.
 async fn plane_reports(
     planes: &Layer,
     tenant: &Tenant,
     roofs: &Roofs,
     building: (i64, &BuildingInfo),
-    main_home: bool,
+    household: &Household,
 ) -> Result<Vec<(i64, RoofReport)>, ServiceError> {
-    let props = ["pendenza", "esposizione", "area_m2"];
+    let props: Vec<&str> = ["pendenza", "esposizione", "area_m2", "ombreggiamento"]
+        .into_iter()
+        .filter(|n| *n != "ombreggiamento" || planes.schema.attribute_index(n).is_some())
+        .collect();
     let query = FeatureQuery {
         filter: Some(Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building.0) }),
         properties: Some(props.iter().map(|s| s.to_string()).collect()),
         ..FeatureQuery::default()
     };
     let rows = first_rows(planes, tenant, query, MAX_PLANES).await?;
-    Ok(rows
+    let mut out: Vec<(i64, RoofReport)> = rows
         .iter()
         .filter_map(|f| {
             let slope = as_f64(attr(&props, f, "pendenza"))?;
             let aspect = as_f64(attr(&props, f, "esposizione"))?;
             let area = as_f64(attr(&props, f, "area_m2"))?;
-            let input = PlaneInput { slope, aspect, area_m2: area, shading: 0.0, main_home };
-            Some((f.id, roofs.evaluate(&input, building.1)))
+            let shading = as_f64(attr(&props, f, "ombreggiamento")).unwrap_or(0.0).clamp(0.0, 1.0);
+            let input = PlaneInput { slope, aspect, area_m2: area, shading, main_home: household.main_home };
+            Some((f.id, for_household(roofs, roofs.evaluate(&input, building.1), household)))
         })
-        .collect())
+        .collect();
+    out.sort_by_key(|(id, _)| *id);
+    Ok(out)
 }
 
-/// `GET /{tenant}/roofs/at?lon=&lat=[&main_home=]`.
+/// The planes `planes=` names (all when absent); an id not of this building is a 400.
+fn chosen<'a>(p: &Kvp, reports: &'a [(i64, RoofReport)]) -> Result<Vec<&'a (i64, RoofReport)>, ServiceError> {
+    let Some(list) = p.list("planes") else { return Ok(reports.iter().collect()) };
+    let mut out = Vec::new();
+    for item in list.iter().take(MAX_PLANES as usize + 1) {
+        let id: i64 = item.trim().parse().map_err(|_| bad("planes", "planes is a comma-separated list of plane ids"))?;
+        let r = reports.iter().find(|(i, _)| *i == id).ok_or_else(|| bad("planes", format!("plane {id} is not a roof plane of this building")))?;
+        if !out.iter().any(|(i, _): &&(i64, RoofReport)| *i == id) {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /{tenant}/roofs/at?lon=&lat=[&planes=id,…]` and the household's figures ([`household`]).
 pub async fn at(scope: Scope) -> Result<HttpResponse, ServiceError> {
     let p = &scope.kvp;
     let lon = number(p, "lon", (-180.0, 180.0), "WGS84 longitude")?.ok_or_else(|| missing("lon"))?;
     let lat = number(p, "lat", (-90.0, 90.0), "WGS84 latitude")?.ok_or_else(|| missing("lat"))?;
-    let main_home = flag(p, "main_home")?;
     let roofs = &scope.catalog().roofs;
+    let household = household(p, roofs)?;
     let buildings = roof_layer(&scope, roofs.config().buildings_layer())?;
     let planes = roof_layer(&scope, roofs.config().planes_layer())?;
     let (id, info) = building_at(buildings, scope.tenant(), lon, lat).await?;
-    let reports = plane_reports(planes, scope.tenant(), roofs, (id, &info), main_home).await?;
-    let summary = roofs.summarize(reports.iter().map(|(_, r)| r), main_home);
+    let reports = plane_reports(planes, scope.tenant(), roofs, (id, &info), &household).await?;
+    let selected = chosen(p, &reports)?;
+    let summary = roofs.summarize_for(selected.iter().map(|(_, r)| r), &household);
     let body = json!({
         "building": { "layer": buildings.name(), "id": id, "uso": info.uso, "height_m": info.height_m, "planes": reports.len() },
+        "selected_planes": selected.iter().map(|(id, _)| id).collect::<Vec<_>>(),
         "summary": summary,
+        "household": household,
         "planes": reports.iter().map(|(id, r)| {
             let mut v = serde_json::to_value(r).unwrap_or(Json::Null);
             v["id"] = json!(id);

@@ -16,7 +16,7 @@ pub mod solar;
 use serde::{Deserialize, Serialize};
 
 pub use climate::Climate;
-pub use economics::{EconomicReport, Economics};
+pub use economics::{EconomicReport, Economics, Household};
 pub use green::{BuildingInfo, GreenParams, GreenReport, GreenType};
 pub use solar::{PlaneYield, PvParams, SolarModel};
 
@@ -121,6 +121,8 @@ impl RoofsConfig {
             ("installation.flat_ground_coverage", self.installation.flat_ground_coverage),
             ("installation.flat_row_shading", self.installation.flat_row_shading),
             ("economics.self_consumption", self.economics.self_consumption),
+            ("economics.self_consumption_battery", self.economics.self_consumption_battery),
+            ("economics.production_uncertainty", self.economics.production_uncertainty),
             ("economics.deduction_main_home", self.economics.deduction_main_home),
             ("economics.deduction_other", self.economics.deduction_other),
             ("green.extensive_retention", self.green.extensive_retention),
@@ -360,6 +362,8 @@ pub struct BuildingSummary {
     pub kwp: f64,
     /// Energy a year, kWh.
     pub annual_kwh: f64,
+    /// Energy per month, kWh (sums to `annual_kwh`).
+    pub monthly_kwh: [f64; 12],
     /// Economics of the whole system (cost band of its total size).
     pub economics: EconomicReport,
     /// Green roof: intensive when any plane takes one, else extensive when any takes one.
@@ -375,8 +379,13 @@ pub struct BuildingSummary {
 }
 
 impl Roofs {
-    /// Adds up the reports of one building's planes.
+    /// Adds up the reports of one building's planes (economics with the defaults).
     pub fn summarize<'a>(&self, reports: impl IntoIterator<Item = &'a RoofReport>, main_home: bool) -> BuildingSummary {
+        self.summarize_for(reports, &Household::main(main_home))
+    }
+
+    /// Adds up the reports of one building's planes, economics for `household`.
+    pub fn summarize_for<'a>(&self, reports: impl IntoIterator<Item = &'a RoofReport>, household: &Household) -> BuildingSummary {
         let reports: Vec<&RoofReport> = reports.into_iter().collect();
         let suitable: Vec<&&RoofReport> = reports.iter().filter(|r| r.solar.class != SolarClass::Unsuitable).collect();
         // (an empty f64 sum is -0.0: add from +0.0 so stored and printed zeros are plain zeros)
@@ -406,7 +415,8 @@ impl Roofs {
             module_area_m2: area,
             kwp,
             annual_kwh: kwh,
-            economics: self.config.economics.evaluate(kwp, kwh, main_home),
+            monthly_kwh: std::array::from_fn(|m| total(&mut suitable.iter().map(|r| r.solar.monthly_kwh[m]))),
+            economics: self.config.economics.evaluate_for(kwp, kwh, household),
             green_type,
             green_area_m2: total(&mut green.iter().map(|g| g.area_m2)),
             green_load_kg_m2: green.iter().map(|g| g.load_kg_m2).fold(0.0, f64::max),
