@@ -25,7 +25,7 @@ fn layers(catalog: &Catalog, tenant: &Tenant, wanted: &[(&str, &str, bool, f64)]
 /// The demo documents: (tenant, slug, document).
 pub fn documents(catalog: &Catalog) -> Vec<(&Tenant, &'static str, Json)> {
     let mut out = Vec::new();
-    let tools = json!(document::TOOLS);
+    let tools = json!(document::DEFAULT_TOOLS);
     if let Some(metro) = catalog.tenants.iter().find(|t| t.kind == TenantKind::Metro) {
         let basemap: Vec<&str> = ["zone_omogenee"].into_iter().filter(|n| has(catalog, metro, n)).collect();
         out.push((

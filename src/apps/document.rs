@@ -43,8 +43,12 @@ pub const MEMBERS: &[&str] = &[
     "roles",
 ];
 
-/// The tools a viewer offers.
-pub const TOOLS: &[&str] = &["identify", "legend", "search", "measure", "geolocate", "permalink", "print", "embed"];
+/// The tools a viewer offers. `roof` is the citizen's roof panel of "Il mio tetto": a click,
+/// a search result or the position opens the roof check of the building there.
+pub const TOOLS: &[&str] = &["identify", "legend", "search", "measure", "geolocate", "permalink", "print", "embed", "roof"];
+
+/// The tools of a document that does not list them: all but the roof panel.
+pub const DEFAULT_TOOLS: &[&str] = &["identify", "legend", "search", "measure", "geolocate", "permalink", "print", "embed"];
 
 /// How a layer is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +92,7 @@ fn one() -> f64 {
 }
 
 fn default_tools() -> Vec<String> {
-    TOOLS.iter().map(|t| t.to_string()).collect()
+    DEFAULT_TOOLS.iter().map(|t| t.to_string()).collect()
 }
 
 fn default_primary() -> String {
@@ -646,6 +650,7 @@ pub fn runtime(doc: &AppDocument, catalog: &Catalog, tenant: &Tenant, caller: &C
             "wfs": format!("/{key}/wfs"),
             "tiles": format!("/{key}/tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt"),
             "search": format!("/{key}/search"),
+            "roofs": format!("/{key}/roofs/at"),
         },
         "extent": doc.extent.unwrap_or([t.min_x, t.min_y, t.max_x, t.max_y]),
         "basemap": basemap,
@@ -653,6 +658,34 @@ pub fn runtime(doc: &AppDocument, catalog: &Catalog, tenant: &Tenant, caller: &C
         "tools": doc.tools,
         "attribution": catalog.server.attribution,
         "warnings": warnings,
+    })
+}
+
+/// The "Il mio tetto" document of a tenant (`/{tenant}/tetti` when the tenant has published no
+/// app of slug `tetti`; also the builder's starting point for a variant): the roof layers over
+/// the buildings, search, position and the roof panel. Layers the configuration lacks are left
+/// out.
+pub fn roof_template(catalog: &Catalog, tenant: &Tenant) -> Json {
+    let has = |n: &str| catalog.layer(tenant, &Caller::Anonymous, n).is_some();
+    let wanted = [("edifici", "wms", true, 1.0), ("tetti_verdi", "wms", false, 0.85), ("tetti_rossi", "wms", true, 0.85)];
+    let layers: Vec<Json> = wanted
+        .iter()
+        .filter(|(n, ..)| has(n))
+        .map(|(name, service, visible, opacity)| json!({ "name": name, "service": service, "visible": visible, "opacity": opacity }))
+        .collect();
+    let basemap: Vec<&str> = ["comuni", "strade"].into_iter().filter(|n| has(n)).collect();
+    json!({
+        "version": VERSION,
+        "title": "Il mio tetto",
+        "description": format!(
+            "Cerca il tuo indirizzo o tocca il tuo edificio: per ogni falda del tetto, quanto produrrebbero i pannelli solari, quanto costano e \
+             in quanti anni si ripagano, e se il tetto può diventare verde. Stime di navigli per {} (dati dimostrativi).",
+            tenant.title
+        ),
+        "access": "public",
+        "basemap": if basemap.is_empty() { json!({ "kind": "none" }) } else { json!({ "kind": "navigli", "layers": basemap }) },
+        "layers": layers,
+        "tools": ["legend", "search", "geolocate", "permalink", "roof"],
     })
 }
 

@@ -2,7 +2,7 @@
 //! protocols in `ogc/`: `routes` to mount, thin handlers on [`crate::http::Scope`]: the
 //! citizen's roof check API ([`roofs`]) and the comuni's web map apps — their document
 //! ([`document`]), the viewer ([`viewer`], pages in [`page`]) and the builder's API ([`builder`],
-//! saving through [`admin`]), the printed sheet ([`print`]); and the place search the viewer and the roof page use
+//! saving through [`admin`]), the printed sheet ([`print`]), the citizen's roof page ([`tetti`]); and the place search the viewer and the roof page use
 //! ([`search`], over [`crate::search`]).
 
 pub mod admin;
@@ -15,6 +15,7 @@ mod page;
 pub mod print;
 pub mod roofs;
 pub mod search;
+pub mod tetti;
 pub mod viewer;
 
 /// Mounts every application's routes.
@@ -25,4 +26,5 @@ pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     search::routes(cfg);
     login::routes(cfg);
     print::routes(cfg);
+    tetti::routes(cfg);
 }

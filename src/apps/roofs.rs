@@ -1,6 +1,7 @@
 //! The citizen's roof check (JSON): `GET /{tenant}/roofs/estimate` evaluates a plane described
 //! by its slope, aspect and area; `GET /{tenant}/roofs/at?lon=…&lat=…` finds the building at a
-//! WGS84 point in the tenant and evaluates each of its roof planes. Thin: parameters are
+//! WGS84 point in the tenant (or the nearest within 30 m, as an address point is on the street
+//! front) and evaluates each of its roof planes. Thin: parameters are
 //! checked here, the model is [`crate::roofs`]. Field names are stable (see `docs/roofs.md`).
 //! Errors are JSON with a locator.
 
@@ -148,7 +149,7 @@ pub async fn estimate(scope: Scope) -> Result<HttpResponse, ServiceError> {
 }
 
 async fn first_rows(layer: &Layer, tenant: &Tenant, q: FeatureQuery, max: u64) -> Result<Vec<Feature>, ServiceError> {
-    let q = FeatureQuery { tenant: tenant.scope(), skip_geometry: true, limit: Some(max), ..q };
+    let q = FeatureQuery { tenant: tenant.scope(), limit: Some(max), ..q };
     let resolved = q.resolve(&layer.schema, max).map_err(|e| bad("lon", e.to_string()))?;
     let stream = layer
         .source
@@ -180,24 +181,52 @@ fn roof_layer<'a>(scope: &'a Scope, name: &str) -> Result<&'a Layer, ServiceErro
         .ok_or_else(|| not_found(format!("this service publishes no '{name}' layer, needed to look buildings up")))
 }
 
-/// The building at a WGS84 point: its id and what the roof model needs of it.
-async fn building_at(buildings: &Layer, tenant: &Tenant, lon: f64, lat: f64) -> Result<(i64, BuildingInfo), ServiceError> {
-    let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
+/// How far from a point a building is still "the building at it", metres: address points lie
+/// on the street front, a few metres from the facade.
+const NEAREST_M: f64 = 30.0;
+
+/// The building at a WGS84 point, else the nearest within [`NEAREST_M`]: its id, what the roof
+/// model needs of it and its distance, metres.
+async fn building_at(buildings: &Layer, tenant: &Tenant, lon: f64, lat: f64) -> Result<(i64, BuildingInfo, f64), ServiceError> {
+    use geo::{Distance, Euclidean, MapCoords};
     let props: Vec<&str> = ["EDIFC_USO", "UN_VOL_AV"].into_iter().filter(|n| buildings.schema.attribute_index(n).is_some()).collect();
+    let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
     let query = FeatureQuery {
         filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: point }),
         properties: Some(props.iter().map(|s| s.to_string()).collect()),
+        skip_geometry: true,
         ..FeatureQuery::default()
     };
-    let found = first_rows(buildings, tenant, query, 1).await?;
-    let Some(building) = found.first() else {
-        return Err(not_found(format!("no building at lon {lon}, lat {lat} in {}", tenant.title)));
+    let mut found: Option<(Feature, f64)> = first_rows(buildings, tenant, query, 1).await?.into_iter().next().map(|f| (f, 0.0));
+    if found.is_none() {
+        // Metres on a local plane around the point (equirectangular: exact enough at 30 m).
+        let (kx, ky) = (111_320.0 * lat.to_radians().cos(), 110_540.0);
+        let (dx, dy) = (NEAREST_M / kx, NEAREST_M / ky);
+        let near = crate::crs::Bbox { min_x: lon - dx, min_y: lat - dy, max_x: lon + dx, max_y: lat + dy };
+        let query = FeatureQuery {
+            envelope: Some((near, Crs::CRS84)),
+            properties: Some(props.iter().map(|s| s.to_string()).collect()),
+            output_crs: Some(Crs::CRS84),
+            ..FeatureQuery::default()
+        };
+        let here = geo::point!(x: 0.0, y: 0.0);
+        for f in first_rows(buildings, tenant, query, 200).await? {
+            let Some(g) = f.wkb.as_deref().and_then(|w| crate::encode::decode_wkb(f.id, w).ok()) else { continue };
+            let local = g.map_coords(|c| geo::coord! { x: (c.x - lon) * kx, y: (c.y - lat) * ky });
+            let d = Euclidean.distance(&here, &local);
+            if d <= NEAREST_M && found.as_ref().is_none_or(|(best, bd)| d < *bd || (d == *bd && f.id < best.id)) {
+                found = Some((f, d));
+            }
+        }
+    }
+    let Some((building, distance)) = found else {
+        return Err(not_found(format!("no building at lon {lon}, lat {lat} (nor within {NEAREST_M} m) in {}", tenant.title)));
     };
-    let uso = match attr(&props, building, "EDIFC_USO") {
+    let uso = match attr(&props, &building, "EDIFC_USO") {
         Some(Value::Text(s)) => Some(s.clone()),
         _ => None,
     };
-    Ok((building.id, BuildingInfo { height_m: as_f64(attr(&props, building, "UN_VOL_AV")), uso }))
+    Ok((building.id, BuildingInfo { height_m: as_f64(attr(&props, &building, "UN_VOL_AV")), uso }, distance))
 }
 
 /// The roof planes of a building, each evaluated: (plane id, report). The shading computed by
@@ -216,6 +245,7 @@ async fn plane_reports(
     let query = FeatureQuery {
         filter: Some(Filter::Compare { property: "edificio_fid".into(), op: CompareOp::Eq, value: Value::Int(building.0) }),
         properties: Some(props.iter().map(|s| s.to_string()).collect()),
+        skip_geometry: true,
         ..FeatureQuery::default()
     };
     let rows = first_rows(planes, tenant, query, MAX_PLANES).await?;
@@ -240,7 +270,10 @@ fn chosen<'a>(p: &Kvp, reports: &'a [(i64, RoofReport)]) -> Result<Vec<&'a (i64,
     let mut out = Vec::new();
     for item in list.iter().take(MAX_PLANES as usize + 1) {
         let id: i64 = item.trim().parse().map_err(|_| bad("planes", "planes is a comma-separated list of plane ids"))?;
-        let r = reports.iter().find(|(i, _)| *i == id).ok_or_else(|| bad("planes", format!("plane {id} is not a roof plane of this building")))?;
+        let r = reports
+            .iter()
+            .find(|(i, _)| *i == id)
+            .ok_or_else(|| bad("planes", format!("plane {id} is not a roof plane of this building")))?;
         if !out.iter().any(|(i, _): &&(i64, RoofReport)| *i == id) {
             out.push(r);
         }
@@ -257,12 +290,14 @@ pub async fn at(scope: Scope) -> Result<HttpResponse, ServiceError> {
     let household = household(p, roofs)?;
     let buildings = roof_layer(&scope, roofs.config().buildings_layer())?;
     let planes = roof_layer(&scope, roofs.config().planes_layer())?;
-    let (id, info) = building_at(buildings, scope.tenant(), lon, lat).await?;
+    let (id, info, distance) = building_at(buildings, scope.tenant(), lon, lat).await?;
     let reports = plane_reports(planes, scope.tenant(), roofs, (id, &info), &household).await?;
     let selected = chosen(p, &reports)?;
     let summary = roofs.summarize_for(selected.iter().map(|(_, r)| r), &household);
     let body = json!({
-        "building": { "layer": buildings.name(), "id": id, "uso": info.uso, "height_m": info.height_m, "planes": reports.len() },
+        "building": {
+            "layer": buildings.name(), "id": id, "uso": info.uso, "height_m": info.height_m, "planes": reports.len(), "distance_m": distance,
+        },
         "selected_planes": selected.iter().map(|(id, _)| id).collect::<Vec<_>>(),
         "summary": summary,
         "household": household,

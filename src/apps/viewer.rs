@@ -120,15 +120,20 @@ async fn app(scope: Scope, slug: web::Path<(String, String)>, req: HttpRequest) 
             .body(rev.document));
     }
     let (rev, doc) = published(&scope, &slug).await?;
-    let runtime = document::runtime(&doc, scope.catalog(), scope.tenant(), &scope.caller);
-    let page = super::page::viewer(&scope, &slug, rev.number, &doc, &runtime);
-    Ok(HttpResponse::Ok()
+    Ok(viewer_page(&scope, &slug, rev.number, &doc))
+}
+
+/// The viewer page of a document, with its security headers.
+pub(super) fn viewer_page(scope: &Scope, slug: &str, revision: u32, doc: &AppDocument) -> HttpResponse {
+    let runtime = document::runtime(doc, scope.catalog(), scope.tenant(), &scope.caller);
+    let page = super::page::viewer(scope, slug, revision, doc, &runtime);
+    HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header(("Content-Security-Policy", csp(&doc)))
+        .insert_header(("Content-Security-Policy", csp(doc)))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Referrer-Policy", "same-origin"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(page))
+        .body(page)
 }
 
 /// The viewer's Content Security Policy: this server only, plus an external basemap's host

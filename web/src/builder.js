@@ -32,7 +32,7 @@ const T = en ? {
   noChange: 'No difference.', pickTwo: 'Pick two revisions to compare.', restored: 'Revision {n} is published again.', close: 'Close editor',
   imported: 'Document loaded: check it and save.', badImport: 'That file is not an app document.', failed: 'The server refused: {m}',
   kinds: { mvt: 'Vector tiles (MVT)', wms: 'Image (WMS)', wfs: 'Features (WFS)' }, mapLabel: 'Map to choose the initial view',
-  toolNames: { identify: 'Identify', legend: 'Legend', search: 'Search', measure: 'Measure', geolocate: 'My location', permalink: 'Share link', print: 'Print (PDF)', embed: 'Embed code' },
+  toolNames: { identify: 'Identify', legend: 'Legend', search: 'Search', measure: 'Measure', geolocate: 'My location', permalink: 'Share link', print: 'Print (PDF)', embed: 'Embed code', roof: 'Roof check (Il mio tetto)' },
   from: 'from', to: 'to',
 } : {
   signedIn: 'Accesso come {u}', logout: 'Esci', apps: 'Le tue mappe', none: 'Ancora nessuna mappa.', newApp: 'Nuova mappa', slug: "Nome nell'indirizzo",
@@ -51,7 +51,7 @@ const T = en ? {
   noChange: 'Nessuna differenza.', pickTwo: 'Scegli due revisioni da confrontare.', restored: 'La revisione {n} è di nuovo pubblicata.', close: 'Chiudi',
   imported: 'Documento caricato: controllalo e salva.', badImport: 'Il file non è un documento di mappa.', failed: 'Il server ha rifiutato: {m}',
   kinds: { mvt: 'Tasselli vettoriali (MVT)', wms: 'Immagine (WMS)', wfs: 'Oggetti (WFS)' }, mapLabel: 'Mappa per scegliere la vista iniziale',
-  toolNames: { identify: 'Informazioni', legend: 'Legenda', search: 'Ricerca', measure: 'Misura', geolocate: 'La mia posizione', permalink: 'Collegamento', print: 'Stampa (PDF)', embed: 'Codice da incorporare' },
+  toolNames: { identify: 'Informazioni', legend: 'Legenda', search: 'Ricerca', measure: 'Misura', geolocate: 'La mia posizione', permalink: 'Collegamento', print: 'Stampa (PDF)', embed: 'Codice da incorporare', roof: 'Il mio tetto (verifica del tetto)' },
   from: 'da', to: 'a',
 };
 const fmt = (s, v) => s.replace(/\{(\w+)\}/g, (_, k) => String(v[k]));

@@ -25,6 +25,7 @@ import { Circle, Fill, Stroke, Style } from 'ol/style.js';
 import { fromLonLat, toLonLat, transformExtent } from 'ol/proj.js';
 import { getArea, getLength } from 'ol/sphere.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
+import { installRoof } from './roof.js';
 
 const TEXTS = {
   it: {
@@ -92,6 +93,8 @@ function notice(text) {
 const layers = data.layers.map((l, i) => ({ ...l, index: i, olLayer: null }));
 const byName = Object.fromEntries(layers.map((l) => [l.name, l]));
 const hash = new URLSearchParams(location.hash.slice(1));
+/** Other parts of the page (the roof panel) add their own keys to the permalink. */
+const hashParts = [];
 if (hash.has('layers')) {
   const on = new Set(hash.get('layers').split(',').filter(Boolean));
   for (const l of layers) l.visible = on.has(l.name);
@@ -326,18 +329,26 @@ async function showSelected() {
 if (selected) showSelected();
 
 let measuring = null;
+// The roof panel: a click asks for the roof of the building there (instead of identify).
+const roof = tools.has('roof')
+  ? installRoof({ map, data, lang, el, notice, hash, hashParts, writeHash, panel: document.getElementById('panel') })
+  : null;
+if (roof && !tools.has('identify')) document.getElementById('info').hidden = true;
 map.on('singleclick', (e) => {
-  if (!measuring && tools.has('identify')) identify(e.pixel, e.coordinate);
+  if (measuring) return;
+  if (roof) roof.at(e.coordinate);
+  else if (tools.has('identify')) identify(e.pixel, e.coordinate);
 });
 
 // --- permalink ---
 function writeHash() {
-  if (!tools.has('permalink')) return;
+  if (!tools.has('permalink') && !tools.has('roof')) return;
   const c = toLonLat(view.getCenter());
   const p = new URLSearchParams();
   p.set('map', `${view.getZoom().toFixed(2)}/${c[0].toFixed(6)}/${c[1].toFixed(6)}`);
   p.set('layers', layers.filter((l) => l.visible).map((l) => l.name).join(','));
   if (selected) p.set('sel', selected);
+  for (const part of hashParts) part(p);
   history.replaceState(null, '', `${location.pathname}${location.search}#${p.toString().replace(/%2C/g, ',').replace(/%2F/g, '/')}`);
 }
 map.on('moveend', writeHash);
@@ -401,6 +412,7 @@ if (tools.has('geolocate') && 'geolocation' in navigator) {
       here.addFeature(new Feature(new Point(c)));
       view.animate({ center: c, zoom: Math.max(view.getZoom(), 17) });
       notice(fmt(T.located, { m: Math.round(pos.coords.accuracy) }));
+      document.dispatchEvent(new CustomEvent('navigli:place', { detail: { coordinate: c, kind: 'position' } }));
     },
     () => notice(T.noLocation),
     { enableHighAccuracy: true, timeout: 10000 },
@@ -508,6 +520,8 @@ if (tools.has('search')) {
     close();
     notice(label);
     document.body.dataset.searched = f.id;
+    // Listeners (the roof panel) act on the place chosen.
+    document.dispatchEvent(new CustomEvent('navigli:place', { detail: { coordinate: c, kind } }));
   };
   const render = (q) => {
     listbox.replaceChildren(...results.map((f, i) => el('li', {
@@ -573,4 +587,4 @@ toggle.addEventListener('click', () => {
 panel.before(toggle);
 
 // Exposed for tests and for embedding pages that want to drive the map.
-window.navigliViewer = { map, view, layers, identify, wmsRuns: () => wmsRuns };
+window.navigliViewer = { map, view, layers, identify, roof, wmsRuns: () => wmsRuns };

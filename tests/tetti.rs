@@ -1,0 +1,159 @@
+//! End-to-end: "Il mio tetto" (`/{tenant}/tetti`, the viewer with the roof panel) in headless
+//! Chromium over the real binary and the demo data. The browser script
+//! `tests/fixtures/tetti_check.mjs` only reports; this file judges against the roof API: an
+//! address found with the keyboard opens its building's card in three interactions; the card's
+//! numbers are the API's for the same point, planes and figures; the household's figures and a
+//! plane unticked recompute it and stay in the URL; twelve monthly bars sum to the year; the
+//! green toggle recolours the planes; the share link reopens the same card in a fresh browser;
+//! a point without a building says so; axe-core finds nothing serious on a desktop and a phone;
+//! no request leaves navigli. A missing browser or package is a failure.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+const TIMEOUT: Duration = Duration::from_secs(170);
+
+/// A number as the Italian card writes it ("93.400 kWh", "5,6 anni", "−1.545 €").
+fn italian(text: &str) -> f64 {
+    let kept: String = text
+        .chars()
+        .map(|c| if c == '−' { '-' } else { c })
+        .skip_while(|c| !(c.is_ascii_digit() || *c == '-'))
+        .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | '-'))
+        .collect();
+    kept.replace('.', "").replace(',', ".").parse().unwrap_or_else(|_| panic!("not a number: {text}"))
+}
+
+fn api(server: &common::server::Server, point: &Value, extra: &str) -> Value {
+    let (lon, lat) = (point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+    common::server::json(server, &format!("/milano/roofs/at?lon={lon:.6}&lat={lat:.6}{extra}"))
+}
+
+/// A house number of Milano whose building (within 30 m) has several planes, one unsuitable:
+/// its search text.
+fn address(server: &common::server::Server) -> String {
+    for start in (0..4000).step_by(200) {
+        let fc = common::server::json(
+            server,
+            &format!(
+                "/milano/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=civici&COUNT=200&STARTINDEX={start}\
+                 &OUTPUTFORMAT=application/json&SRSNAME=urn:ogc:def:crs:OGC:1.3:CRS84"
+            ),
+        );
+        for c in fc["features"].as_array().unwrap().iter().filter(|f| f["properties"]["esponente"].is_null()) {
+            let at = &c["geometry"]["coordinates"];
+            let (status, _, body) = common::server::get(
+                server,
+                &format!("/milano/roofs/at?lon={:.6}&lat={:.6}", at[0].as_f64().unwrap(), at[1].as_f64().unwrap()),
+            );
+            if status != 200 {
+                continue;
+            }
+            let r: Value = serde_json::from_str(&body).unwrap();
+            let planes = r["planes"].as_array().unwrap();
+            if planes.len() >= 2 && planes.iter().any(|p| p["solar"]["class"] == "unsuitable") && r["summary"]["kwp"].as_f64() > Some(0.0) {
+                return format!("{} {}", c["properties"]["odonimo"].as_str().unwrap(), c["properties"]["civico"]);
+            }
+        }
+    }
+    panic!("no house number of the demo has a building with several roof planes");
+}
+
+fn serious(violations: &Value) -> Vec<&Value> {
+    violations.as_array().expect("axe list").iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect()
+}
+
+#[test]
+fn a_citizen_finds_their_roof_and_reads_the_card() {
+    assert!(Path::new("/usr/bin/chromium").exists(), "/usr/bin/chromium is missing (run scripts/deps.sh test)");
+    assert!(common::root().join("web/dist/manifest.json").exists(), "the web bundle is missing (run scripts/web.sh)");
+    let (server, dir) = common::server::demo_server();
+    let address = address(&server);
+    // The search index is built on this server's first query (make run builds it beforehand):
+    // built here, so that the browser measures the page, not the build.
+    let found = common::server::json(&server, &format!("/milano/search?q={}", address.replace(' ', "%20")));
+    assert!(!found["features"].as_array().unwrap().is_empty(), "{found}");
+    let mut cmd = Command::new("node");
+    cmd.arg(common::root().join("tests/fixtures/tetti_check.mjs"))
+        .args([&server.base(), &common::root().join("target/npm").display().to_string(), &dir.path().display().to_string()])
+        .args(["/milano/tetti", &address, "9.0", "45.0"]);
+    let report = common::run_report(cmd, "tetti check", "run scripts/deps.sh test", TIMEOUT);
+    assert!(report["error"].is_null(), "browser script failed: {}", report["error"]);
+    eprintln!(
+        "{address}: typed to results {} ms, choice to card {} ms, whole search to card {} ms",
+        report["typed_to_results_ms"], report["choice_to_card_ms"], report["search_to_card_ms"]
+    );
+
+    // The card is the API's answer for the point the search chose.
+    let first = &report["first"];
+    let point = &first["point"];
+    let r = api(&server, point, "");
+    assert_eq!(first["building"].as_str().unwrap(), r["building"]["id"].to_string(), "{first}");
+    let annual = r["summary"]["annual_kwh"].as_f64().unwrap();
+    assert!((italian(first["values"]["annual_kwh"].as_str().unwrap()) - annual.round()).abs() <= 1.0, "{first}");
+    assert!(
+        (italian(first["values"]["cost_eur"].as_str().unwrap()) - r["summary"]["economics"]["cost_eur"].as_f64().unwrap()).abs() <= 1.0
+    );
+    assert_eq!((first["bars"].as_u64(), first["cash_bars"].as_u64()), (Some(12), Some(26)), "{first}");
+    let months: f64 = first["months"].as_array().unwrap().iter().map(|m| italian(m.as_str().unwrap())).sum();
+    assert!((months - annual).abs() <= annual * 0.01, "months {months} vs year {annual}");
+    // Every unsuitable plane says why in words.
+    for p in first["why"].as_array().unwrap() {
+        assert_eq!(p["cls"] == "unsuitable", !p["why"].is_null(), "{p}");
+    }
+    assert!(first["legend"].as_array().unwrap().iter().any(|l| l == "ottima"), "{first}");
+    assert!(serious(&report["axe_card"]).is_empty(), "axe (card): {}", report["axe_card"]);
+
+    // The household's figures: the card follows the API, and the URL keeps them.
+    let savings = |c: &Value| italian(c["values"]["annual_savings_eur"].as_str().unwrap());
+    let api_savings = |extra: &str| api(&server, point, extra)["summary"]["economics"]["annual_savings_eur"].as_f64().unwrap();
+    assert!((savings(&report["sc30"]) - api_savings("&self_consumption=0.3")).abs() <= 1.0, "{}", report["sc30"]);
+    assert!((savings(&report["sc70"]) - api_savings("&self_consumption=0.7&price=0.35")).abs() <= 1.0, "{}", report["sc70"]);
+    assert!(savings(&report["sc70"]) > savings(&report["sc30"]));
+    let hash = report["sc70"]["hash"].as_str().unwrap();
+    assert!(hash.contains("sc=70") && hash.contains("price=0.35") && hash.contains("roof="), "{hash}");
+
+    // One plane unticked: the totals are those of the rest.
+    let planes: Vec<i64> = first["planes"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    let rest: Vec<String> = planes[1..].iter().map(i64::to_string).collect();
+    let unticked = &report["unticked"];
+    let r_rest = api(&server, point, &format!("&planes={}&self_consumption=0.7&price=0.35", rest.join(",")));
+    assert!(
+        (italian(unticked["values"]["annual_kwh"].as_str().unwrap()) - r_rest["summary"]["annual_kwh"].as_f64().unwrap().round()).abs()
+            <= 1.0,
+        "{unticked}"
+    );
+    assert!(unticked["hash"].as_str().unwrap().contains(&format!("planes={}", rest.join(","))), "{unticked}");
+
+    // Green toggle: other colours, the green legend.
+    let (solar, green) = (&report["colour_solar"], &report["colour_green"]);
+    assert!(solar["count"].as_u64() > Some(0) && green["count"].as_u64() > Some(0), "planes drawn: {solar} {green}");
+    assert_ne!(solar["mean"], green["mean"], "the planes are recoloured");
+    assert!(
+        report["green"]["legend"].as_array().unwrap().iter().any(|l| l.as_str().unwrap().starts_with("estensivo")),
+        "{}",
+        report["green"]
+    );
+
+    // The share link in a fresh browser: the same card.
+    let shared = &report["shared"];
+    assert_eq!(shared["building"], first["building"]);
+    assert_eq!(shared["values"], unticked["values"], "same numbers after sharing");
+    assert_eq!(shared["sc"], "70");
+    assert_eq!(shared["planes"].as_array().unwrap().iter().filter(|p| p["checked"] == true).count(), rest.len());
+
+    // The phone, in English; a point with no building.
+    let phone = &report["phone"];
+    assert_eq!((phone["lang"].as_str(), phone["title"].as_str()), (Some("en"), Some("Your roof")), "{phone}");
+    assert_eq!((phone["overflow"].as_bool(), phone["panel_overflow"].as_bool()), (Some(false), Some(false)), "{phone}");
+    assert!(serious(&report["axe_phone"]).is_empty(), "axe (phone): {}", report["axe_phone"]);
+    assert!(report["nothing"]["empty"].as_str().unwrap_or("").starts_with("No building"), "{}", report["nothing"]);
+
+    assert_eq!(report["foreign"], serde_json::json!([]), "requests left navigli");
+    assert_eq!(report["console_errors"], serde_json::json!([]), "console errors");
+}
