@@ -186,7 +186,7 @@ fn nice_length(target: f64) -> f64 {
 }
 
 /// A whole number with the language's thousands separator.
-fn grouped(n: f64, lang: &str) -> String {
+pub(super) fn grouped(n: f64, lang: &str) -> String {
     let digits = format!("{:.0}", n.round().max(0.0));
     let sep = if lang == "en" { ',' } else { '.' };
     let mut out = String::new();
@@ -197,6 +197,23 @@ fn grouped(n: f64, lang: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A number with `decimals` decimals (trailing zeros dropped), the language's separators.
+pub(super) fn decimal(v: f64, decimals: usize, lang: &str) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let text = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let frac = frac.trim_end_matches('0');
+    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') { "−" } else { "" };
+    let int = grouped(int.parse::<f64>().unwrap_or(0.0), lang);
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}{}{frac}", if lang == "en" { '.' } else { ',' })
+    }
 }
 
 fn distance(m: f64, lang: &str) -> String {
@@ -490,6 +507,10 @@ mod tests {
         assert_eq!(distance(2000.0, "it"), "2 km");
         assert_eq!(distance(2500.0, "it"), "2,5 km");
         assert_eq!(distance(200.0, "en"), "200 m");
+        assert_eq!(decimal(1234.56, 1, "it"), "1.234,6");
+        assert_eq!(decimal(-1545.0, 0, "it"), "−1.545");
+        assert_eq!(decimal(5.60, 2, "en"), "5.6");
+        assert_eq!(decimal(-0.001, 1, "it"), "0");
     }
 
     #[test]

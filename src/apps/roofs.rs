@@ -116,8 +116,7 @@ fn assumptions(roofs: &Roofs) -> Json {
 
 /// The report rounded for reading, with the assumptions (exact) attached.
 fn respond(report: Json, roofs: &Roofs) -> HttpResponse {
-    let mut body = rounded(report);
-    body["assumptions"] = assumptions(roofs);
+    let body = finished(report, roofs);
     HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"))
@@ -283,18 +282,25 @@ fn chosen<'a>(p: &Kvp, reports: &'a [(i64, RoofReport)]) -> Result<Vec<&'a (i64,
 
 /// `GET /{tenant}/roofs/at?lon=&lat=[&planes=id,…]` and the household's figures ([`household`]).
 pub async fn at(scope: Scope) -> Result<HttpResponse, ServiceError> {
+    let body = building_report(&scope).await?;
+    Ok(respond(body, &scope.catalog().roofs))
+}
+
+/// The report `roofs/at` answers (not yet rounded), for its own answer and the PDF report of
+/// the roof page: the building, its evaluated planes, the totals over the chosen ones.
+pub(super) async fn building_report(scope: &Scope) -> Result<Json, ServiceError> {
     let p = &scope.kvp;
     let lon = number(p, "lon", (-180.0, 180.0), "WGS84 longitude")?.ok_or_else(|| missing("lon"))?;
     let lat = number(p, "lat", (-90.0, 90.0), "WGS84 latitude")?.ok_or_else(|| missing("lat"))?;
     let roofs = &scope.catalog().roofs;
     let household = household(p, roofs)?;
-    let buildings = roof_layer(&scope, roofs.config().buildings_layer())?;
-    let planes = roof_layer(&scope, roofs.config().planes_layer())?;
+    let buildings = roof_layer(scope, roofs.config().buildings_layer())?;
+    let planes = roof_layer(scope, roofs.config().planes_layer())?;
     let (id, info, distance) = building_at(buildings, scope.tenant(), lon, lat).await?;
     let reports = plane_reports(planes, scope.tenant(), roofs, (id, &info), &household).await?;
     let selected = chosen(p, &reports)?;
     let summary = roofs.summarize_for(selected.iter().map(|(_, r)| r), &household);
-    let body = json!({
+    Ok(json!({
         "building": {
             "layer": buildings.name(), "id": id, "uso": info.uso, "height_m": info.height_m, "planes": reports.len(), "distance_m": distance,
         },
@@ -306,6 +312,12 @@ pub async fn at(scope: Scope) -> Result<HttpResponse, ServiceError> {
             v["id"] = json!(id);
             v
         }).collect::<Vec<_>>(),
-    });
-    Ok(respond(body, roofs))
+    }))
+}
+
+/// The report of [`building_report`] as `roofs/at` writes it: rounded, with the assumptions.
+pub(super) fn finished(report: Json, roofs: &Roofs) -> Json {
+    let mut body = rounded(report);
+    body["assumptions"] = assumptions(roofs);
+    body
 }

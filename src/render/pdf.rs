@@ -106,6 +106,9 @@ fn winansi_char(b: u8) -> char {
 fn winansi_byte(c: char) -> u8 {
     match u32::from(c) {
         0x20..=0x7E | 0xA0..=0xFF => c as u8,
+        // Minus sign and subscript two (CO₂) have no WinAnsi code: the nearest one.
+        0x2212 => b'-',
+        0x2082 => b'2',
         _ => CP1252_HIGH.iter().position(|&h| h == c && h != '\u{FFFD}').map(|i| 0x80 + i as u8).unwrap_or(b'?'),
     }
 }
@@ -414,6 +417,7 @@ mod tests {
 
     #[test]
     fn winansi_round_trips_italian_and_typographic_characters() {
+        assert_eq!((winansi_byte('−'), winansi_byte('₂')), (b'-', b'2'));
         for c in "àèéìòù ÀÈÉÌÒÙ €–—‘’“”… «»°²".chars() {
             assert_eq!(winansi_char(winansi_byte(c)), c, "{c}");
         }
