@@ -5,9 +5,9 @@
 //! `GET /{tenant}/tetti/report` is the card of one building as a PDF.
 
 use actix_web::{web, HttpResponse};
+use tiny_skia::Pixmap;
 
 use super::document::{self, AppDocument};
-use crate::appstore::StoreError;
 use crate::http::exception::ExceptionCode;
 use crate::http::{Scope, ServiceError};
 
@@ -16,15 +16,14 @@ pub const SLUG: &str = "tetti";
 
 /// Mounts the page.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{tenant}/tetti", web::get().to(page));
-    report_routes(cfg);
+    cfg.route("/{tenant}/tetti", web::get().to(page)).route("/{tenant}/tetti/report", web::get().to(report));
 }
 
 async fn page(scope: Scope) -> Result<HttpResponse, ServiceError> {
-    let own = scope.apps().published(&scope.tenant().id, SLUG).await;
-    if let Ok(Some(_)) | Err(StoreError::Backend(_)) = own {
-        // The tenant's variant (access rules and errors as for any app).
-        let (rev, doc) = super::viewer::published(&scope, SLUG).await?;
+    let own = scope.apps().published(&scope.tenant().id, SLUG).await.map_err(super::viewer::store_error)?;
+    if let Some(rev) = own {
+        // The tenant's variant (access rules as for any app).
+        let (rev, doc) = super::viewer::opened(&scope, SLUG, rev)?;
         return Ok(super::viewer::viewer_page(&scope, SLUG, rev.number, &doc));
     }
     let template = document::roof_template(scope.catalog(), scope.tenant());
@@ -34,11 +33,6 @@ async fn page(scope: Scope) -> Result<HttpResponse, ServiceError> {
             super::viewer::json_error(404, ExceptionCode::NotFound, "this service has no roof layers to check")
         })?;
     Ok(super::viewer::viewer_page(&scope, SLUG, 0, &doc))
-}
-
-/// Mounts the report (with the page, in [`routes`]).
-fn report_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{tenant}/tetti/report", web::get().to(report));
 }
 
 /// `GET /{tenant}/tetti/report?lon=&lat=[&planes=][household figures][&lang=en]`: the roof card
@@ -163,7 +157,7 @@ async fn report_planes(scope: &Scope, building: i64) -> Result<ReportPlanes, Ser
 
 /// The report map's frame, points.
 const MAP_W: f64 = 538.0;
-const MAP_H: f64 = 230.0;
+const MAP_H: f64 = 205.0;
 /// Map resolution, dots per inch.
 const MAP_DPI: f64 = 150.0;
 
@@ -193,8 +187,6 @@ async fn report_map(scope: &Scope, planes: crate::crs::Bbox, building: i64) -> R
         crate::ogc::wms::map_image(&ctx, &kvp).await.map_err(|e| ServiceError::new(e, crate::http::exception::ReportFormat::Json))?;
     Ok((image, area))
 }
-
-use tiny_skia::Pixmap;
 
 /// The report's layout (pure: the report JSON in, a page out).
 mod report {
@@ -270,6 +262,15 @@ mod report {
         let y = y + 10.5 * lines.len().max(1) as f64;
         page.line(&[(x, y - 7.5), (x + w, y - 7.5)], LINE, 0.4);
         y + 3.0
+    }
+
+    /// A heading and its label/value rows; returns the next baseline.
+    fn table(page: &mut Page, x: f64, y: f64, w: f64, title: &str, rows: &[(&str, String)]) -> f64 {
+        let mut y = heading(page, x, y, title);
+        for (label, value) in rows {
+            y = row(page, x, y, w, label, value);
+        }
+        y
     }
 
     fn heading(page: &mut Page, x: f64, y: f64, text: &str) -> f64 {
@@ -386,89 +387,53 @@ mod report {
         // Totals (left) and accounts (right).
         let col_w = (pw - 2.0 * M - 20.0) / 2.0;
         let right = M + col_w + 20.0;
-        let mut yl = heading(&mut page, M, y + 12.0, w("Totale delle falde scelte", "Total of the chosen planes"));
         let band = &e["band"];
-        yl = row(&mut page, M, yl, col_w, w("Potenza installabile", "Installable power"), &format!("{} kWp", n(f(&s["kwp"]), 1)));
-        yl = row(
-            &mut page,
-            M,
-            yl,
-            col_w,
-            w("Produzione annua", "Yearly production"),
-            &format!(
-                "{} kWh ({} {}–{})",
-                n(f(&s["annual_kwh"]), 0),
-                w("fascia", "range"),
-                n(f(&band["annual_kwh"][0]), 0),
-                n(f(&band["annual_kwh"][1]), 0)
+        let eur = |v: &Json| format!("{} €", n(f(v), 0));
+        let range = |a: String, b: String| format!("({} {a}–{b})", w("fascia", "range"));
+        let mut totals = vec![
+            (w("Potenza installabile", "Installable power"), format!("{} kWp", n(f(&s["kwp"]), 1))),
+            (
+                w("Produzione annua", "Yearly production"),
+                format!("{} kWh {}", n(f(&s["annual_kwh"]), 0), range(n(f(&band["annual_kwh"][0]), 0), n(f(&band["annual_kwh"][1]), 0))),
             ),
-        );
-        yl = row(&mut page, M, yl, col_w, w("Superficie dei moduli", "Module area"), &format!("{} m²", n(f(&s["module_area_m2"]), 0)));
-        yl = row(
-            &mut page,
-            M,
-            yl,
-            col_w,
-            w("CO₂ evitata", "CO₂ avoided"),
-            &format!("{} kg/{}", n(f(&e["co2_avoided_kg_per_year"]), 0), w("anno", "yr")),
-        );
+            (w("Superficie dei moduli", "Module area"), format!("{} m²", n(f(&s["module_area_m2"]), 0))),
+            (w("CO₂ evitata", "CO₂ avoided"), format!("{} kg/{}", n(f(&e["co2_avoided_kg_per_year"]), 0), w("anno", "yr"))),
+        ];
         if let Some(c) = e["consumption_covered"].as_f64() {
-            yl = row(&mut page, M, yl, col_w, w("Consumi coperti", "Consumption covered"), &format!("{} %", n(c * 100.0, 0)));
+            totals.push((w("Consumi coperti", "Consumption covered"), format!("{} %", n(c * 100.0, 0))));
         }
+        let yl = table(&mut page, M, y + 12.0, col_w, w("Totale delle falde scelte", "Total of the chosen planes"), &totals);
         let life = e["cash_flow_eur"].as_array().map_or(0, |a| a.len().saturating_sub(1));
         let pay = |v: &Json| match v.as_f64() {
             Some(y) => format!("{} {}", n(y, 1), w("anni", "years")),
             None => format!("{} {life} {}", w("non rientra in", "not within"), w("anni", "years")),
         };
-        let mut yr = heading(&mut page, right, y + 12.0, w("Conti dell'impianto", "The system's accounts"));
-        let eur = |v: &Json| format!("{} €", n(f(v), 0));
-        yr = row(&mut page, right, yr, col_w, w("Costo chiavi in mano", "Turnkey cost"), &eur(&e["cost_eur"]));
-        yr = row(&mut page, right, yr, col_w, w("Detrazione fiscale", "Tax deduction"), &format!("−{}", eur(&e["deduction_eur"])));
-        yr = row(&mut page, right, yr, col_w, w("Costo dopo la detrazione", "Cost after the deduction"), &eur(&e["net_cost_eur"]));
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w,
-            w("Risparmio del primo anno", "First-year savings"),
-            &format!(
-                "{} ({} {}–{})",
-                eur(&e["annual_savings_eur"]),
-                w("fascia", "range"),
-                eur(&band["annual_savings_eur"][0]),
-                eur(&band["annual_savings_eur"][1])
+        let accounts = [
+            (w("Costo chiavi in mano", "Turnkey cost"), eur(&e["cost_eur"])),
+            (w("Detrazione fiscale", "Tax deduction"), format!("−{}", eur(&e["deduction_eur"]))),
+            (w("Costo dopo la detrazione", "Cost after the deduction"), eur(&e["net_cost_eur"])),
+            (
+                w("Risparmio del primo anno", "First-year savings"),
+                format!(
+                    "{} {}",
+                    eur(&e["annual_savings_eur"]),
+                    range(eur(&band["annual_savings_eur"][0]), eur(&band["annual_savings_eur"][1]))
+                ),
             ),
-        );
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w,
-            w("di cui energia usata in casa", "of which energy used at home"),
-            &format!("{} kWh, {}", n(f(&e["self_consumed_kwh"]), 0), eur(&e["self_consumption_savings_eur"])),
-        );
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w,
-            w("ed energia ceduta alla rete", "and energy exported"),
-            &format!("{} kWh, {}", n(f(&e["exported_kwh"]), 0), eur(&e["export_revenue_eur"])),
-        );
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w,
-            w("Rientro della spesa", "Payback"),
-            &format!(
-                "{} ({} {}–{})",
-                pay(&e["payback_years"]),
-                w("fascia", "range"),
-                pay(&band["payback_years"][1]),
-                pay(&band["payback_years"][0])
+            (
+                w("di cui energia usata in casa", "of which energy used at home"),
+                format!("{} kWh, {}", n(f(&e["self_consumed_kwh"]), 0), eur(&e["self_consumption_savings_eur"])),
             ),
-        );
+            (
+                w("ed energia ceduta alla rete", "and energy exported"),
+                format!("{} kWh, {}", n(f(&e["exported_kwh"]), 0), eur(&e["export_revenue_eur"])),
+            ),
+            (
+                w("Rientro della spesa", "Payback"),
+                format!("{} {}", pay(&e["payback_years"]), range(pay(&band["payback_years"][1]), pay(&band["payback_years"][0]))),
+            ),
+        ];
+        let yr = table(&mut page, right, y + 12.0, col_w, w("Conti dell'impianto", "The system's accounts"), &accounts);
         // Months.
         let mut y = heading(&mut page, M, yl.max(yr) + 8.0, w("Produzione mese per mese (kWh)", "Production month by month (kWh)"));
         let months: Vec<f64> = s["monthly_kwh"].as_array().map(|a| a.iter().map(f).collect()).unwrap_or_default();
@@ -484,7 +449,7 @@ mod report {
             page.text(x + slot / 2.0 - text_width(&value, 7.0, false) / 2.0, y + chart_h + 9.0, 7.0, false, INK, &value);
             page.text(x + slot / 2.0 - text_width(names[i], 7.0, false) / 2.0, y + chart_h + 18.0, 7.0, false, GREY, names[i]);
         }
-        y += chart_h + 30.0;
+        y += chart_h + 38.0;
         // Cash flow.
         y = heading(
             &mut page,
@@ -495,7 +460,7 @@ mod report {
         let flow: Vec<f64> = e["cash_flow_eur"].as_array().map(|a| a.iter().map(f).collect()).unwrap_or_default();
         let fmax = flow.iter().map(|v| v.abs()).fold(1.0, f64::max);
         let slot = (pw - 2.0 * M) / flow.len().max(1) as f64;
-        let half = 24.0;
+        let half = 20.0;
         for (i, v) in flow.iter().enumerate() {
             let h = v.abs() / fmax * half;
             let x = M + i as f64 * slot;
@@ -513,89 +478,48 @@ mod report {
         page.text(M, y + 2.0 * half + 9.0, 7.5, false, GREY, &ends);
         y += 2.0 * half + 24.0;
         // Green roof and figures used.
-        let col_w2 = col_w;
-        let mut yl = heading(&mut page, M, y, w("Tetto verde", "Green roof"));
-        match s["green_type"].as_str() {
+        let green_title = w("Tetto verde", "Green roof");
+        let yl = match s["green_type"].as_str() {
             Some(kind) => {
-                let kind = match (kind, en) {
-                    ("intensive", false) => "intensivo",
-                    ("intensive", true) => "intensive",
-                    (_, false) => "estensivo",
-                    (_, true) => "extensive",
+                let kind = match kind {
+                    "intensive" => w("intensivo", "intensive"),
+                    _ => w("estensivo", "extensive"),
                 };
-                yl = row(&mut page, M, yl, col_w2, w("Tipo", "Type"), kind);
-                yl = row(&mut page, M, yl, col_w2, w("Superficie a verde", "Green area"), &format!("{} m²", n(f(&s["green_area_m2"]), 0)));
-                yl = row(
-                    &mut page,
-                    M,
-                    yl,
-                    col_w2,
-                    w("Carico da verificare", "Load to check"),
-                    &format!("{} kg/m²", n(f(&s["green_load_kg_m2"]), 0)),
-                );
-                yl = row(&mut page, M, yl, col_w2, w("Costo", "Cost"), &eur(&s["green_cost_eur"]));
-                yl = row(
-                    &mut page,
-                    M,
-                    yl,
-                    col_w2,
-                    w("Pioggia trattenuta", "Rain retained"),
-                    &format!("{} m³/{}", n(f(&s["retained_rain_m3_per_year"]), 1), w("anno", "yr")),
-                );
+                let green = [
+                    (w("Tipo", "Type"), kind.to_string()),
+                    (w("Superficie a verde", "Green area"), format!("{} m²", n(f(&s["green_area_m2"]), 0))),
+                    (w("Carico da verificare", "Load to check"), format!("{} kg/m²", n(f(&s["green_load_kg_m2"]), 0))),
+                    (w("Costo", "Cost"), eur(&s["green_cost_eur"])),
+                    (
+                        w("Pioggia trattenuta", "Rain retained"),
+                        format!("{} m³/{}", n(f(&s["retained_rain_m3_per_year"]), 1), w("anno", "yr")),
+                    ),
+                ];
+                table(&mut page, M, y, col_w, green_title, &green)
             }
             None => {
-                page.text(
-                    M,
-                    yl,
-                    8.5,
-                    false,
-                    INK,
-                    w("Nessuna delle falde scelte può diventare verde.", "None of the chosen planes can become green."),
-                );
-                yl += 12.0;
+                let y = heading(&mut page, M, y, green_title);
+                let none = w("Nessuna delle falde scelte può diventare verde.", "None of the chosen planes can become green.");
+                page.text(M, y, 8.5, false, INK, none);
+                y + 12.0
             }
-        }
+        };
         let used = &e["used"];
-        let mut yr = heading(&mut page, right, y, w("Ipotesi usate", "Figures used"));
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w2,
-            w("Prezzo dell'elettricità", "Electricity price"),
-            &format!("{} €/kWh", n(f(&used["electricity_price_eur_kwh"]), 3)),
-        );
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w2,
-            w("Prezzo dell'energia ceduta", "Export price"),
-            &format!("{} €/kWh", n(f(&used["export_price_eur_kwh"]), 3)),
-        );
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w2,
-            w("Quota usata in casa", "Share used at home"),
-            &format!("{} %", n(f(&used["self_consumption"]) * 100.0, 0)),
-        );
-        yr = row(&mut page, right, yr, col_w2, w("Costo per kWp", "Cost per kWp"), &format!("{} €", n(f(&used["eur_per_kwp"]), 0)));
-        yr = row(
-            &mut page,
-            right,
-            yr,
-            col_w2,
-            w("Detrazione", "Deduction"),
-            &format!("{} % {}", n(f(&used["deduction_rate"]) * 100.0, 0), w("in 10 anni", "over 10 years")),
-        );
-        if let Some(c) = r["household"]["consumption_kwh"].as_f64() {
-            yr = row(&mut page, right, yr, col_w2, w("Consumo annuo", "Yearly use"), &format!("{} kWh", n(c, 0)));
+        let household = &r["household"];
+        let mut figures = vec![
+            (w("Prezzo dell'elettricità", "Electricity price"), format!("{} €/kWh", n(f(&used["electricity_price_eur_kwh"]), 3))),
+            (w("Prezzo dell'energia ceduta", "Export price"), format!("{} €/kWh", n(f(&used["export_price_eur_kwh"]), 3))),
+            (w("Quota usata in casa", "Share used at home"), format!("{} %", n(f(&used["self_consumption"]) * 100.0, 0))),
+            (w("Costo per kWp", "Cost per kWp"), format!("{} €", n(f(&used["eur_per_kwp"]), 0))),
+            (w("Detrazione", "Deduction"), format!("{} % {}", n(f(&used["deduction_rate"]) * 100.0, 0), w("in 10 anni", "over 10 years"))),
+        ];
+        if let Some(c) = household["consumption_kwh"].as_f64() {
+            figures.push((w("Consumo annuo", "Yearly use"), format!("{} kWh", n(c, 0))));
         }
-        if f(&r["household"]["battery_kwh"]) > 0.0 {
-            yr = row(&mut page, right, yr, col_w2, w("Batteria", "Battery"), &format!("{} kWh", n(f(&r["household"]["battery_kwh"]), 1)));
+        if f(&household["battery_kwh"]) > 0.0 {
+            figures.push((w("Batteria", "Battery"), format!("{} kWh", n(f(&household["battery_kwh"]), 1))));
         }
+        let yr = table(&mut page, right, y, col_w, w("Ipotesi usate", "Figures used"), &figures);
         let mut y = yl.max(yr) + 6.0;
         let note = format!(
             "{} {} %. {}",

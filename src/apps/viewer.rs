@@ -93,6 +93,12 @@ pub(super) async fn published(scope: &Scope, slug: &str) -> Result<(Revision, Ap
         return Err(gone());
     }
     let rev = scope.apps().published(&scope.tenant().id, slug).await.map_err(store_error)?.ok_or_else(gone)?;
+    opened(scope, slug, rev)
+}
+
+/// A published revision read back and checked against the caller: the app's audience rules.
+pub(super) fn opened(scope: &Scope, slug: &str, rev: Revision) -> Result<(Revision, AppDocument), ServiceError> {
+    let gone = || json_error(404, ExceptionCode::NotFound, format!("no published app '{}'", slug.chars().take(64).collect::<String>()));
     let json: Json = serde_json::from_str(&rev.document).map_err(|_| gone())?;
     let doc = document::read_stored(&json).ok_or_else(gone)?;
     if doc.access == document::Access::Restricted && !scope.caller.is_authenticated() {
