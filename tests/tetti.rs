@@ -147,6 +147,27 @@ fn a_citizen_finds_their_roof_and_reads_the_card() {
     assert_eq!(shared["sc"], "70");
     assert_eq!(shared["planes"].as_array().unwrap().iter().filter(|p| p["checked"] == true).count(), rest.len());
 
+    // The page's PDF link: the same card, and pdftotext recovers the figures the card shows.
+    let link = report["report_link"].as_str().unwrap();
+    let path = link.strip_prefix(&server.base()).unwrap_or(link);
+    assert!(path.starts_with("/milano/tetti/report?"), "{link}");
+    for part in [format!("planes={}", rest.join("%2C")), "self_consumption=0.7".into(), "price=0.35".into()] {
+        assert!(path.contains(&part), "{part} in {link}");
+    }
+    let (status, head, pdf) = common::server::get_bytes(&server, path);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert!(head.contains("content-type: application/pdf") && pdf.starts_with(b"%PDF-"), "{head}");
+    let file = dir.path().join("report.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let out = Command::new("pdftotext").arg(&file).arg("-").output().expect("pdftotext (poppler-utils; run scripts/deps.sh test)");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&format!("Edificio n. {}", first["building"].as_str().unwrap())), "{text}");
+    for key in ["annual_kwh", "cost_eur", "net_cost_eur", "annual_savings_eur", "payback_years"] {
+        let shown = unticked["values"][key].as_str().unwrap().trim();
+        assert!(text.contains(shown), "{key}: the card shows '{shown}', the report does not: {text}");
+    }
+
     // The phone, in English; a point with no building.
     let phone = &report["phone"];
     assert_eq!((phone["lang"].as_str(), phone["title"].as_str()), (Some("en"), Some("Your roof")), "{phone}");

@@ -651,6 +651,7 @@ pub fn runtime(doc: &AppDocument, catalog: &Catalog, tenant: &Tenant, caller: &C
             "tiles": format!("/{key}/tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt"),
             "search": format!("/{key}/search"),
             "roofs": format!("/{key}/roofs/at"),
+            "roof_report": format!("/{key}/tetti/report"),
         },
         "extent": doc.extent.unwrap_or([t.min_x, t.min_y, t.max_x, t.max_y]),
         "basemap": basemap,

@@ -40,7 +40,7 @@ const TEXTS = {
     def: 'Predefinito: {v}', srcPrice: 'ordine del prezzo domestico 2024–2025 (ARERA)', srcExport: 'ordine del prezzo zonale 2024–2025 (ritiro dedicato GSE)',
     srcSc: '35 % senza batteria, 65 % con batteria (ipotesi)', srcCost: 'secondo la taglia dell\'impianto, prezzi di mercato 2024–2025 (ipotesi)',
     srcBattery: '{e} per kWh di capacità (ipotesi)', billHint: 'Se non conosci il consumo: la spesa divisa per il prezzo dell\'elettricità.', srcCons: 'senza consumo, tutta la quota indicata è usata in casa',
-    share: 'Copia il collegamento a questa scheda', copied: 'Collegamento copiato.', note: 'Stime indicative calcolate da navigli (docs/roofs.md); nessun dato personale viene salvato.',
+    share: 'Copia il collegamento a questa scheda', report: 'Scarica la scheda (PDF)', copied: 'Collegamento copiato.', note: 'Stime indicative calcolate da navigli (docs/roofs.md); nessun dato personale viene salvato.',
     classes: { very_good: 'ottima', good: 'buona', fair: 'discreta', unsuitable: 'non idonea' },
     greens: { intensivo: 'intensivo', estensivo: 'estensivo', 'non idoneo': 'non idoneo' },
     why: { north: 'rivolta a nord', small: 'troppo piccola (meno di 1 kWp)', dark: 'poco sole (sotto 1.000 kWh/m² l\'anno)' },
@@ -75,7 +75,7 @@ const TEXTS = {
     def: 'Default: {v}', srcPrice: 'order of the 2024–2025 household price (ARERA)', srcExport: 'order of the 2024–2025 zonal price (GSE ritiro dedicato)',
     srcSc: '35 % without a battery, 65 % with one (assumption)', srcCost: 'by system size, 2024–2025 market prices (assumption)',
     srcBattery: '{e} per kWh of capacity (assumption)', billHint: 'If you do not know your use: the bill divided by the electricity price.', srcCons: 'without a consumption, the whole share given is used at home',
-    share: 'Copy the link to this card', copied: 'Link copied.', note: 'Indicative estimates computed by navigli (docs/roofs.md); no personal data is stored.',
+    share: 'Copy the link to this card', report: 'Download the card (PDF)', copied: 'Link copied.', note: 'Indicative estimates computed by navigli (docs/roofs.md); no personal data is stored.',
     classes: { very_good: 'very good', good: 'good', fair: 'fair', unsuitable: 'unsuitable' },
     greens: { intensivo: 'intensive', estensivo: 'extensive', 'non idoneo': 'unsuitable' },
     why: { north: 'faces north', small: 'too small (under 1 kWp)', dark: 'little sun (under 1,000 kWh/m² a year)' },
@@ -135,10 +135,8 @@ export function installRoof({ map, data, lang, el, notice, hash, hashParts, writ
   const section = el('section', { id: 'roof', class: 'roof', 'aria-labelledby': 'roof-h' }, el('h2', { id: 'roof-h' }, T.title), body);
   panel.prepend(section);
 
-  let asked = 0;
-  async function load({ fit = false } = {}) {
-    if (!state.point) return;
-    const n0 = ++asked;
+  /** The roof API's parameters for the current point, planes and figures. */
+  function query() {
     const q = new URLSearchParams({ lon: state.point[0].toFixed(6), lat: state.point[1].toFixed(6) });
     if (state.planes) q.set('planes', state.planes.join(','));
     const put = (name, v, k = 1) => { if (v !== '' && Number.isFinite(Number(v))) q.set(name, String(Number(v) * k)); };
@@ -147,6 +145,14 @@ export function installRoof({ map, data, lang, el, notice, hash, hashParts, writ
     put('price', figures.price); put('self_consumption', figures.sc, 0.01); put('battery', figures.battery);
     put('cost_per_kwp', figures.cost); put('export_price', figures.exportPrice);
     if (figures.main) q.set('main_home', 'true');
+    return q;
+  }
+
+  let asked = 0;
+  async function load({ fit = false } = {}) {
+    if (!state.point) return;
+    const n0 = ++asked;
+    const q = query();
     body.setAttribute('aria-busy', 'true');
     try {
       const r = await fetch(`${data.endpoints.roofs}?${q}`);
@@ -411,6 +417,9 @@ export function installRoof({ map, data, lang, el, notice, hash, hashParts, writ
   function shareBox() {
     return el('div', { class: 'roof-share' },
       el('button', { type: 'button', class: 'tool', onclick: async () => { writeHash(); try { await navigator.clipboard.writeText(location.href); notice(T.copied); } catch { notice(location.href); } } }, T.share),
+      // The same card as a PDF, made by the server from the same parameters.
+      el('a', { class: 'tool report', target: '_blank', rel: 'noopener', href: '#',
+        onclick: (e) => { const q = query(); q.set('lang', lang); e.currentTarget.href = `${data.endpoints.roof_report}?${q}`; } }, T.report),
       el('p', { class: 'note' }, T.note));
   }
 
