@@ -13,6 +13,7 @@ pub mod edit;
 pub mod encode;
 pub mod filter;
 pub mod http;
+pub mod lidar;
 pub mod migrate;
 pub mod model;
 pub mod ogc;

@@ -32,6 +32,7 @@ mod facts;
 mod generate;
 mod geom;
 mod gpkg;
+pub mod lidar;
 mod postgis;
 mod rng;
 mod schema;
