@@ -51,7 +51,7 @@ if [ "$mode" = "test" ]; then
       echo "$sum" >"$venv/.requirements.sha256"
     fi
   }
-  pinned_venv "$root/target/pyvenv" "$root/tests/requirements.txt" "owslib, lxml, pvlib, pmtiles"
+  pinned_venv "$root/target/pyvenv" "$root/tests/requirements.txt" "owslib, lxml, pvlib, pmtiles, laspy, lazrs"
   pinned_venv "$root/target/pyvenv-ogcapi" "$root/tests/requirements-ogcapi.txt" "ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client"
   npm_dir="$root/target/npm"
   npm_sum="$(cat "$root/tests/js/package.json" "$root/tests/js/package-lock.json" | sha256sum | cut -d' ' -f1)"

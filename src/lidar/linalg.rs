@@ -53,16 +53,14 @@ impl Moments {
         [[xx, xy, xz], [xy, yy, yz], [xz, yz, zz]]
     }
 
-    /// The total-least-squares plane, with its smallest eigenvalue over their sum (0 for
-    /// perfectly planar points, 1/3 for isotropic scatter); `None` below three points.
+    /// The total-least-squares plane, with the RMS distance of the points to it (the square
+    /// root of the smallest eigenvalue); `None` below three points.
     pub fn plane(&self) -> Option<(Plane, f64)> {
         if self.n < 3.0 {
             return None;
         }
         let (values, vectors) = symmetric_eigen(self.covariance());
-        let sum = values[0] + values[1] + values[2];
-        let curvature = if sum > 0.0 { values[0].max(0.0) / sum } else { 0.0 };
-        Some((Plane::through(self.mean(), vectors[0])?, curvature))
+        Some((Plane::through(self.mean(), vectors[0])?, values[0].max(0.0).sqrt()))
     }
 }
 
@@ -179,8 +177,8 @@ mod tests {
                 m.add([x, y, 2.0 + 0.5 * x - 0.25 * y]);
             }
         }
-        let (plane, curvature) = m.plane().unwrap();
-        assert!(curvature < 1e-12);
+        let (plane, rms) = m.plane().unwrap();
+        assert!(rms < 1e-6);
         assert!((plane.z_at(3.0, 1.0) - (2.0 + 1.5 - 0.25)).abs() < 1e-9);
         assert!(plane.distance([1.0, 1.0, 10.0]) > 0.0);
     }

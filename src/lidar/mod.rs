@@ -18,6 +18,7 @@
 //! faces whatever the thread count.
 
 pub mod eval;
+pub mod las;
 pub mod linalg;
 pub mod partition;
 pub mod planes;

@@ -13,21 +13,39 @@ use super::linalg::{Moments, Plane};
 pub struct Params {
     /// Neighbourhood radius (m) aimed at for normals; the count is clamped to 10–40 points.
     pub normal_radius: f64,
-    /// A point joins a growing region within this distance of its plane (m)…
+    /// A point joins a growing region within this distance of its plane (m, at most: 3.5 times
+    /// the survey's noise when that is less)…
     pub grow_distance: f64,
     /// …and with a normal within this angle of the region's (degrees; rough points skip it).
     pub grow_angle: f64,
     /// Regions closer than this angle (degrees) are merged when their union stays planar.
     pub merge_angle: f64,
-    /// A point is finally given to the best neighbouring plane within this distance (m).
+    /// A point is finally given to the best neighbouring plane within this distance (m, at most:
+    /// 4 times the survey's noise when that is less).
     pub assign_distance: f64,
     /// Smallest face kept (m² of footprint).
     pub min_face_m2: f64,
+    /// Steeper regions are walls, not roof faces (degrees).
+    pub max_slope: f64,
+    /// Regions fitting their plane worse than this RMS (m) are scattered points, not a face.
+    pub max_rms: f64,
+    /// A point seeds or steers growth when its neighbourhood fits a plane within this RMS (m).
+    pub seed_rms: f64,
 }
 
 impl Default for Params {
     fn default() -> Params {
-        Params { normal_radius: 0.8, grow_distance: 0.15, grow_angle: 12.0, merge_angle: 5.0, assign_distance: 0.2, min_face_m2: 2.0 }
+        Params {
+            normal_radius: 0.8,
+            grow_distance: 0.15,
+            grow_angle: 12.0,
+            merge_angle: 5.0,
+            assign_distance: 0.2,
+            min_face_m2: 2.0,
+            max_slope: 75.0,
+            max_rms: 0.075,
+            seed_rms: 0.06,
+        }
     }
 }
 
@@ -121,8 +139,9 @@ impl Grid {
         }
     }
 
-    /// The `k` nearest points to point `i` in the plane (itself excluded), nearest first;
-    /// ties broken by index.
+    /// The `k` nearest points to point `i` in space (itself excluded), nearest first; ties
+    /// broken by index. In space, not in plan: a roof under an overhang, or a canopy over a
+    /// roof, is no neighbour of the surface metres above or below it.
     pub fn knn(&self, pts: &[[f64; 3]], i: usize, k: usize) -> Vec<usize> {
         let p = pts[i];
         let mut r = self.cell;
@@ -130,8 +149,9 @@ impl Grid {
         loop {
             found.clear();
             self.within(pts, p[0], p[1], r, |j, d2| {
-                if j != i {
-                    found.push((d2, j));
+                let d3 = d2 + (pts[j][2] - p[2]).powi(2);
+                if j != i && d3 <= r * r {
+                    found.push((d3, j));
                 }
             });
             if found.len() >= k || found.len() + 1 >= pts.len() || r > 50.0 {
@@ -164,7 +184,7 @@ pub fn robust_fit(pts: &[[f64; 3]], members: &[usize]) -> Option<(Plane, f64, Ve
         let mut res: Vec<f64> = kept.iter().map(|&i| p.distance(pts[i]).abs()).collect();
         res.sort_by(f64::total_cmp);
         let mad = res[res.len() / 2] * 1.4826;
-        let cut = (3.0 * mad).max(0.05);
+        let cut = (2.5 * mad).max(0.02);
         let next: Vec<usize> = kept.iter().copied().filter(|&i| p.distance(pts[i]).abs() <= cut).collect();
         if next.len() < 3 || next.len() == kept.len() {
             break;
@@ -208,7 +228,19 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
             }
         }
     }
-    let smooth = |i: usize| rough[i] < 0.02;
+    // The survey's noise: the median RMS of the neighbourhoods' planes. Growing and assignment
+    // distances follow it (3.5σ and 4σ), within the configured maxima.
+    let mut sorted = rough.clone();
+    sorted.sort_by(f64::total_cmp);
+    let sigma = sorted[sorted.len() / 2];
+    let tuned = Params {
+        grow_distance: (3.5 * sigma).clamp(0.06, params.grow_distance),
+        assign_distance: (4.0 * sigma).clamp(0.08, params.assign_distance),
+        ..*params
+    };
+    let params = &tuned;
+    // Smooth: the neighbourhood's points lie within noise of one plane (RMS in metres).
+    let smooth = |i: usize| rough[i] < params.seed_rms;
 
     // Region growing from the flattest seeds.
     let mut order: Vec<usize> = (0..n).collect();
@@ -261,7 +293,11 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
             }
         }
         let _ = plane;
-        if members.len() < min_pts {
+        // Too few points, or a wall (or a line of points any plane fits): not a roof face.
+        let wall = moments.plane().is_none_or(|(p, _)| p.n[2] < params.max_slope.to_radians().cos());
+        // A slab of scattered points grown within the distance is no plane either.
+        let slab = members.len() >= min_pts && robust_fit(pts, &members).is_none_or(|(_, rms, _)| rms > params.max_rms);
+        if members.len() < min_pts || wall || slab {
             for &i in &members {
                 label[i] = None;
                 tried[i] = true;
@@ -275,10 +311,11 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
     let mut groups = merge_coplanar(pts, groups, &mut label, params);
 
     // Robust refits, then every point goes to the best neighbouring plane.
-    let none = vec![false; groups.len()];
-    groups = reassign(pts, &neighbours, &groups, &mut label, &none, min_pts, params);
-    let none = vec![false; groups.len()];
-    groups = reassign(pts, &neighbours, &groups, &mut label, &none, min_pts, params);
+    let ctx = Ctx { pts, neighbours: &neighbours, normals: &normals, rough: &rough, min_pts, params: *params };
+    for _ in 0..2 {
+        let none = vec![false; groups.len()];
+        groups = ctx.reassign(&groups, &mut label, &none);
+    }
     // A region most of whose points fit their other neighbouring planes as well is a seam
     // along a ridge or valley, not a face: it is dissolved into them (smallest first).
     let planes: Vec<Option<Plane>> = groups.iter().map(|g| robust_fit(pts, g).map(|(p, _, _)| p)).collect();
@@ -300,14 +337,14 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
         }
     }
     if dissolved.iter().any(|&d| d) {
-        groups = reassign(pts, &neighbours, &groups, &mut label, &dissolved, min_pts, params);
+        groups = ctx.reassign(&groups, &mut label, &dissolved);
     }
 
     let mut regions: Vec<Region> = groups
         .into_iter()
         .filter_map(|members| {
             let (plane, rms, _) = robust_fit(pts, &members)?;
-            Some(Region { plane, members, rms })
+            (rms <= params.max_rms && plane.n[2] >= params.max_slope.to_radians().cos()).then_some(Region { plane, members, rms })
         })
         .collect();
     regions.sort_by(|a, b| b.members.len().cmp(&a.members.len()).then(a.members[0].cmp(&b.members[0])));
@@ -320,45 +357,56 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
     Detection { regions, labels }
 }
 
-/// Every point to the best-fitting plane among its own group's and its neighbours' groups
-/// (skipping `excluded` ones), within the assignment distance; groups left with fewer than
-/// `min_pts` points are dropped. Relabels `label`.
-fn reassign(
-    pts: &[[f64; 3]],
-    neighbours: &[Vec<usize>],
-    groups: &[Vec<usize>],
-    label: &mut [Option<usize>],
-    excluded: &[bool],
+/// What reassignment needs of the cloud.
+struct Ctx<'a> {
+    pts: &'a [[f64; 3]],
+    neighbours: &'a [Vec<usize>],
+    normals: &'a [[f64; 3]],
+    rough: &'a [f64],
     min_pts: usize,
-    params: &Params,
-) -> Vec<Vec<usize>> {
-    let planes: Vec<Option<Plane>> =
-        groups.iter().zip(excluded).map(|(g, &x)| if x { None } else { robust_fit(pts, g).map(|(p, _, _)| p) }).collect();
-    let mut next: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
-    for i in 0..pts.len() {
-        let mut best: Option<(f64, usize)> = None;
-        let candidates = label[i].into_iter().chain(neighbours[i].iter().filter_map(|&j| label[j]));
-        for g in candidates {
-            let Some(p) = planes[g] else { continue };
-            let d = p.distance(pts[i]).abs();
-            if d <= params.assign_distance && best.is_none_or(|(bd, bg)| d < bd || (d == bd && g < bg)) {
-                best = Some((d, g));
+    params: Params,
+}
+
+impl Ctx<'_> {
+    /// Whether point `i` may belong to `plane`: near it and, where its neighbourhood is
+    /// smooth, with a normal along it (an eave's gutter or a slope break is another surface).
+    fn fits(&self, i: usize, plane: &Plane) -> Option<f64> {
+        let d = plane.distance(self.pts[i]).abs();
+        let along = self.rough[i] >= self.params.seed_rms || super::linalg::angle(plane.n, self.normals[i]) <= self.params.grow_angle;
+        (d <= self.params.assign_distance && along).then_some(d)
+    }
+
+    /// Every point to the best-fitting plane among its own group's and its neighbours' groups
+    /// (skipping `excluded` ones); groups left with fewer than `min_pts` points are dropped.
+    /// Relabels `label`.
+    fn reassign(&self, groups: &[Vec<usize>], label: &mut [Option<usize>], excluded: &[bool]) -> Vec<Vec<usize>> {
+        let planes: Vec<Option<Plane>> =
+            groups.iter().zip(excluded).map(|(g, &x)| if x { None } else { robust_fit(self.pts, g).map(|(p, _, _)| p) }).collect();
+        let mut next: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
+        for i in 0..self.pts.len() {
+            let mut best: Option<(f64, usize)> = None;
+            let candidates = label[i].into_iter().chain(self.neighbours[i].iter().filter_map(|&j| label[j]));
+            for g in candidates {
+                let Some(d) = planes[g].and_then(|p| self.fits(i, &p)) else { continue };
+                if best.is_none_or(|(bd, bg)| d < bd || (d == bd && g < bg)) {
+                    best = Some((d, g));
+                }
+            }
+            if let Some((_, g)) = best {
+                next[g].push(i);
             }
         }
-        if let Some((_, g)) = best {
-            next[g].push(i);
+        for l in label.iter_mut() {
+            *l = None;
         }
-    }
-    for l in label.iter_mut() {
-        *l = None;
-    }
-    let kept: Vec<Vec<usize>> = next.into_iter().filter(|g| g.len() >= min_pts).collect();
-    for (id, g) in kept.iter().enumerate() {
-        for &i in g {
-            label[i] = Some(id);
+        let kept: Vec<Vec<usize>> = next.into_iter().filter(|g| g.len() >= self.min_pts).collect();
+        for (id, g) in kept.iter().enumerate() {
+            for &i in g {
+                label[i] = Some(id);
+            }
         }
+        kept
     }
-    kept
 }
 
 /// Merges groups whose planes are within the merge angle and whose union stays as planar as
