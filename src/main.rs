@@ -84,6 +84,17 @@ enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Also fly a synthetic airborne laser survey over a block of the demo buildings: LAZ
+        /// tiles and the true planes (truth.csv) in this folder (GeoPackage demos only), for
+        /// `navigli lidar import`.
+        #[arg(long, value_name = "DIR", conflicts_with = "postgis")]
+        lidar: Option<PathBuf>,
+        /// The comune whose centre the survey flies over.
+        #[arg(long, default_value = "015146", requires = "lidar")]
+        lidar_comune: String,
+        /// Survey density, points per m².
+        #[arg(long, default_value_t = 10.0, requires = "lidar")]
+        lidar_density: f64,
     },
     /// Apply the PostGIS schema migrations (idempotent).
     Migrate {
@@ -103,6 +114,13 @@ enum Command {
         /// What to do.
         #[command(subcommand)]
         action: RoofsAction,
+    },
+    /// Airborne laser survey: `navigli lidar import` measures the roof planes of the DBT
+    /// buildings from LAS/LAZ tiles and writes them into the planes layer's source.
+    Lidar {
+        /// What to do.
+        #[command(subcommand)]
+        action: LidarAction,
     },
     /// API keys kept in the database (table navigli_api_keys; `[server] api_keys_source`).
     Apikey {
@@ -299,6 +317,35 @@ enum RoofsAction {
         /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
         #[arg(long = "source", value_name = "ID=URL")]
         sources: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LidarAction {
+    /// Measure the roof faces of every building the survey covers; replaces their planes in
+    /// `falde` (then run `navigli roofs compute`).
+    Import {
+        /// Configuration file (the planes layer's source is written).
+        #[arg(long, default_value = "layers.toml")]
+        config: PathBuf,
+        /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
+        #[arg(long = "source", value_name = "ID=URL")]
+        sources: Vec<String>,
+        /// The survey's CRS when the files do not say it (or say it wrong), e.g. EPSG:32632.
+        #[arg(long)]
+        crs: Option<String>,
+        /// Survey name for the lineage (default: the first file's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Survey date, YYYY-MM-DD, for the lineage.
+        #[arg(long)]
+        date: Option<String>,
+        /// Worker threads (default: all cores).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// LAS or LAZ files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -679,6 +726,51 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Lidar { action: LidarAction::Import { config, sources, crs, name, date, threads, files } } => {
+            let Some(mut cfg) = load_config(&config) else { return ExitCode::FAILURE };
+            for spec in &sources {
+                if let Err(e) = apply_source_override(&mut cfg, spec) {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            if let Some(d) = &date {
+                if d.parse::<jiff::civil::Date>().is_err() {
+                    eprintln!("lidar import: --date {d}: expected YYYY-MM-DD");
+                    return ExitCode::FAILURE;
+                }
+            }
+            let target = match roofs_target(&cfg) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("lidar import: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let opts = navigli::lidar::import::ImportOptions { files, crs, name, date, threads };
+            let started = Instant::now();
+            match runtime.block_on(navigli::lidar::import::import(&target, &opts, &Default::default())) {
+                Ok(r) => {
+                    println!(
+                        "lidar imported in {:.1} s: {} points from {} files; {} buildings surveyed, {} measured ({} faces, {:.1} roof pts/m²), {} kept their planes (too few points); survey id {}",
+                        started.elapsed().as_secs_f64(),
+                        r.points,
+                        r.files,
+                        r.buildings,
+                        r.measured,
+                        r.faces,
+                        r.density,
+                        r.insufficient,
+                        r.survey_id
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("lidar import: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Apikey { action } => match runtime.block_on(apikey(action)) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -696,7 +788,7 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Command::Demo { config, gpkg, postgis, size, seed } => {
+        Command::Demo { config, gpkg, postgis, size, seed, lidar, lidar_comune, lidar_density } => {
             let Some(cfg) = load_config(&config) else { return ExitCode::FAILURE };
             let options = DemoOptions { size, seed };
             let started = Instant::now();
@@ -715,6 +807,26 @@ fn main() -> ExitCode {
                         println!("  {table:<18} {rows:>8} rows");
                     }
                     println!("demo data written to {target} in {:.1} s", started.elapsed().as_secs_f64());
+                    if let Some(dir) = lidar {
+                        let started = Instant::now();
+                        let flight = navigli::demo::lidar::Flight { density: lidar_density, ..Default::default() };
+                        let survey = navigli::demo::lidar::DemoSurvey { comune: lidar_comune, flight, seed, ..Default::default() };
+                        match navigli::demo::lidar::survey_gpkg(std::path::Path::new(&target), &dir, &survey) {
+                            Ok(r) => println!(
+                                "synthetic survey: {} points over {} buildings ({} planes, truth.csv) in {} LAZ tiles in {} in {:.1} s",
+                                r.points,
+                                r.buildings,
+                                r.planes,
+                                r.files.len(),
+                                dir.display(),
+                                started.elapsed().as_secs_f64()
+                            ),
+                            Err(e) => {
+                                eprintln!("demo --lidar failed: {e}");
+                                return ExitCode::FAILURE;
+                            }
+                        }
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

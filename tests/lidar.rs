@@ -22,21 +22,38 @@ fn building(shape: RoofShape, flight: &Flight, seed: u64) -> SynthBuilding {
 }
 
 fn measure(b: &SynthBuilding) -> Vec<navigli::lidar::Face> {
-    roof_faces(&b.footprint, &building_points(&b.footprint, &b.points), &Params::default())
+    roof_faces(&b.footprint, &building_points(&b.footprint, &b.points).roof, &Params::default())
 }
 
-fn tally(flight: &Flight, seeds: std::ops::Range<u64>) -> Tally {
+/// Yearly kWh of a face by the roof model (unshaded).
+fn kwh(roofs: &navigli::roofs::Roofs, f: &navigli::lidar::Face) -> f64 {
+    let input =
+        navigli::roofs::PlaneInput { slope: f.slope, aspect: f.aspect.unwrap_or(180.0), area_m2: f.area, shading: 0.0, main_home: true };
+    roofs.evaluate(&input, &Default::default()).solar.annual_kwh
+}
+
+/// The suite's errors, and the relative error of each matched face's yearly kWh.
+fn tally(flight: &Flight, seeds: std::ops::Range<u64>) -> (Tally, Vec<f64>) {
+    let roofs = navigli::roofs::Roofs::new(&Default::default());
     let mut t = Tally::default();
+    let mut energy = Vec::new();
     for seed in seeds {
         for shape in RoofShape::ALL {
             let b = building(shape, flight, seed);
-            t.add(&b.truth, &measure(&b), 10.0);
+            let faces = measure(&b);
+            t.add(&b.truth, &faces, 10.0);
+            for &(i, j) in &t.pairs {
+                let truth = kwh(&roofs, &b.truth[i]);
+                if b.truth[i].area >= 10.0 && truth > 0.0 {
+                    energy.push((kwh(&roofs, &faces[j]) - truth) / truth);
+                }
+            }
         }
     }
-    t
+    (t, energy)
 }
 
-fn check(name: &str, t: &Tally, low_density: bool) {
+fn check(name: &str, (t, energy): &(Tally, Vec<f64>), low_density: bool) {
     let report = format!(
         "{name}: completeness {:.3} correctness {:.3} slope rmse {:.2}° max {:.2}° aspect rmse {:.2}° area median {:.3} p95 {:.3} eave rmse {:.3} m ridge rmse {:.3} m ({} faces)",
         t.completeness(),
@@ -50,7 +67,9 @@ fn check(name: &str, t: &Tally, low_density: bool) {
         rmse(&t.ridge),
         t.truth
     );
+    let report = format!("{report}; kWh/yr median {:.3} p95 {:.3}", abs_quantile(energy, 0.5), abs_quantile(energy, 0.95));
     println!("{report}");
+    assert!(!energy.is_empty() && abs_quantile(energy, 0.5) <= 0.02 && abs_quantile(energy, 0.95) <= 0.05, "{report}");
     let (detection, slope) = if low_density { (0.95, 1.0) } else { (0.98, 0.5) };
     assert!(t.truth >= 16, "{report}");
     assert!(t.completeness() >= detection && t.correctness() >= detection, "{report}");
@@ -129,7 +148,7 @@ fn overhanging_trees_are_vegetation_not_faces() {
     let mut seen = 0;
     for seed in 1..12 {
         let b = building(RoofShape::Gable, &flight, seed);
-        let canopy = building_points(&b.footprint, &b.points).iter().filter(|p| p.class == 5).count();
+        let canopy = building_points(&b.footprint, &b.points).roof.iter().filter(|p| p.class == 5).count();
         if canopy < 20 {
             continue;
         }
@@ -273,4 +292,250 @@ fn nebraska_roof_planes() {
     }
     let walls = pts.iter().filter(|p| p.class == 6).count() - faces.iter().map(|f| f.points).sum::<usize>();
     assert!(walls > 0 && faces.iter().all(|f| f.slope < 75.0), "façade points are no face");
+}
+
+// ---- Survey → import → roofs compute, on a copy of the demo GeoPackage ----
+
+/// Reads the planes of the given buildings from a GeoPackage: (building, outline, slope,
+/// aspect, area) for rows whose `fonte` is as asked (`None`: the demo's own).
+fn gpkg_planes(path: &std::path::Path, lidar: bool) -> Vec<(i64, geo::MultiPolygon<f64>, f64, f64, f64)> {
+    use geozero::ToGeo;
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let has_fonte = conn.prepare("SELECT fonte FROM falde LIMIT 1").is_ok();
+    let sql = match (has_fonte, lidar) {
+        (true, true) => "SELECT edificio_fid, geom, pendenza, esposizione, area_m2 FROM falde WHERE fonte = 'lidar' ORDER BY fid",
+        (true, false) => "SELECT edificio_fid, geom, pendenza, esposizione, area_m2 FROM falde WHERE fonte IS NULL ORDER BY fid",
+        (false, _) => "SELECT edificio_fid, geom, pendenza, esposizione, area_m2 FROM falde ORDER BY fid",
+    };
+    let mut st = conn.prepare(sql).unwrap();
+    let rows = st
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, f64>(2)?, r.get::<_, f64>(3)?, r.get::<_, f64>(4)?))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .filter_map(|(b, blob, s, a, area)| {
+            let wkb = navigli::source::gpkg::gpkg_wkb(&blob)?.to_vec();
+            match geozero::wkb::Wkb(wkb).to_geo().ok()? {
+                geo::Geometry::MultiPolygon(mp) => Some((b, mp, s, a, area)),
+                _ => None,
+            }
+        })
+        .collect();
+    rows
+}
+
+#[test]
+fn a_demo_survey_imports_into_measured_planes() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpkg = dir.path().join("demo.gpkg");
+    std::fs::copy(common::demo_gpkg(), &gpkg).unwrap();
+    let survey = navigli::demo::lidar::DemoSurvey { comune: "015118".into(), size: 300.0, tile: 150.0, ..Default::default() };
+    let flown = navigli::demo::lidar::survey_gpkg(&gpkg, &dir.path().join("lidar"), &survey).unwrap();
+    assert_eq!(flown.files.len(), 4, "four 150 m tiles");
+    assert!(flown.buildings >= 8, "buildings in the block: {}", flown.buildings);
+    let truth_csv = std::fs::read_to_string(dir.path().join("lidar/truth.csv")).unwrap();
+    assert_eq!(truth_csv.lines().count(), flown.planes + 1, "truth.csv has every flown plane");
+    let truth = gpkg_planes(&gpkg, false);
+    let heights: std::collections::HashMap<i64, f64> = {
+        let conn = rusqlite::Connection::open(&gpkg).unwrap();
+        let mut st = conn.prepare("SELECT fid, \"UN_VOL_AV\" FROM edifici").unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+    };
+
+    let opts = navigli::lidar::import::ImportOptions {
+        files: flown.files.clone(),
+        name: Some("demo".into()),
+        date: Some("2023-05-01".into()),
+        threads: 2,
+        ..Default::default()
+    };
+    let target = navigli::roofs::compute::Target::Gpkg(gpkg.clone());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let report = rt.block_on(navigli::lidar::import::import(&target, &opts, &Params::default())).unwrap();
+    println!("{report:?}");
+    assert_eq!(report.points as usize, flown.points);
+    assert_eq!(report.buildings, flown.buildings, "the buildings wholly inside the block are surveyed, no other");
+    assert!(report.measured >= report.buildings - 1, "{report:?}");
+
+    // The measured planes against the demo's own (the truth): same matching as the suite.
+    let measured = gpkg_planes(&gpkg, true);
+    let to_face = |(_, outline, slope, aspect, area): &(i64, geo::MultiPolygon<f64>, f64, f64, f64)| navigli::lidar::Face {
+        outline: outline.clone(),
+        slope: *slope,
+        aspect: (*slope >= 5.0).then_some(*aspect),
+        area: *area,
+        eave: 0.0,
+        ridge: 0.0,
+        rms: 0.0,
+        points: 0,
+        clutter: 0,
+        vegetation: 0,
+    };
+    let mut t = Tally::default();
+    let mut eave_errors = Vec::new();
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let mut st = conn.prepare("SELECT fid, \"UN_VOL_AV\", lidar, rilievo FROM edifici WHERE lidar IS NOT NULL").unwrap();
+    let flagged: Vec<(i64, f64, String, i64)> =
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(|r| r.unwrap()).collect();
+    assert_eq!(flagged.len(), report.buildings);
+    for (fid, height, state, rilievo) in &flagged {
+        assert_eq!(*rilievo, report.survey_id);
+        if state != "misurato" {
+            continue;
+        }
+        let tf: Vec<_> = truth.iter().filter(|p| p.0 == *fid).map(to_face).collect();
+        let mf: Vec<_> = measured.iter().filter(|p| p.0 == *fid).map(to_face).collect();
+        assert!(!mf.is_empty());
+        t.add(&tf, &mf, 10.0);
+        eave_errors.push(height - heights[fid]);
+    }
+    println!(
+        "demo block: {} of {} true faces found, {} of {} measured correct; slope rmse {:.2}°, area p95 {:.3}, eave height rmse {:.3} m",
+        t.found,
+        t.truth,
+        t.correct,
+        t.detected,
+        rmse(&t.slope),
+        abs_quantile(&t.area, 0.95),
+        rmse(&eave_errors)
+    );
+    assert!(t.truth >= 8 && t.completeness() >= 0.95 && t.correctness() >= 0.95);
+    assert!(rmse(&t.slope) <= 0.5 && abs_quantile(&t.area, 0.5) <= 0.03 && abs_quantile(&t.area, 0.95) <= 0.08);
+    assert!(rmse(&eave_errors) <= 0.10, "eave heights (UN_VOL_AV) within 10 cm");
+
+    // The lineage, then the roof model runs unchanged on measured planes.
+    let (name, date, density): (String, String, f64) = conn
+        .query_row("SELECT nome, data, densita FROM rilievi_lidar WHERE id = ?1", [report.survey_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!((name.as_str(), date.as_str()), ("demo", "2023-05-01"));
+    assert!((8.0..12.0).contains(&density), "roof density {density}");
+    drop(st);
+    drop(conn);
+    let roofs = navigli::roofs::Roofs::new(&Default::default());
+    rt.block_on(navigli::roofs::compute::compute(&roofs, &target)).unwrap();
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let unfilled: i64 = conn.query_row("SELECT count(*) FROM falde WHERE fonte = 'lidar' AND kwh_anno IS NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(unfilled, 0, "roofs compute evaluates the measured planes");
+}
+
+#[test]
+fn an_import_into_postgis_measures_and_flags() {
+    // A fresh database: the migrations, three synthetic buildings (one the survey misses),
+    // their survey as LAZ, the import; then falde, edifici and the lineage as written.
+    let Some(url) = common::demo_postgis() else { return };
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let db = format!("navigli_lidar_{}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let admin = navigli::migrate::connect(url).await.unwrap();
+        admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+    });
+    let db_url = format!("{base}/{db}");
+    let flight = Flight { density: 10.0, ..Flight::default() };
+    let shapes = [RoofShape::Hip, RoofShape::CrossGable, RoofShape::Gable];
+    let built: Vec<SynthBuilding> = shapes
+        .iter()
+        .enumerate()
+        .map(|(k, &s)| synth_building(s, (515_000.0 + 60.0 * k as f64, 5_035_000.0), 20.0 * k as f64, &flight, 3))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let laz = dir.path().join("survey.laz");
+    // The third building is not flown.
+    let points: Vec<_> = built[..2].iter().flat_map(|b| b.points.iter().copied()).collect();
+    navigli::lidar::las::write(&laz, &points).unwrap();
+    rt.block_on(async {
+        navigli::migrate::run(&db_url).await.unwrap();
+        let c = navigli::migrate::connect(&db_url).await.unwrap();
+        for (k, b) in built.iter().enumerate() {
+            use geozero::ToWkb;
+            let wkb =
+                geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![b.footprint.clone()])).to_wkb(geozero::CoordDimensions::xy()).unwrap();
+            c.execute(
+                "INSERT INTO edifici (fid, geom, cod_istat, \"EDIFC_USO\", \"EDIFC_STAT\", \"EDIFC_TY\", \"UN_VOL_AV\", piani) \
+                 VALUES ($1, ST_Multi(ST_SetSRID(ST_GeomFromWKB($2), 32632)), '015146', '01', '01', '01', 9.0, 3)",
+                &[&(k as i64 + 1), &wkb],
+            )
+            .await
+            .unwrap();
+            c.execute(
+                "INSERT INTO falde (fid, geom, cod_istat, edificio_fid, pendenza, esposizione, area_m2, altezza) \
+                 SELECT $1, geom, cod_istat, fid, 30, 180, 100, 10 FROM edifici WHERE fid = $1",
+                &[&(k as i64 + 1)],
+            )
+            .await
+            .unwrap();
+        }
+    });
+    let target = navigli::roofs::compute::Target::Postgis(db_url.clone());
+    let opts = navigli::lidar::import::ImportOptions {
+        files: vec![laz],
+        crs: Some("EPSG:32632".into()),
+        name: Some("prova".into()),
+        ..Default::default()
+    };
+    let report = rt.block_on(navigli::lidar::import::import(&target, &opts, &Params::default())).unwrap();
+    assert_eq!((report.buildings, report.measured, report.insufficient), (2, 2, 0), "{report:?}");
+    let rows = rt.block_on(async {
+        let c = navigli::migrate::connect(&db_url).await.unwrap();
+        let faces = c
+            .query(
+                "SELECT edificio_fid, ST_AsBinary(geom), pendenza, esposizione, area_m2, fonte, rilievo, rms_m, punti FROM falde ORDER BY fid",
+                &[],
+            )
+            .await
+            .unwrap();
+        let flags = c.query("SELECT fid, lidar, \"UN_VOL_AV\" FROM edifici ORDER BY fid", &[]).await.unwrap();
+        let lineage: i64 = c.query_one("SELECT count(*) FROM rilievi_lidar WHERE nome = 'prova' AND crs = 'EPSG:32632'", &[]).await.unwrap().get(0);
+        (faces, flags, lineage)
+    });
+    let (faces, flags, lineage) = rows;
+    assert_eq!(lineage, 1);
+    let state: Vec<Option<String>> = flags.iter().map(|r| r.get(1)).collect();
+    assert_eq!(state, [Some("misurato".into()), Some("misurato".into()), None], "the unflown building is untouched");
+    assert_eq!(flags[2].get::<_, f64>(2), 9.0);
+    // The third building keeps its one old plane; the others have their measured ones.
+    let kept: Vec<_> = faces.iter().filter(|r| r.get::<_, i64>(0) == 3).collect();
+    assert_eq!(kept.len(), 1);
+    assert!(kept[0].get::<_, Option<String>>(5).is_none());
+    for (k, b) in built[..2].iter().enumerate() {
+        use geozero::ToGeo;
+        let measured: Vec<navigli::lidar::Face> = faces
+            .iter()
+            .filter(|r| r.get::<_, i64>(0) == k as i64 + 1)
+            .map(|r| {
+                assert_eq!(r.get::<_, Option<String>>(5).as_deref(), Some("lidar"));
+                assert_eq!(r.get::<_, Option<i64>>(6), Some(report.survey_id));
+                assert!(r.get::<_, Option<f64>>(7).unwrap() < 0.05 && r.get::<_, Option<i64>>(8).unwrap() > 100);
+                let outline = match geozero::wkb::Wkb(r.get::<_, Vec<u8>>(1)).to_geo().unwrap() {
+                    geo::Geometry::MultiPolygon(mp) => mp,
+                    g => panic!("{g:?}"),
+                };
+                let slope: f64 = r.get(2);
+                navigli::lidar::Face {
+                    outline,
+                    slope,
+                    aspect: Some(r.get(3)),
+                    area: r.get(4),
+                    eave: 0.0,
+                    ridge: 0.0,
+                    rms: 0.0,
+                    points: 0,
+                    clutter: 0,
+                    vegetation: 0,
+                }
+            })
+            .collect();
+        let mut t = Tally::default();
+        t.add(&b.truth, &measured, 10.0);
+        assert_eq!((t.found, t.truth, t.correct, t.detected), (t.truth, b.truth.len(), t.detected, measured.len()), "{:?}", b.shape);
+        assert!(rmse(&t.slope) < 0.5 && abs_quantile(&t.area, 1.0) < 0.08, "{:?}: {:?} {:?}", b.shape, t.slope, t.area);
+    }
+    rt.block_on(async {
+        let admin = navigli::migrate::connect(url).await.unwrap();
+        admin.batch_execute(&format!("DROP DATABASE {db}")).await.unwrap();
+    });
 }

@@ -419,6 +419,192 @@ fn round_mm(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
+/// A synthetic survey of a block of the demo buildings (`navigli demo --lidar`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemoSurvey {
+    /// The comune whose densest part is flown (its buildings' median position).
+    pub comune: String,
+    /// Side of the square block (m).
+    pub size: f64,
+    /// Side of each LAZ tile (m).
+    pub tile: f64,
+    /// How it is flown.
+    pub flight: Flight,
+    /// Seed.
+    pub seed: u64,
+}
+
+impl Default for DemoSurvey {
+    fn default() -> DemoSurvey {
+        DemoSurvey { comune: "015146".into(), size: 500.0, tile: 250.0, flight: Flight { density: 10.0, ..Flight::default() }, seed: 42 }
+    }
+}
+
+/// What [`survey_gpkg`] wrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DemoSurveyReport {
+    /// The LAZ tiles.
+    pub files: Vec<std::path::PathBuf>,
+    /// Points written.
+    pub points: usize,
+    /// Buildings inside the block.
+    pub buildings: usize,
+    /// Their roof planes (the truth, also in `truth.csv`).
+    pub planes: usize,
+    /// The block (min x, min y, max x, max y), EPSG:32632.
+    pub block: [f64; 4],
+}
+
+/// A demo roof plane as a height field: z = ground + altezza − tan(slope)·((p − c)·down).
+struct DemoPlane {
+    outline: geo::MultiPolygon<f64>,
+    bbox: [f64; 4],
+    centre: (f64, f64),
+    down: (f64, f64),
+    tan: f64,
+    altezza: f64,
+}
+
+impl DemoPlane {
+    fn z(&self, x: f64, y: f64) -> f64 {
+        self.altezza - self.tan * ((x - self.centre.0) * self.down.0 + (y - self.centre.1) * self.down.1)
+    }
+}
+
+/// Flies a synthetic survey over a block of the demo GeoPackage's buildings: LAZ tiles in
+/// `out` (EPSG:32632, ground at 120 m) and `truth.csv` beside them (the `falde` rows flown:
+/// fid, building, slope, aspect, sloped area, height).
+pub fn survey_gpkg(gpkg: &std::path::Path, out: &std::path::Path, s: &DemoSurvey) -> Result<DemoSurveyReport, super::DemoError> {
+    use geo::{BoundingRect, Centroid, Contains};
+    let conn = rusqlite::Connection::open_with_flags(gpkg, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let wkb_of = |blob: &[u8]| -> Option<geo::Geometry<f64>> {
+        use geozero::ToGeo;
+        geozero::wkb::Wkb(crate::source::gpkg::gpkg_wkb(blob)?.to_vec()).to_geo().ok()
+    };
+    // The block: centred on the median building of the comune.
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    {
+        let mut st = conn.prepare("SELECT minx, maxx, miny, maxy FROM rtree_edifici_geom JOIN edifici ON edifici.fid = rtree_edifici_geom.id WHERE cod_istat = ?1")?;
+        let mut q = st.query([&s.comune])?;
+        while let Some(r) = q.next()? {
+            let (a, b, c, d): (f64, f64, f64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            xs.push((a + b) / 2.0);
+            ys.push((c + d) / 2.0);
+        }
+    }
+    if xs.is_empty() {
+        return Err(super::DemoError::Input(format!("no building of comune {} in {}", s.comune, gpkg.display())));
+    }
+    xs.sort_by(f64::total_cmp);
+    ys.sort_by(f64::total_cmp);
+    let (cx, cy) = ((xs[xs.len() / 2]).round(), (ys[ys.len() / 2]).round());
+    let h = s.size / 2.0;
+    let block = [cx - h, cy - h, cx + h, cy + h];
+    // The planes of the buildings wholly inside the block.
+    let mut planes: Vec<DemoPlane> = Vec::new();
+    let mut truth = String::from("fid,edificio_fid,pendenza,esposizione,area_m2,altezza\n");
+    let mut buildings = std::collections::BTreeSet::new();
+    {
+        let mut st = conn.prepare(
+            "SELECT f.fid, f.edificio_fid, f.pendenza, f.esposizione, f.area_m2, f.altezza, f.geom FROM falde f \
+             JOIN rtree_edifici_geom r ON r.id = f.edificio_fid \
+             WHERE r.minx >= ?1 AND r.maxx <= ?3 AND r.miny >= ?2 AND r.maxy <= ?4 ORDER BY f.fid",
+        )?;
+        let mut q = st.query(rusqlite::params![block[0], block[1], block[2], block[3]])?;
+        while let Some(r) = q.next()? {
+            let (fid, building, slope, aspect, area, altezza): (i64, i64, f64, f64, f64, f64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?);
+            let blob: Vec<u8> = r.get(6)?;
+            let Some(geo::Geometry::MultiPolygon(outline)) = wkb_of(&blob) else { continue };
+            let (Some(rect), Some(c)) = (outline.bounding_rect(), outline.centroid()) else { continue };
+            truth.push_str(&format!("{fid},{building},{slope},{aspect},{area},{altezza}\n"));
+            buildings.insert(building);
+            let a = aspect.to_radians();
+            planes.push(DemoPlane {
+                bbox: [rect.min().x, rect.min().y, rect.max().x, rect.max().y],
+                outline,
+                centre: (c.x(), c.y()),
+                down: (a.sin(), a.cos()),
+                tan: slope.to_radians().tan(),
+                altezza,
+            });
+        }
+    }
+    // A grid over the planes' boxes.
+    let cell = 20.0;
+    let key = |x: f64, y: f64| (((x - block[0]) / cell).floor() as i64, ((y - block[1]) / cell).floor() as i64);
+    let mut grid: std::collections::HashMap<(i64, i64), Vec<usize>> = Default::default();
+    for (k, p) in planes.iter().enumerate() {
+        let (i0, j0) = key(p.bbox[0], p.bbox[1]);
+        let (i1, j1) = key(p.bbox[2], p.bbox[3]);
+        for j in j0..=j1 {
+            for i in i0..=i1 {
+                grid.entry((i, j)).or_default().push(k);
+            }
+        }
+    }
+    let surface = |x: f64, y: f64| -> Option<f64> {
+        let pt = geo::Point::new(x, y);
+        grid.get(&key(x, y))?.iter().map(|&k| &planes[k]).find(|p| p.outline.contains(&pt)).map(|p| p.z(x, y))
+    };
+    std::fs::create_dir_all(out).map_err(|error| super::DemoError::Io { path: out.to_path_buf(), error })?;
+    let f = &s.flight;
+    let ground = 120.0;
+    let mut report = DemoSurveyReport { block, buildings: buildings.len(), planes: planes.len(), ..Default::default() };
+    let n_tiles = (s.size / s.tile).ceil() as usize;
+    let class = |c: u8| if f.classified { c } else { 1 };
+    for tj in 0..n_tiles {
+        for ti in 0..n_tiles {
+            let mut rng = Rng::derive(s.seed, "lidar-demo-tile", (tj * n_tiles + ti) as u64);
+            let (x0, y0) = (block[0] + ti as f64 * s.tile, block[1] + tj as f64 * s.tile);
+            let (x1, y1) = ((x0 + s.tile).min(block[2]), (y0 + s.tile).min(block[3]));
+            // Trees: a few per hectare, some of them beside a roof.
+            let trees: Vec<(f64, f64, f64, f64)> = (0..((x1 - x0) * (y1 - y0) / 2500.0) as usize)
+                .filter_map(|_| {
+                    let (tx, ty) = (rng.range(x0, x1), rng.range(y0, y1));
+                    let (r, top) = (rng.range(2.0, 4.0), rng.range(6.0, 14.0));
+                    // Trees stand on the ground; those beside a building overhang its roof.
+                    surface(tx, ty).is_none().then_some((tx, ty, r, top))
+                })
+                .collect();
+            let n = poisson(f.density * (x1 - x0) * (y1 - y0), &mut rng);
+            let mut pts = Vec::with_capacity(n);
+            for _ in 0..n {
+                let (x, y) = (rng.range(x0, x1), rng.range(y0, y1));
+                let (mut z, mut c) = match surface(x, y) {
+                    Some(z) => (z, class(6)),
+                    None => (0.0, class(2)),
+                };
+                for &(tx, ty, r, top) in &trees {
+                    let d2 = (x - tx).powi(2) + (y - ty).powi(2);
+                    if d2 < r * r {
+                        let crown = top - r + (r * r - d2).sqrt() - rng.f64().powi(2) * r;
+                        if crown > z && rng.chance(0.85) {
+                            z = crown;
+                            c = class(5);
+                        }
+                    }
+                }
+                let mut zz = ground + z + f.sigma_z * rng.normal();
+                if rng.chance(f.outliers) {
+                    zz += if rng.chance(0.5) { rng.range(2.0, 25.0) } else { -rng.range(1.0, 5.0) };
+                    c = class(7);
+                }
+                let (px, py) = (x + f.sigma_xy * rng.normal(), y + f.sigma_xy * rng.normal());
+                pts.push(Point { x: round_mm(px), y: round_mm(py), z: round_mm(zz), class: c });
+            }
+            let path = out.join(format!("navigli_demo_{}_{}.laz", x0.round() as i64, y0.round() as i64));
+            crate::lidar::las::write(&path, &pts).map_err(|e| super::DemoError::Input(e.to_string()))?;
+            report.points += pts.len();
+            report.files.push(path);
+        }
+    }
+    let truth_path = out.join("truth.csv");
+    std::fs::write(&truth_path, truth).map_err(|error| super::DemoError::Io { path: truth_path, error })?;
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@
 //! faces whatever the thread count.
 
 pub mod eval;
+pub mod import;
 pub mod las;
 pub mod linalg;
 pub mod partition;

@@ -92,29 +92,35 @@ pub fn roof_faces(footprint: &Polygon<f64>, pts: &[Point], params: &Params) -> V
 /// Height above the ground (m) from which an unclassified point inside a footprint is roof.
 pub const MIN_ROOF_HEIGHT: f64 = 2.0;
 
+/// A building's points and its ground.
+#[derive(Clone, Debug, Default)]
+pub struct BuildingPoints {
+    /// The roof points (with vegetation over the roof, for counting).
+    pub roof: Vec<Point>,
+    /// The ground level (m): the 10th percentile of the ground points around (class 2 in a
+    /// classified survey, every point outside the footprint otherwise); `None` when none is
+    /// around.
+    pub ground: Option<f64>,
+}
+
 /// The points of one building from the survey points around it: those inside the footprint
 /// that are classified building (6) or vegetation (3–5) when the survey has a building class;
-/// otherwise those at least [`MIN_ROOF_HEIGHT`] above the ground, the ground being the 10th
-/// percentile of the points outside the footprint (the lowest inside when none is outside).
-/// Noise (7, 18) is left out.
-pub fn building_points(footprint: &Polygon<f64>, pts: &[Point]) -> Vec<Point> {
+/// otherwise those at least [`MIN_ROOF_HEIGHT`] above the ground (or above the lowest point
+/// inside when nothing is around). Noise (7, 18) is left out.
+pub fn building_points(footprint: &Polygon<f64>, pts: &[Point]) -> BuildingPoints {
     let classified = pts.iter().any(|p| p.class == CLASS_BUILDING);
-    let inside: Vec<Point> =
-        pts.iter().filter(|p| p.class != 7 && p.class != 18 && footprint.contains(&geo::Point::new(p.x, p.y))).copied().collect();
+    let noise = |p: &&Point| p.class == 7 || p.class == 18;
+    let (inside, outside): (Vec<Point>, Vec<Point>) =
+        pts.iter().filter(|p| !noise(p)).partition(|p| footprint.contains(&geo::Point::new(p.x, p.y)));
+    let mut around: Vec<f64> = outside.iter().filter(|p| !classified || p.class == CLASS_GROUND).map(|p| p.z).collect();
+    around.sort_by(f64::total_cmp);
+    let ground = around.get(around.len() / 10).copied();
     if classified {
-        return inside.into_iter().filter(|p| p.class == CLASS_BUILDING || is_vegetation(p.class)).collect();
+        let roof = inside.into_iter().filter(|p| p.class == CLASS_BUILDING || is_vegetation(p.class)).collect();
+        return BuildingPoints { roof, ground };
     }
-    let mut outside: Vec<f64> =
-        pts.iter().filter(|p| p.class != 7 && p.class != 18 && !footprint.contains(&geo::Point::new(p.x, p.y))).map(|p| p.z).collect();
-    outside.sort_by(f64::total_cmp);
-    let ground = match outside.get(outside.len() / 10) {
-        Some(&z) => z,
-        None => match inside.iter().map(|p| p.z).min_by(f64::total_cmp) {
-            Some(z) => z,
-            None => return Vec::new(),
-        },
-    };
-    inside.into_iter().filter(|p| p.z >= ground + MIN_ROOF_HEIGHT).collect()
+    let Some(base) = ground.or_else(|| inside.iter().map(|p| p.z).min_by(f64::total_cmp)) else { return BuildingPoints::default() };
+    BuildingPoints { roof: inside.into_iter().filter(|p| p.z >= base + MIN_ROOF_HEIGHT).collect(), ground }
 }
 
 /// Whether a point of this class takes part in the plane fit.
