@@ -6,7 +6,9 @@ CONFIG ?= layers.toml
 run:
 	scripts/deps.sh build
 	cargo build --release
-	[ -f data/demo.gpkg ] || (./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg && ./target/release/navigli roofs compute --config $(CONFIG))
+	[ -f data/demo.gpkg ] || (./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg --lidar data/lidar \
+	  && ./target/release/navigli lidar import --config $(CONFIG) --name "rilievo dimostrativo" data/lidar/*.laz \
+	  && ./target/release/navigli roofs compute --config $(CONFIG))
 	[ -f data/apps.sqlite ] || (./target/release/navigli apps demo --config $(CONFIG) && ./target/release/navigli search index --config $(CONFIG))
 	./target/release/navigli serve --config $(CONFIG)
 
@@ -31,6 +33,7 @@ bench:
 	bench/tiles-martin.sh
 	bench/ogcapi-peers.sh
 	bench/apps-30.sh
+	bench/lidar-whitebox.sh
 
 # Coverage-guided fuzzing of the KVP, FES, SLD and WFS-POST parsers (cargo-fuzz, nightly; not part
 # of `make test`). FUZZ_ARGS: seconds per target (default 300) or `--runs N`, then target names.

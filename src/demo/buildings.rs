@@ -312,6 +312,11 @@ fn try_place(place: &Place, spec: &Spec, u: f64, v: f64, k: usize, occ: &mut Occ
             Val::int(piani),
             Val::Int(year),
             Val::Date(rilievo),
+            // measured by `navigli lidar import`
+            Val::Text(None),
+            Val::Int(None),
+            Val::NullReal,
+            Val::NullReal,
         ],
     );
 
@@ -351,6 +356,15 @@ fn try_place(place: &Place, spec: &Spec, u: f64, v: f64, k: usize, occ: &mut Occ
                 Val::Text(None),
                 Val::Text(None),
                 Val::NullReal,
+                // lineage of measured planes (`navigli lidar import`)
+                Val::Text(None),
+                Val::Int(None),
+                Val::NullReal,
+                Val::Int(None),
+                Val::NullReal,
+                Val::NullReal,
+                Val::Int(None),
+                Val::Int(None),
             ],
         );
     }

@@ -80,6 +80,44 @@ impl Default for Flight {
     }
 }
 
+/// A tree crown: centre, radius and top height, in the sampling's coordinates.
+#[derive(Clone, Copy, Debug)]
+struct Tree {
+    x: f64,
+    y: f64,
+    r: f64,
+    top: f64,
+}
+
+impl Flight {
+    /// The laser return at (x, y): the roof there (or the ground) or a canopy above it, with
+    /// vertical noise and the odd gross outlier — its height and ASPRS class.
+    fn sample(&self, rng: &mut Rng, (x, y): (f64, f64), roof: Option<f64>, ground: f64, trees: &[Tree]) -> (f64, u8) {
+        let class = |c: u8| if self.classified { c } else { 1 };
+        let (mut z, mut c) = match roof {
+            Some(z) => (z, class(6)),
+            None => (ground, class(2)),
+        };
+        for t in trees {
+            let d2 = (x - t.x).powi(2) + (y - t.y).powi(2);
+            if d2 < t.r * t.r {
+                // Canopy returns from the crown's dome, some deeper inside.
+                let crown = t.top - t.r + (t.r * t.r - d2).sqrt() - rng.f64().powi(2) * t.r;
+                if crown > z && rng.chance(0.85) {
+                    z = crown;
+                    c = class(5);
+                }
+            }
+        }
+        let mut zz = z + self.sigma_z * rng.normal();
+        if rng.chance(self.outliers) {
+            zz += if rng.chance(0.5) { rng.range(2.0, 25.0) } else { -rng.range(1.0, 5.0) };
+            c = class(7);
+        }
+        (zz, c)
+    }
+}
+
 /// A face's plane `z = c0 + cu·u + cv·v` in the building frame.
 #[derive(Clone, Copy, Debug)]
 struct FacePlane {
@@ -373,42 +411,20 @@ fn survey(roof: &Roof, size: (f64, f64), to_world: &impl Fn(f64, f64) -> (f64, f
     let (u0, v0, u1, v1) = (-margin, -margin, size.0 + margin, size.1 + margin);
     let ground = 0.0;
     // Trees: crowns centred beside an eave, overhanging it.
-    let mut trees: Vec<(f64, f64, f64, f64)> = Vec::new();
+    let mut trees: Vec<Tree> = Vec::new();
     if f.trees {
         for _ in 0..rng.int(0, 2) {
             let r = rng.range(2.0, 3.5);
             let (u, v) = if rng.chance(0.5) { (rng.range(0.0, size.0), -r * 0.6) } else { (-r * 0.6, rng.range(0.0, size.1)) };
             let top = roof.at(0.1, 0.1).map(|(z, _)| z).unwrap_or(8.0) + rng.range(1.0, 4.0);
-            trees.push((u, v, r, top));
+            trees.push(Tree { x: u, y: v, r, top });
         }
     }
     let n = poisson(f.density * (u1 - u0) * (v1 - v0), rng);
     let mut pts = Vec::with_capacity(n);
-    let class = |c: u8| if f.classified { c } else { 1 };
     for _ in 0..n {
         let (u, v) = (rng.range(u0, u1), rng.range(v0, v1));
-        let mut z = ground;
-        let mut c = class(2);
-        if let Some(s) = roof.surface(u, v) {
-            z = s;
-            c = class(6);
-        }
-        for &(tu, tv, r, top) in &trees {
-            let d2 = (u - tu).powi(2) + (v - tv).powi(2);
-            if d2 < r * r {
-                // Canopy returns from the crown's dome, some deeper inside.
-                let crown = top - r + (r * r - d2).sqrt() - rng.f64().powi(2) * r;
-                if crown > z && rng.chance(0.85) {
-                    z = crown;
-                    c = class(5);
-                }
-            }
-        }
-        let mut zz = z + f.sigma_z * rng.normal();
-        if rng.chance(f.outliers) {
-            zz += if rng.chance(0.5) { rng.range(2.0, 25.0) } else { -rng.range(1.0, 5.0) };
-            c = class(7);
-        }
+        let (zz, c) = f.sample(rng, (u, v), roof.surface(u, v), ground, &trees);
         let (x, y) = to_world(u + f.sigma_xy * rng.normal(), v + f.sigma_xy * rng.normal());
         pts.push(Point { x: round_mm(x), y: round_mm(y), z: round_mm(zz), class: c });
     }
@@ -553,44 +569,25 @@ pub fn survey_gpkg(gpkg: &std::path::Path, out: &std::path::Path, s: &DemoSurvey
     let ground = 120.0;
     let mut report = DemoSurveyReport { block, buildings: buildings.len(), planes: planes.len(), ..Default::default() };
     let n_tiles = (s.size / s.tile).ceil() as usize;
-    let class = |c: u8| if f.classified { c } else { 1 };
     for tj in 0..n_tiles {
         for ti in 0..n_tiles {
             let mut rng = Rng::derive(s.seed, "lidar-demo-tile", (tj * n_tiles + ti) as u64);
             let (x0, y0) = (block[0] + ti as f64 * s.tile, block[1] + tj as f64 * s.tile);
             let (x1, y1) = ((x0 + s.tile).min(block[2]), (y0 + s.tile).min(block[3]));
             // Trees: a few per hectare, some of them beside a roof.
-            let trees: Vec<(f64, f64, f64, f64)> = (0..((x1 - x0) * (y1 - y0) / 2500.0) as usize)
+            let trees: Vec<Tree> = (0..((x1 - x0) * (y1 - y0) / 2500.0) as usize)
                 .filter_map(|_| {
                     let (tx, ty) = (rng.range(x0, x1), rng.range(y0, y1));
-                    let (r, top) = (rng.range(2.0, 4.0), rng.range(6.0, 14.0));
+                    let (r, top) = (rng.range(2.0, 4.0), ground + rng.range(6.0, 14.0));
                     // Trees stand on the ground; those beside a building overhang its roof.
-                    surface(tx, ty).is_none().then_some((tx, ty, r, top))
+                    surface(tx, ty).is_none().then_some(Tree { x: tx, y: ty, r, top })
                 })
                 .collect();
             let n = poisson(f.density * (x1 - x0) * (y1 - y0), &mut rng);
             let mut pts = Vec::with_capacity(n);
             for _ in 0..n {
                 let (x, y) = (rng.range(x0, x1), rng.range(y0, y1));
-                let (mut z, mut c) = match surface(x, y) {
-                    Some(z) => (z, class(6)),
-                    None => (0.0, class(2)),
-                };
-                for &(tx, ty, r, top) in &trees {
-                    let d2 = (x - tx).powi(2) + (y - ty).powi(2);
-                    if d2 < r * r {
-                        let crown = top - r + (r * r - d2).sqrt() - rng.f64().powi(2) * r;
-                        if crown > z && rng.chance(0.85) {
-                            z = crown;
-                            c = class(5);
-                        }
-                    }
-                }
-                let mut zz = ground + z + f.sigma_z * rng.normal();
-                if rng.chance(f.outliers) {
-                    zz += if rng.chance(0.5) { rng.range(2.0, 25.0) } else { -rng.range(1.0, 5.0) };
-                    c = class(7);
-                }
+                let (zz, c) = f.sample(&mut rng, (x, y), surface(x, y).map(|z| ground + z), ground, &trees);
                 let (px, py) = (x + f.sigma_xy * rng.normal(), y + f.sigma_xy * rng.normal());
                 pts.push(Point { x: round_mm(px), y: round_mm(py), z: round_mm(zz), class: c });
             }

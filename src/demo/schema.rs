@@ -117,6 +117,11 @@ pub(crate) static EDIFICI: TableDef = TableDef {
         col("piani", Int),
         opt("anno_costr", Int),
         opt("data_rilievo", Date),
+        // migrations/V10__lidar.sql: filled by `navigli lidar import`
+        opt("lidar", Text),
+        opt("rilievo", Int),
+        opt("gronda_m", Real),
+        opt("colmo_m", Real),
     ],
 };
 
@@ -161,6 +166,15 @@ pub(crate) static FALDE: TableDef = TableDef {
         opt("verde", Text),
         // migrations/V5__roof_shading.sql
         opt("ombreggiamento", Real),
+        // migrations/V10__lidar.sql: filled by `navigli lidar import`
+        opt("fonte", Text),
+        opt("rilievo", Int),
+        opt("rms_m", Real),
+        opt("punti", Int),
+        opt("gronda", Real),
+        opt("colmo", Real),
+        opt("ingombri", Int),
+        opt("vegetazione", Int),
     ],
 };
 
@@ -359,6 +373,7 @@ mod tests {
             include_str!("../../migrations/V3__roofs.sql"),
             include_str!("../../migrations/V5__roof_shading.sql"),
             include_str!("../../migrations/V9__civici.sql"),
+            include_str!("../../migrations/V10__lidar.sql"),
         ]
         .concat();
         let parse = |body: &str, prefix: &str| -> Vec<(String, String)> {
