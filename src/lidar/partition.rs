@@ -337,7 +337,8 @@ pub fn label(raster: &mut Raster, pts: &[[f64; 3]], labels: &[Option<usize>], pl
     let mut meets = Meets::new(planes, contacts.into_iter());
     meets.cluster = (1.5 * spacing).max(2.0 * raster.cell);
     let reach = (1.5 * spacing).clamp(0.5, 1.5);
-    let mut nearest: BTreeMap<usize, f64> = BTreeMap::new();
+    // Per cell: each candidate plane with its nearest point's squared distance, by plane.
+    let mut nearest: Vec<(usize, f64)> = Vec::new();
     for j in 0..raster.h {
         for i in 0..raster.w {
             let k = j * raster.w + i;
@@ -346,22 +347,24 @@ pub fn label(raster: &mut Raster, pts: &[[f64; 3]], labels: &[Option<usize>], pl
             }
             let (u, v) = raster.centre(i, j);
             nearest.clear();
-            grid.within(&kept, u, v, reach, |p, d2| {
-                let e = nearest.entry(kept_label[p]).or_insert(f64::MAX);
-                *e = e.min(d2);
+            grid.within(&kept, u, v, reach, |p, d2| match nearest.iter_mut().find(|(l, _)| *l == kept_label[p]) {
+                Some(e) => e.1 = e.1.min(d2),
+                None => nearest.push((kept_label[p], d2)),
             });
-            let mut winner: Option<usize> = None;
-            for (&c, &d2c) in &nearest {
+            nearest.sort_unstable_by_key(|e| e.0);
+            let mut winner: Option<(usize, f64)> = None;
+            for &(c, d2c) in &nearest {
                 winner = Some(match winner {
-                    None => c,
-                    Some(w) => match meets.meets[w][c] {
-                        Meet::Convex if planes[c].z_at(u, v) < planes[w].z_at(u, v) => c,
-                        Meet::Concave if planes[c].z_at(u, v) > planes[w].z_at(u, v) => c,
-                        Meet::Step if d2c < nearest[&w] => c,
-                        _ => w,
+                    None => (c, d2c),
+                    Some((w, d2w)) => match meets.meets[w][c] {
+                        Meet::Convex if planes[c].z_at(u, v) < planes[w].z_at(u, v) => (c, d2c),
+                        Meet::Concave if planes[c].z_at(u, v) > planes[w].z_at(u, v) => (c, d2c),
+                        Meet::Step if d2c < d2w => (c, d2c),
+                        _ => (w, d2w),
                     },
                 });
             }
+            let winner = winner.map(|(w, _)| w);
             if let Some(w) = winner {
                 raster.labels[k] = w as i32;
             }

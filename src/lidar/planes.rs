@@ -144,7 +144,8 @@ impl Grid {
     /// roof, is no neighbour of the surface metres above or below it.
     pub fn knn(&self, pts: &[[f64; 3]], i: usize, k: usize) -> Vec<usize> {
         let p = pts[i];
-        let mut r = self.cell;
+        // Start at about the radius expected to hold k points (a cell is two point spacings).
+        let mut r = self.cell * (k as f64 / 3.0).sqrt() * 0.6;
         let mut found: Vec<(f64, usize)> = Vec::new();
         loop {
             found.clear();
@@ -159,8 +160,12 @@ impl Grid {
             }
             r *= 1.6;
         }
-        found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        found.truncate(k);
+        let order = |a: &(f64, usize), b: &(f64, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if found.len() > k {
+            found.select_nth_unstable_by(k, order);
+            found.truncate(k);
+        }
+        found.sort_by(order);
         found.into_iter().map(|(_, j)| j).collect()
     }
 }
@@ -182,8 +187,8 @@ pub fn robust_fit(pts: &[[f64; 3]], members: &[usize]) -> Option<(Plane, f64, Ve
             break;
         }
         let mut res: Vec<f64> = kept.iter().map(|&i| p.distance(pts[i]).abs()).collect();
-        res.sort_by(f64::total_cmp);
-        let mad = res[res.len() / 2] * 1.4826;
+        let mid = res.len() / 2;
+        let mad = *res.select_nth_unstable_by(mid, f64::total_cmp).1 * 1.4826;
         let cut = (2.5 * mad).max(0.02);
         let next: Vec<usize> = kept.iter().copied().filter(|&i| p.distance(pts[i]).abs() <= cut).collect();
         if next.len() < 3 || next.len() == kept.len() {
@@ -203,7 +208,7 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
         return Detection { regions: Vec::new(), labels: vec![None; n] };
     }
     let density = density.max(0.5);
-    let k = ((density * std::f64::consts::PI * params.normal_radius.powi(2)).round() as usize).clamp(10, 40);
+    let k = ((density * std::f64::consts::PI * params.normal_radius.powi(2)).round() as usize).clamp(10, 24);
     let min_pts = ((params.min_face_m2 * density * 0.5).round() as usize).max(8);
     let grid = Grid::new(pts, (2.0 / density.sqrt()).max(0.3));
     let neighbours: Vec<Vec<usize>> = (0..n).map(|i| grid.knn(pts, i, k)).collect();
@@ -242,6 +247,7 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
     // Smooth: the neighbourhood's points lie within noise of one plane (RMS in metres).
     let smooth = |i: usize| rough[i] < params.seed_rms;
 
+    let cos_grow = params.grow_angle.to_radians().cos();
     // Region growing from the flattest seeds.
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| rough[a].total_cmp(&rough[b]).then(a.cmp(&b)));
@@ -274,10 +280,8 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
                 if current.distance(pts[j]).abs() > params.grow_distance {
                     continue;
                 }
-                if smooth(j)
-                    && super::linalg::angle(current.n, normals[j]).min(180.0 - super::linalg::angle(current.n, normals[j]))
-                        > params.grow_angle
-                {
+                // Normals within the angle, either way up: |cos| at least cos(angle).
+                if smooth(j) && dot(current.n, normals[j]).abs() < cos_grow {
                     continue;
                 }
                 label[j] = Some(id);
@@ -357,6 +361,10 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
     Detection { regions, labels }
 }
 
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
 /// What reassignment needs of the cloud.
 struct Ctx<'a> {
     pts: &'a [[f64; 3]],
@@ -372,7 +380,8 @@ impl Ctx<'_> {
     /// smooth, with a normal along it (an eave's gutter or a slope break is another surface).
     fn fits(&self, i: usize, plane: &Plane) -> Option<f64> {
         let d = plane.distance(self.pts[i]).abs();
-        let along = self.rough[i] >= self.params.seed_rms || super::linalg::angle(plane.n, self.normals[i]) <= self.params.grow_angle;
+        let along =
+            self.rough[i] >= self.params.seed_rms || dot(plane.n, self.normals[i]).abs() >= self.params.grow_angle.to_radians().cos();
         (d <= self.params.assign_distance && along).then_some(d)
     }
 
@@ -385,7 +394,9 @@ impl Ctx<'_> {
         let mut next: Vec<Vec<usize>> = vec![Vec::new(); groups.len()];
         for i in 0..self.pts.len() {
             let mut best: Option<(f64, usize)> = None;
-            let candidates = label[i].into_iter().chain(self.neighbours[i].iter().filter_map(|&j| label[j]));
+            let mut candidates: Vec<usize> = label[i].into_iter().chain(self.neighbours[i].iter().filter_map(|&j| label[j])).collect();
+            candidates.sort_unstable();
+            candidates.dedup();
             for g in candidates {
                 let Some(d) = planes[g].and_then(|p| self.fits(i, &p)) else { continue };
                 if best.is_none_or(|(bd, bg)| d < bd || (d == bd && g < bg)) {
