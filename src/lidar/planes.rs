@@ -11,7 +11,7 @@ use super::linalg::{Moments, Plane};
 /// Detection thresholds.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Params {
-    /// Neighbourhood radius (m) aimed at for normals; the count is clamped to 10–40 points.
+    /// Neighbourhood radius (m) aimed at for normals; the count is clamped to 10–24 points.
     pub normal_radius: f64,
     /// A point joins a growing region within this distance of its plane (m, at most: 3.5 times
     /// the survey's noise when that is less)…
