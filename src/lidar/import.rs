@@ -196,6 +196,15 @@ fn short(s: &str) -> String {
     s.chars().take(60).collect()
 }
 
+/// A survey file as pass 1 found it.
+struct Tile {
+    path: PathBuf,
+    /// Its box in the buildings' CRS.
+    bbox: [f64; 4],
+    points: u64,
+    reproject: Reproject,
+}
+
 /// A grid of building boxes (with the margin) for assigning points.
 struct BuildingGrid {
     cell: f64,
@@ -246,8 +255,8 @@ pub fn survey_buildings(
     if opts.files.is_empty() {
         return Err(ImportError::Invalid("no LAS/LAZ file given".into()));
     }
-    // Pass 1: headers, and each tile's box in the buildings' CRS.
-    let mut tiles: Vec<(PathBuf, [f64; 4])> = Vec::new();
+    // Pass 1: headers — each tile's box in the buildings' CRS, its points, its reprojection.
+    let mut tiles: Vec<Tile> = Vec::new();
     for f in &opts.files {
         let s = Survey::open(f)?;
         let r = Reproject::new(&s.info, opts.crs.as_deref(), target_epsg)?;
@@ -258,19 +267,19 @@ pub fn survey_buildings(
             r.apply(&mut p, s.info.xy_unit);
             bb = [bb[0].min(p.x), bb[1].min(p.y), bb[2].max(p.x), bb[3].max(p.y)];
         }
-        tiles.push((f.clone(), bb));
+        tiles.push(Tile { path: f.clone(), bbox: bb, points: s.info.points, reproject: r });
     }
-    tiles.sort_by(|a, b| a.1[1].total_cmp(&b.1[1]).then(a.1[0].total_cmp(&b.1[0])).then(a.0.cmp(&b.0)));
+    tiles.sort_by(|a, b| a.bbox[1].total_cmp(&b.bbox[1]).then(a.bbox[0].total_cmp(&b.bbox[0])).then(a.path.cmp(&b.path)));
     // Each building waits for the tiles over it. Only buildings the survey covers whole (every
     // corner of the footprint's box inside a tile) are surveyed: half a roof is no measure.
     let mut pending: Vec<usize> = buildings
         .iter()
         .map(|b| {
             let bb = [b.bbox[0] - MARGIN, b.bbox[1] - MARGIN, b.bbox[2] + MARGIN, b.bbox[3] + MARGIN];
-            tiles.iter().filter(|t| overlaps(&bb, &t.1)).count()
+            tiles.iter().filter(|t| overlaps(&bb, &t.bbox)).count()
         })
         .collect();
-    let inside = |x: f64, y: f64| tiles.iter().any(|t| x >= t.1[0] && x <= t.1[2] && y >= t.1[1] && y <= t.1[3]);
+    let inside = |x: f64, y: f64| tiles.iter().any(|t| x >= t.bbox[0] && x <= t.bbox[2] && y >= t.bbox[1] && y <= t.bbox[3]);
     let whole = |b: &Building| {
         [(b.bbox[0], b.bbox[1]), (b.bbox[2], b.bbox[1]), (b.bbox[2], b.bbox[3]), (b.bbox[0], b.bbox[3])].iter().all(|&(x, y)| inside(x, y))
     };
@@ -282,13 +291,12 @@ pub fn survey_buildings(
     let mut done = vec![false; surveyed.len()];
     let mut results: Vec<Option<Measured>> = vec![None; surveyed.len()];
     let threads = if opts.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.threads };
-    let total: u64 = tiles.iter().map(|t| Survey::open(&t.0).map(|s| s.info.points).unwrap_or(0)).sum();
-    let pb = bar(total, "points");
+    let pb = bar(tiles.iter().map(|t| t.points).sum(), "points");
     let mut read = 0u64;
-    for (path, bb) in &tiles {
-        let mut s = Survey::open(path)?;
+    for tile in &tiles {
+        let (bb, r) = (&tile.bbox, &tile.reproject);
+        let mut s = Survey::open(&tile.path)?;
         let xy_unit = s.info.xy_unit;
-        let r = Reproject::new(&s.info, opts.crs.as_deref(), target_epsg)?;
         s.for_each_chunk(1 << 20, |chunk| {
             for p in chunk {
                 let mut q = *p;
@@ -344,8 +352,8 @@ fn face_row(m: &Measured, f: &Face) -> Option<FaceRow> {
     // Heights above the ground; without ground points around, above the face's own eave.
     let ground = m.ground.unwrap_or(f.eave);
     let r = f.outline.bounding_rect()?;
-    // The face's mean height: halfway between eave and ridge (exact for a plane over a
-    // rectangle or a trapezoid between them).
+    // The face's mean height, taken halfway between eave and ridge (exact for a rectangle
+    // between them, an approximation for hip triangles and trapezoids).
     let mid = (f.eave + f.ridge) / 2.0;
     let wkb = geo::Geometry::MultiPolygon(f.outline.clone()).to_wkb(CoordDimensions::xy()).ok()?;
     Some(FaceRow {
@@ -420,24 +428,20 @@ fn report(files: usize, points: u64, measured: &[Measured], survey_id: i64, lin:
     }
 }
 
-/// Columns the import adds to `falde` and `edifici` (name, SQLite type, PostgreSQL type).
-pub const FALDE_COLUMNS: [(&str, &str, &str); 8] = [
-    ("fonte", "TEXT", "text"),
-    ("rilievo", "INTEGER", "bigint"),
-    ("rms_m", "REAL", "double precision"),
-    ("punti", "INTEGER", "bigint"),
-    ("gronda", "REAL", "double precision"),
-    ("colmo", "REAL", "double precision"),
-    ("ingombri", "INTEGER", "bigint"),
-    ("vegetazione", "INTEGER", "bigint"),
+/// Columns the import adds to a GeoPackage's `falde` and `edifici` made before they existed
+/// (name, SQLite type; PostGIS has them from migration V10).
+pub const FALDE_COLUMNS: [(&str, &str); 8] = [
+    ("fonte", "TEXT"),
+    ("rilievo", "INTEGER"),
+    ("rms_m", "REAL"),
+    ("punti", "INTEGER"),
+    ("gronda", "REAL"),
+    ("colmo", "REAL"),
+    ("ingombri", "INTEGER"),
+    ("vegetazione", "INTEGER"),
 ];
 /// See [`FALDE_COLUMNS`].
-pub const EDIFICI_COLUMNS: [(&str, &str, &str); 4] = [
-    ("lidar", "TEXT", "text"),
-    ("rilievo", "INTEGER", "bigint"),
-    ("gronda_m", "REAL", "double precision"),
-    ("colmo_m", "REAL", "double precision"),
-];
+pub const EDIFICI_COLUMNS: [(&str, &str); 4] = [("lidar", "TEXT"), ("rilievo", "INTEGER"), ("gronda_m", "REAL"), ("colmo_m", "REAL")];
 
 fn import_gpkg(path: &Path, opts: &ImportOptions, params: &Params) -> Result<ImportReport, ImportError> {
     if !path.exists() {
@@ -464,7 +468,7 @@ fn import_gpkg(path: &Path, opts: &ImportOptions, params: &Params) -> Result<Imp
     for (table, cols) in [("falde", &FALDE_COLUMNS[..]), ("edifici", &EDIFICI_COLUMNS[..])] {
         let have: Vec<String> =
             tx.prepare(&format!("PRAGMA table_info({table})"))?.query_map([], |r| r.get(1))?.collect::<Result<_, _>>()?;
-        for (name, ty, _) in cols {
+        for (name, ty) in cols {
             if !have.iter().any(|h| h.eq_ignore_ascii_case(name)) {
                 tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {ty}"))?;
             }

@@ -25,19 +25,6 @@ impl Moments {
         }
     }
 
-    /// The moments of both sets.
-    pub fn merged(&self, o: &Moments) -> Moments {
-        let mut m = *self;
-        m.n += o.n;
-        for (acc, v) in m.s.iter_mut().zip(o.s) {
-            *acc += v;
-        }
-        for (acc, v) in m.ss.iter_mut().zip(o.ss) {
-            *acc += v;
-        }
-        m
-    }
-
     /// The centroid.
     pub fn mean(&self) -> [f64; 3] {
         let n = self.n.max(1.0);

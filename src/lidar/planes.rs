@@ -260,8 +260,7 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
         }
         let id = groups.len();
         let mut moments = Moments::default();
-        let mut plane = Plane::through(pts[seed], normals[seed]);
-        let Some(mut current) = plane else {
+        let Some(mut current) = Plane::through(pts[seed], normals[seed]) else {
             tried[seed] = true;
             continue;
         };
@@ -291,12 +290,10 @@ pub fn detect(pts: &[[f64; 3]], density: f64, params: &Params) -> Detection {
             if members.len() >= 2 * fitted_at && members.len() >= 6 {
                 if let Some((p, _)) = moments.plane() {
                     current = p;
-                    plane = Some(p);
                 }
                 fitted_at = members.len();
             }
         }
-        let _ = plane;
         // Too few points, or a wall (or a line of points any plane fits): not a roof face.
         let wall = moments.plane().is_none_or(|(p, _)| p.n[2] < params.max_slope.to_radians().cos());
         // A slab of scattered points grown within the distance is no plane either.

@@ -1,6 +1,6 @@
 //! One building: its footprint and points → its measured faces ([`roof_faces`]).
 
-use geo::{Area, Contains, MultiPolygon, Polygon};
+use geo::{Area, Contains, Polygon};
 
 use super::partition::{self, Frame, Raster, CELL};
 use super::planes::{self, Params};
@@ -126,9 +126,4 @@ pub fn building_points(footprint: &Polygon<f64>, pts: &[Point]) -> BuildingPoint
 /// Whether a point of this class takes part in the plane fit.
 fn fits(class: u8) -> bool {
     !(is_vegetation(class) || class == CLASS_GROUND || class == 7 || class == 18)
-}
-
-/// The union of the faces' outlines (for checks).
-pub fn covered(faces: &[Face]) -> MultiPolygon<f64> {
-    MultiPolygon(faces.iter().flat_map(|f| f.outline.0.clone()).collect())
 }
