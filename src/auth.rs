@@ -704,7 +704,7 @@ mod tests {
     fn authenticator(key: &str) -> Authenticator {
         let digest = hex(&Sha256::digest(key.as_bytes()));
         let text = format!(
-            "[server]\nsession_secret = \"s3cret\"\n[tenants]\ncomuni = \"data/comuni.csv\"\ngroups = []\n\
+            "[server]\nsession_secret = \"s3cret\"\n[tenants]\ncomuni = \"data/comuni.csv\"\nmetro_id = \"cmm\"\nmetro_title = \"Città Metropolitana di Milano\"\ngroups = []\n\
              [[role]]\nname = \"op\"\nlayers = []\napps = true\ntenants = [\"milano\"]\n\
              [[api_key]]\nname = \"Operatore\"\nsha256 = \"{digest}\"\nroles = [\"op\"]\n"
         );

@@ -245,6 +245,9 @@ pub struct Catalog {
     pub tile_archives: Vec<crate::config::TileArchiveConfig>,
     /// The place search's layers (`[[search]]`).
     pub search: Vec<crate::config::SearchConfig>,
+    /// The administration the deployment serves (`[tenants] metro_title`): named by default as
+    /// the organisation of every service.
+    pub organisation: String,
     keys: HashMap<String, usize>,
 }
 
@@ -517,10 +520,10 @@ impl Catalog {
             comune_tenants.push(tenant);
         }
         let metro_extent = comune_tenants.iter().map(|t| t.extent_lonlat).reduce(|a, b| a.union(&b)).unwrap_or(Bbox {
-            min_x: 8.7,
-            min_y: 45.16,
-            max_x: 9.55,
-            max_y: 45.65,
+            min_x: -180.0,
+            min_y: -90.0,
+            max_x: 180.0,
+            max_y: 90.0,
         });
         let metro_estimated = comune_tenants.iter().any(|t| t.extent_estimated);
         let mut tenants = vec![make(
@@ -562,6 +565,7 @@ impl Catalog {
                 .map(|a| crate::config::TileArchiveConfig { path: config.base_dir.join(&a.path), ..a.clone() })
                 .collect(),
             search: config.search.clone(),
+            organisation: config.tenants.metro_title.clone(),
             keys,
         })
     }

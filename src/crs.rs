@@ -95,6 +95,40 @@ pub static REGISTRY: &[CrsDef] = &[
         north_first: false,
         area_of_use: [6.0, 36.53, 12.0, 47.04],
     },
+    // Zone 33: the Città Metropolitane east of 12°E (Venezia, Roma, Napoli, Bari, Reggio
+    // Calabria, Palermo, Messina, Catania).
+    CrsDef {
+        srid: 32633,
+        code: "EPSG:32633",
+        title: "WGS 84 / UTM zone 33N",
+        geographic: false,
+        north_first: false,
+        area_of_use: [12.0, 0.0, 18.0, 84.0],
+    },
+    CrsDef {
+        srid: 25833,
+        code: "EPSG:25833",
+        title: "ETRS89 / UTM zone 33N",
+        geographic: false,
+        north_first: false,
+        area_of_use: [12.0, 34.79, 18.01, 84.42],
+    },
+    CrsDef {
+        srid: 7792,
+        code: "EPSG:7792",
+        title: "RDN2008 / UTM zone 33N",
+        geographic: false,
+        north_first: false,
+        area_of_use: [12.0, 34.76, 18.0, 47.1],
+    },
+    CrsDef {
+        srid: 3004,
+        code: "EPSG:3004",
+        title: "Monte Mario / Italy zone 2",
+        geographic: false,
+        north_first: false,
+        area_of_use: [12.0, 34.76, 19.0, 47.1],
+    },
 ];
 
 /// A CRS of the registry (cheap to copy, compared by identity of its definition).

@@ -12,7 +12,7 @@ use navigli::config::{self, Severity};
 use navigli::demo::{DemoOptions, DemoSize};
 
 #[derive(Parser)]
-#[command(name = "navigli", version, about = "OGC geospatial server for the Città Metropolitana di Milano")]
+#[command(name = "navigli", version, about = "OGC geospatial server for a Città Metropolitana and its comuni (first: Milano)")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,9 +41,9 @@ enum Command {
         /// Replace a source: ID=postgresql://… or ID=path/to/file.gpkg (repeatable).
         #[arg(long = "source-url", value_name = "ID=URL")]
         sources: Vec<String>,
-        /// Tenant: `cmm`, an ISTAT code or a comune's slug.
-        #[arg(long, default_value = "cmm")]
-        tenant: String,
+        /// Tenant: the metropolitan id (the default), an ISTAT code or a comune's slug.
+        #[arg(long)]
+        tenant: Option<String>,
         /// Tile source: a layer, a group or a comma list.
         #[arg(long)]
         source: String,
@@ -59,6 +59,39 @@ enum Command {
         /// The archive to write (resumed when it exists).
         file: PathBuf,
     },
+    /// Start a deployment for another Città Metropolitana (or any set of comuni) from its
+    /// boundaries: writes DIR/layers.toml, DIR/data/comuni.csv and DIR/data/ID.gpkg.
+    Init {
+        /// Id of the metropolitan tenant, e.g. `cmto` (not a comune's slug: the capital is `torino`).
+        #[arg(long)]
+        id: String,
+        /// The administration's name, e.g. "Città metropolitana di Torino".
+        #[arg(long)]
+        title: String,
+        /// The comuni's boundaries: GeoJSON FeatureCollection, WGS 84 lon/lat, with an ISTAT
+        /// code and a name per feature.
+        #[arg(long)]
+        boundaries: PathBuf,
+        /// Facts per comune: CSV (`,` or `;`) with an ISTAT code column and any of name, slug,
+        /// zona_code, zona_name, population.
+        #[arg(long)]
+        comuni: Option<PathBuf>,
+        /// Property of the boundaries holding the ISTAT code (default: found among the usual names).
+        #[arg(long)]
+        code_field: Option<String>,
+        /// Property of the boundaries holding the name.
+        #[arg(long)]
+        name_field: Option<String>,
+        /// Contact e-mail of the services.
+        #[arg(long)]
+        email: Option<String>,
+        /// Overwrite an existing layers.toml.
+        #[arg(long)]
+        force: bool,
+        /// The folder to write into.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Make running servers re-read their configuration (SIGHUP): every `navigli serve` of
     /// this user, or the one with `--pid`. A configuration that does not load is refused by
     /// the server (see its log) and the running one kept.
@@ -67,7 +100,7 @@ enum Command {
         #[arg(long)]
         pid: Option<i32>,
     },
-    /// Generate the deterministic CMM demo dataset into a GeoPackage or PostGIS.
+    /// Generate the deterministic demo dataset (over the configuration's comuni) into a GeoPackage or PostGIS.
     Demo {
         /// Configuration file (for the comuni table).
         #[arg(long, default_value = "layers.toml")]
@@ -170,8 +203,8 @@ enum Command {
         /// The server, `http://host:port`.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
-        /// Tenant: `cmm`, an ISTAT code or a comune's slug.
-        #[arg(long, default_value = "cmm")]
+        /// Tenant: the metropolitan id (e.g. `cmm`), an ISTAT code or a comune's slug.
+        #[arg(long)]
         tenant: String,
         /// Tile source: a layer, a group or a comma list.
         #[arg(long)]
@@ -546,6 +579,7 @@ fn main() -> ExitCode {
             // interrupted export resumes), then laid out as the archive.
             let target = file.clone();
             let working = if format == "pmtiles" { file.with_extension("pmtiles-work.mbtiles") } else { file };
+            let tenant = tenant.unwrap_or_else(|| catalog.tenants[0].id.clone());
             let plan = navigli::tiles::export::ExportPlan { tenant, source, zooms, concurrency, file: working };
             match runtime.block_on(navigli::tiles::export::export(&catalog, &plan)) {
                 Ok(r) => {
@@ -659,6 +693,25 @@ fn main() -> ExitCode {
         },
         Command::Apps { action } => apps_command(&runtime, action),
         Command::Search { action } => search_command(&runtime, action),
+        Command::Init { id, title, boundaries, comuni, code_field, name_field, email, force, dir } => {
+            let opts = navigli::init::InitOptions { id, title, boundaries, facts: comuni, code_field, name_field, email, out: dir, force };
+            match navigli::init::init(&opts) {
+                Ok(r) => {
+                    println!("{} comuni, boundaries in EPSG:326{}", r.comuni, r.utm_zone);
+                    for f in &r.files {
+                        println!("wrote {}", f.display());
+                    }
+                    for n in &r.notes {
+                        println!("note: {n}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("navigli init: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Seed { url, tenant, source, zooms, concurrency } => {
             let zooms = match navigli::tiles::seed::parse_zooms(&zooms) {
                 Ok(z) => z,

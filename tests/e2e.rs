@@ -178,6 +178,8 @@ tenant_column = "cod_istat"
 attributes = [{{ name = "cod_istat", type = "text" }}, {{ name = "nome", type = "text" }}]
 [tenants]
 comuni = {comuni:?}
+metro_id = "cmm"
+metro_title = "Città Metropolitana di Milano"
 boundary_layer = "comuni"
 groups = ["sit"]
 "#,

@@ -187,14 +187,20 @@ pub fn load_str_with(
             c.error(file.to_string(), "missing [tenants] section");
             TenantsConfig {
                 comuni: default_comuni(),
-                metro_id: default_metro_id(),
-                metro_title: default_metro_title(),
+                metro_id: "metro".into(),
+                metro_title: String::new(),
                 boundary_layer: None,
                 groups: vec![],
                 contact: Contact::default(),
             }
         }
     };
+    if server.attribution.trim().is_empty() {
+        server.attribution = format!("© {}", tenants.metro_title);
+    }
+    if server.namespace.trim().is_empty() {
+        server.namespace = format!("urn:navigli:{}", tenants.metro_id);
+    }
     let comuni_path = base_dir.join(&tenants.comuni);
     let comuni = match std::fs::read_to_string(&comuni_path) {
         Ok(t) => parse_comuni(&t).unwrap_or_else(|errs| {

@@ -67,6 +67,8 @@ titel = "typo"
 attributes = [{ name = "x", type = "complex" }]
 
 [tenants]
+metro_id = "cmm"
+metro_title = "CMM"
 groups = ["sit", "ghost"]
 
 [[tenant]]
@@ -107,6 +109,8 @@ source = "missing"
 geometry_type = "Blob"
 titel = "typo"
 [tenants]
+metro_id = "cmm"
+metro_title = "CMM"
 groups = ["sit"]
 "#;
         let errors = load_str(text, "t.toml", &base()).unwrap_err().0;

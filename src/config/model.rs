@@ -39,7 +39,8 @@ pub struct ServerConfig {
     pub tile_max_age_s: u64,
     /// Most features of one layer in one tile.
     pub tile_max_features: u64,
-    /// Attribution shown by map clients (TileJSON).
+    /// Attribution shown by map clients (TileJSON); empty (the default): `© ` and the
+    /// metropolitan title.
     pub attribution: String,
     /// Requests in progress at once (all workers); more wait in the queue.
     pub max_concurrent_requests: usize,
@@ -68,6 +69,9 @@ pub struct ServerConfig {
     pub session_secret: Option<String>,
     /// How long a builder session lasts, seconds.
     pub session_ttl_s: u64,
+    /// The XML namespace of the feature types (WFS, GML); empty (the default):
+    /// `urn:navigli:` and the metropolitan id. Keep it stable: clients store it.
+    pub namespace: String,
     /// The bundled web front end (`web/`, built by `scripts/web.sh`), relative to the config file.
     pub web_dir: PathBuf,
 }
@@ -88,7 +92,7 @@ impl Default for ServerConfig {
             tile_cache_ttl_s: 3600,
             tile_max_age_s: 60,
             tile_max_features: 200_000,
-            attribution: "© Città Metropolitana di Milano".into(),
+            attribution: String::new(),
             max_concurrent_requests: 256,
             max_queued_requests: 1024,
             queue_wait_ms: 2000,
@@ -100,6 +104,7 @@ impl Default for ServerConfig {
             apps_db: "data/apps.sqlite".into(),
             session_secret: None,
             session_ttl_s: 8 * 3600,
+            namespace: String::new(),
             web_dir: "web/dist".into(),
         }
     }
@@ -308,11 +313,10 @@ pub struct TenantsConfig {
     /// The comuni table (relative to the config file).
     #[serde(default = "default_comuni")]
     pub comuni: PathBuf,
-    /// Id of the metropolitan tenant.
-    #[serde(default = "default_metro_id")]
+    /// Id of the metropolitan tenant (`cmm`, `torino`…): the service of the whole area.
     pub metro_id: String,
-    /// Title of the metropolitan tenant.
-    #[serde(default = "default_metro_title")]
+    /// Title of the metropolitan tenant (`Città Metropolitana di Milano`): the organisation
+    /// every capabilities document, attribution and catalog record names by default.
     pub metro_title: String,
     /// Layer whose features give each comune's boundary (must expose its tenant column).
     pub boundary_layer: Option<String>,
@@ -325,12 +329,6 @@ pub struct TenantsConfig {
 
 pub(super) fn default_comuni() -> PathBuf {
     "data/comuni.csv".into()
-}
-pub(super) fn default_metro_id() -> String {
-    "cmm".into()
-}
-pub(super) fn default_metro_title() -> String {
-    "Città Metropolitana di Milano".into()
 }
 
 /// `[[tenant]]`: overrides for one comune (or the metropolitan tenant).

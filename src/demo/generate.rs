@@ -351,16 +351,7 @@ fn write_comuni(places: &[Place], out: &mut Out) {
         out.push(
             T_COMUNI,
             geom.into(),
-            vec![
-                p.istat(),
-                Val::text(c.name.clone()),
-                Val::text(c.slug.clone()),
-                Val::text(c.zona_code.clone()),
-                Val::text(c.zona_name.clone()),
-                Val::int(c.population as i64),
-                Val::Real(c.area_km2),
-                Val::Bool(true),
-            ],
+            super::schema::comune_values(c, true),
         );
     }
 }

@@ -15,12 +15,34 @@ use super::DemoError;
 use crate::crs::Bbox;
 use crate::source::gpkg::gpkg_blob;
 
-/// The SRS of every table.
+/// The SRS of every demo table.
 pub(crate) const SRID: i32 = 32632;
 
-const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
+/// The projected SRS a GeoPackage's tables are stored in: a WGS 84 / UTM north zone.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Srs {
+    /// EPSG code (`326zz`).
+    pub srid: i32,
+    /// Its name, `WGS 84 / UTM zone 32N`.
+    pub name: String,
+    /// Its OGC WKT 1 definition.
+    pub wkt: String,
+}
 
-const WKT_32632: &str = r#"PROJCS["WGS 84 / UTM zone 32N",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",9],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","32632"]]"#;
+impl Srs {
+    /// WGS 84 / UTM zone `zone`N (EPSG:326zz).
+    pub fn utm_north(zone: u32) -> Srs {
+        let name = format!("WGS 84 / UTM zone {zone}N");
+        let srid = 32600 + zone as i32;
+        let meridian = zone as i32 * 6 - 183;
+        let wkt = format!(
+            r#"PROJCS["{name}",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",{meridian}],PARAMETER["scale_factor",0.9996],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","{srid}"]]"#
+        );
+        Srs { srid, name, wkt }
+    }
+}
+
+const WKT_4326: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
 
 const CORE: &str = r#"
 PRAGMA application_id = 1196444487;
@@ -91,17 +113,31 @@ fn sql_type(kind: Kind) -> &'static str {
     }
 }
 
-/// Writes `data` as a new GeoPackage at `path` (which must not exist).
-pub(crate) fn write(path: &Path, data: &Dataset) -> Result<(), DemoError> {
+/// Writes `data` as a new GeoPackage at `path` (which must not exist), its geometries in `srs`.
+pub(crate) fn write(path: &Path, data: &Dataset, srs: &Srs) -> Result<(), DemoError> {
     let mut conn = Connection::open(path)?;
     conn.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 4096;")?;
     let tx = conn.transaction()?;
     tx.execute_batch(CORE)?;
     {
-        let mut srs = tx.prepare("INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, definition, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-        srs.execute(params!["Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"])?;
-        srs.execute(params!["Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"])?;
-        srs.execute(params![
+        let mut insert = tx.prepare("INSERT INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, definition, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
+        insert.execute(params![
+            "Undefined cartesian SRS",
+            -1,
+            "NONE",
+            -1,
+            "undefined",
+            "undefined cartesian coordinate reference system"
+        ])?;
+        insert.execute(params![
+            "Undefined geographic SRS",
+            0,
+            "NONE",
+            0,
+            "undefined",
+            "undefined geographic coordinate reference system"
+        ])?;
+        insert.execute(params![
             "WGS 84 geodetic",
             4326,
             "EPSG",
@@ -109,7 +145,8 @@ pub(crate) fn write(path: &Path, data: &Dataset) -> Result<(), DemoError> {
             WKT_4326,
             "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid"
         ])?;
-        srs.execute(params!["WGS 84 / UTM zone 32N", SRID, "EPSG", SRID, WKT_32632, "WGS 84 / UTM zone 32N (EPSG:32632)"])?;
+        let description = format!("{} (EPSG:{})", srs.name, srs.srid);
+        insert.execute(params![srs.name, srs.srid, "EPSG", srs.srid, srs.wkt, description])?;
     }
     for table in &data.tables {
         let def = table.def;
@@ -136,7 +173,7 @@ pub(crate) fn write(path: &Path, data: &Dataset) -> Result<(), DemoError> {
             let bbox = Bbox { min_x: rect.min().x, min_y: rect.min().y, max_x: rect.max().x, max_y: rect.max().y };
             extent = Some(extent.map_or(bbox, |e| e.union(&bbox)));
             let wkb = row.geom.to_wkb(CoordDimensions::xy())?;
-            let blob = gpkg_blob(SRID, &wkb, Some(&bbox));
+            let blob = gpkg_blob(srs.srid, &wkb, Some(&bbox));
             let mut values: Vec<&dyn ToSql> = Vec::with_capacity(names.len());
             values.push(&row.fid);
             values.push(&blob);
@@ -147,11 +184,11 @@ pub(crate) fn write(path: &Path, data: &Dataset) -> Result<(), DemoError> {
         let e = extent.map(|e| [e.min_x, e.min_y, e.max_x, e.max_y]);
         tx.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?1, 'features', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![def.name, def.name, def.title, e.map(|e| e[0]), e.map(|e| e[1]), e.map(|e| e[2]), e.map(|e| e[3]), SRID],
+            params![def.name, def.name, def.title, e.map(|e| e[0]), e.map(|e| e[1]), e.map(|e| e[2]), e.map(|e| e[3]), srs.srid],
         )?;
         tx.execute(
             "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) VALUES (?1, 'geom', ?2, ?3, 0, 0)",
-            params![def.name, def.geom_type.gpkg_name(), SRID],
+            params![def.name, def.geom_type.gpkg_name(), srs.srid],
         )?;
         tx.execute(
             "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",

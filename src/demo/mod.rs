@@ -1,4 +1,6 @@
-//! Deterministic demo data for the 133 comuni of the Città Metropolitana di Milano.
+//! Deterministic demo data over a comuni table (the shipped one: the 133 comuni of the Città
+//! Metropolitana di Milano), and the boundaries GeoPackage `navigli init` starts a deployment
+//! with ([`write_boundaries_gpkg`]).
 //!
 //! [`write_gpkg`] writes a GeoPackage and [`load_postgis`] fills the PostGIS schema of
 //! `migrations/V1__cmm_schema.sql`; both write exactly the same rows (same fids, values and
@@ -155,6 +157,32 @@ fn report(data: &schema::Dataset) -> DemoReport {
 /// written to a temporary file in the same directory, then renamed).
 pub fn write_gpkg(path: &Path, comuni: &[Comune], opts: &DemoOptions) -> Result<DemoReport, DemoError> {
     let data = generate::generate(comuni, opts)?;
+    write_atomically(path, &data, &gpkg::Srs::utm_north(32))?;
+    tracing::info!(path = %path.display(), rows = data.tables.iter().map(|t| t.rows.len()).sum::<usize>(), "demo GeoPackage written");
+    Ok(report(&data))
+}
+
+/// Writes a GeoPackage holding only a `comuni` table (the demo's columns) from real
+/// boundaries, stored in WGS 84 / UTM zone `utm_zone`N: what `navigli init` starts a
+/// deployment with. Each comune's geometry is in that CRS; `approssimato` is false. Replaces
+/// `path` atomically.
+pub fn write_boundaries_gpkg(path: &Path, comuni: &[(Comune, geo::MultiPolygon<f64>)], utm_zone: u32) -> Result<(), DemoError> {
+    use schema::{Row, TableRows};
+    let rows = comuni
+        .iter()
+        .enumerate()
+        .map(|(i, (c, geom))| Row {
+            fid: i as i64 + 1,
+            geom: geo::Geometry::MultiPolygon(geom.clone()),
+            values: schema::comune_values(c, false),
+        })
+        .collect();
+    let data = schema::Dataset { tables: vec![TableRows { def: &schema::COMUNI, rows }] };
+    write_atomically(path, &data, &gpkg::Srs::utm_north(utm_zone))
+}
+
+/// Writes `data` to a temporary file beside `path`, then renames it over `path`.
+fn write_atomically(path: &Path, data: &schema::Dataset, srs: &gpkg::Srs) -> Result<(), DemoError> {
     let io = |p: &Path| {
         let path = p.to_path_buf();
         move |error| DemoError::Io { path, error }
@@ -169,16 +197,14 @@ pub fn write_gpkg(path: &Path, comuni: &[Comune], opts: &DemoOptions) -> Result<
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&tmp)(e)),
         _ => {}
     }
-    if let Err(e) = gpkg::write(&tmp, &data) {
+    if let Err(e) = gpkg::write(&tmp, data, srs) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io(path)(e)
-    })?;
-    tracing::info!(path = %path.display(), rows = data.tables.iter().map(|t| t.rows.len()).sum::<usize>(), "demo GeoPackage written");
-    Ok(report(&data))
+    })
 }
 
 /// Applies the migrations ([`crate::migrate::run`]), then truncates and fills the same tables in
@@ -459,7 +485,7 @@ mod tests {
         let data = small();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.gpkg");
-        gpkg::write(&path, data).unwrap();
+        gpkg::write(&path, data, &gpkg::Srs::utm_north(32)).unwrap();
         let conn = rusqlite::Connection::open(&path).unwrap();
         let app: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
         assert_eq!(app, 0x4750_4B47);

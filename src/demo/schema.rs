@@ -83,6 +83,20 @@ pub(crate) static COMUNI: TableDef = TableDef {
     ],
 };
 
+/// The attribute values of a comune's row of [`COMUNI`].
+pub(crate) fn comune_values(c: &crate::config::Comune, approximate: bool) -> Vec<Val> {
+    vec![
+        Val::text(c.istat_code.clone()),
+        Val::text(c.name.clone()),
+        Val::text(c.slug.clone()),
+        Val::text(c.zona_code.clone()),
+        Val::text(c.zona_name.clone()),
+        Val::int(c.population as i64),
+        Val::Real(c.area_km2),
+        Val::Bool(approximate),
+    ]
+}
+
 pub(crate) static ZONE_OMOGENEE: TableDef = TableDef {
     name: "zone_omogenee",
     title: "Zone omogenee",

@@ -41,7 +41,7 @@ impl ServiceError {
         ServiceError::new(
             OgcException::new(
                 ExceptionCode::NotFound,
-                format!("no tenant '{shown}': use 'cmm', an ISTAT code (e.g. 015146) or a comune slug (e.g. milano); see / for the list"),
+                format!("no tenant '{shown}': use the metropolitan id, a comune's ISTAT code (six digits) or its slug; see / for the list"),
             )
             .at("tenant"),
             format,

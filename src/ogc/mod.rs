@@ -48,6 +48,20 @@ pub fn update_sequence(kvp: &crate::http::kvp::Kvp, current: u64) -> Result<Upda
 
 pub use crate::encode::xml_escape;
 
+/// The abstract of a tenant's `service` (WMS, WFS) capabilities: whose services they are.
+pub fn service_abstract(service: &str, catalog: &crate::catalog::Catalog, tenant: &crate::catalog::Tenant) -> String {
+    match &tenant.kind {
+        crate::catalog::TenantKind::Metro => format!("Servizi {service} navigli di {}.", catalog.organisation),
+        crate::catalog::TenantKind::Comune(c) if c.zona_name.is_empty() => {
+            format!("Servizi {service} navigli per il comune di {} ({}), {}.", c.name, c.istat_code, catalog.organisation)
+        }
+        crate::catalog::TenantKind::Comune(c) => format!(
+            "Servizi {service} navigli per il comune di {} ({}), zona omogenea {}, {}.",
+            c.name, c.istat_code, c.zona_name, catalog.organisation
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

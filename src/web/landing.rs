@@ -74,7 +74,7 @@ pub async fn landing(state: web::Data<AppState>, caller: Caller, req: HttpReques
     if wants_json(&req) {
         let body = json!({
             "title": "navigli",
-            "description": "OGC services (WMS, WFS, vector tiles) for the Città Metropolitana di Milano and its comuni",
+            "description": format!("OGC services (WMS, WFS, vector tiles) of {} and its comuni", catalog.organisation),
             "links": { "health": format!("{base}/health"), "ready": format!("{base}/ready") },
             "groups": catalog
                 .groups
@@ -87,12 +87,14 @@ pub async fn landing(state: web::Data<AppState>, caller: Caller, req: HttpReques
         });
         return Ok(HttpResponse::Ok().json(body));
     }
-    let mut h = page_head("navigli — Città Metropolitana di Milano");
+    let mut h = page_head(&format!("navigli — {}", catalog.organisation));
     let _ = write!(
         h,
-        "<h1>navigli</h1><p>OGC services for the Città Metropolitana di Milano: one virtual service per tenant \
-         (<code>cmm</code> and the {} comuni). Paste a service URL into QGIS (Layer ▸ Add WMS/WFS layer). \
+        "<h1>navigli</h1><p>OGC services of {}: one virtual service per tenant \
+         (<code>{}</code> and the {} comuni). Paste a service URL into QGIS (Layer ▸ Add WMS/WFS layer). \
          <a href=\"?f=json\">JSON</a> · <a href=\"{base}/health\">health</a> · <a href=\"{base}/ready\">ready</a></p>",
+        esc(&catalog.organisation),
+        esc(&metro.id),
         catalog.tenants.len() - 1
     );
     h.push_str("<h2>Layers</h2><table><tr><th>name</th><th>title</th><th>group</th><th>geometry</th></tr>");

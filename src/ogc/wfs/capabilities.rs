@@ -8,8 +8,7 @@ use std::fmt::Write as _;
 
 use actix_web::HttpResponse;
 
-use super::{WfsContext, WfsVersion, NAMESPACE, PREFIX};
-use crate::catalog::TenantKind;
+use super::{WfsContext, WfsVersion, PREFIX};
 use crate::crs::Crs;
 use crate::http::exception::OgcException;
 use crate::http::kvp::Kvp;
@@ -62,13 +61,8 @@ pub fn get_capabilities(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kvp) ->
 fn title_and_contact(ctx: &WfsContext<'_>) -> (String, String, String, String) {
     let t = ctx.tenant;
     let title = format!("{} — WFS", t.title);
-    let abstract_ = match &t.kind {
-        TenantKind::Metro => "Servizi WFS navigli per la Città Metropolitana di Milano: SIT, DBT, tetti.".to_string(),
-        TenantKind::Comune(c) => {
-            format!("Servizi WFS navigli per il comune di {} ({}), zona omogenea {}.", c.name, c.istat_code, c.zona_name)
-        }
-    };
-    let org = t.contact.organization.clone().unwrap_or_else(|| "Città Metropolitana di Milano".into());
+    let abstract_ = crate::ogc::service_abstract("WFS", ctx.catalog, t);
+    let org = t.contact.organization.clone().unwrap_or_else(|| ctx.catalog.organisation.clone());
     let email = t.contact.email.clone().unwrap_or_default();
     (title, abstract_, org, email)
 }
@@ -92,6 +86,7 @@ fn hrefs(ctx: &WfsContext<'_>, kvp: &Kvp) -> Hrefs {
 }
 
 fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
+    let namespace = esc(&ctx.catalog.server.namespace);
     let (title, abstract_, org, email) = title_and_contact(ctx);
     let (get, post) = (&hrefs.get, &hrefs.post);
     let mut x = String::with_capacity(16 * 1024);
@@ -100,18 +95,19 @@ fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
         x,
         "<wfs:WFS_Capabilities version=\"2.0.0\" updateSequence=\"{}\" xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:ows=\"http://www.opengis.net/ows/1.1\" \
          xmlns:fes=\"http://www.opengis.net/fes/2.0\" xmlns:gml=\"http://www.opengis.net/gml/3.2\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{namespace}\" \
          xsi:schemaLocation=\"http://www.opengis.net/wfs/2.0 http://schemas.opengis.net/wfs/2.0/wfs.xsd\">\n",
         ctx.catalog.update_sequence
     );
     let _ = write!(
         x,
         "<ows:ServiceIdentification><ows:Title>{}</ows:Title><ows:Abstract>{}</ows:Abstract>\
-         <ows:Keywords><ows:Keyword>WFS</ows:Keyword><ows:Keyword>Città Metropolitana di Milano</ows:Keyword></ows:Keywords>\
+         <ows:Keywords><ows:Keyword>WFS</ows:Keyword><ows:Keyword>{}</ows:Keyword></ows:Keywords>\
          <ows:ServiceType>WFS</ows:ServiceType><ows:ServiceTypeVersion>2.0.0</ows:ServiceTypeVersion><ows:ServiceTypeVersion>1.1.0</ows:ServiceTypeVersion>\
          <ows:Fees>NONE</ows:Fees><ows:AccessConstraints>NONE</ows:AccessConstraints></ows:ServiceIdentification>\n",
         esc(&title),
-        esc(&abstract_)
+        esc(&abstract_),
+        esc(&ctx.catalog.organisation)
     );
     let _ = write!(
         x,
@@ -228,6 +224,7 @@ fn capabilities_200(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
 /// WFS 1.0.0: `Service`, `Capability` (requests with their DCP addresses), the feature types
 /// with their `SRS` (short `EPSG:n`, x/y) and `LatLongBoundingBox`, and Filter 1.0 capabilities.
 fn capabilities_100(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
+    let namespace = esc(&ctx.catalog.server.namespace);
     let (title, abstract_, _, _) = title_and_contact(ctx);
     let (get, post) = (&hrefs.get, &hrefs.post);
     let mut x = String::with_capacity(8 * 1024);
@@ -235,7 +232,7 @@ fn capabilities_100(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
     let _ = write!(
         x,
         "<WFS_Capabilities version=\"1.0.0\" updateSequence=\"{}\" xmlns=\"http://www.opengis.net/wfs\" xmlns:ogc=\"http://www.opengis.net/ogc\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{namespace}\" \
          xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.0.0/WFS-capabilities.xsd\">\n\
          <Service><Name>WFS</Name><Title>{}</Title><Abstract>{}</Abstract><OnlineResource>{post}</OnlineResource><Fees>NONE</Fees><AccessConstraints>NONE</AccessConstraints></Service>\n<Capability><Request>\n",
         ctx.catalog.update_sequence,
@@ -279,6 +276,7 @@ fn capabilities_100(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
 }
 
 fn capabilities_110(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
+    let namespace = esc(&ctx.catalog.server.namespace);
     let (title, abstract_, org, email) = title_and_contact(ctx);
     let (get, post) = (&hrefs.get, &hrefs.post);
     let mut x = String::with_capacity(16 * 1024);
@@ -287,7 +285,7 @@ fn capabilities_110(ctx: &WfsContext<'_>, hrefs: &Hrefs) -> String {
         x,
         "<wfs:WFS_Capabilities version=\"1.1.0\" updateSequence=\"{}\" xmlns:wfs=\"http://www.opengis.net/wfs\" xmlns:ows=\"http://www.opengis.net/ows\" \
          xmlns:ogc=\"http://www.opengis.net/ogc\" xmlns:gml=\"http://www.opengis.net/gml\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:{PREFIX}=\"{namespace}\" \
          xsi:schemaLocation=\"http://www.opengis.net/wfs http://schemas.opengis.net/wfs/1.1.0/wfs.xsd\">\n",
         ctx.catalog.update_sequence
     );

@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 
 use super::capabilities::{GML311, GML32, JSON};
 use super::schema::requested_layers;
-use super::{iso_now, WfsContext, WfsVersion, NAMESPACE, PREFIX};
+use super::{iso_now, WfsContext, WfsVersion, PREFIX};
 use crate::catalog::Layer;
 use crate::crs::{Bbox, Crs, CrsSpelling};
 use crate::encode::geojson::{GeoJsonCollection, GeoJsonEncoder};
@@ -491,11 +491,12 @@ fn respond(
             };
             // A path URL for the DescribeFeatureType document: same content as the KVP request,
             // cacheable, and without '&' (some validators paste schemaLocation URLs unescaped).
-            let schema_location = format!("{NAMESPACE} {}/schema/{dft_version}/{}.xsd", ctx.service_url, type_list.join(","));
+            let schema_location =
+                format!("{} {}/schema/{dft_version}/{}.xsd", ctx.catalog.server.namespace, ctx.service_url, type_list.join(","));
             let collection = GmlCollection {
                 version: gml,
                 prefix: PREFIX.into(),
-                namespace: NAMESPACE.into(),
+                namespace: ctx.catalog.server.namespace.clone(),
                 schema_location,
                 number_matched: Some(matched),
                 // WFS 1.1.0 answers hits with the count in numberOfFeatures.

@@ -18,8 +18,6 @@ use crate::http::kvp::Kvp;
 
 /// Namespace prefix of navigli feature types.
 pub const PREFIX: &str = "navigli";
-/// Namespace URI of navigli feature types.
-pub const NAMESPACE: &str = "http://navigli.cittametropolitana.mi.it/ns";
 
 /// A supported WFS version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,12 +142,12 @@ pub fn report_format(kvp: &Kvp) -> ReportFormat {
 
 /// Prefixes bound to navigli's namespace by `NAMESPACES=xmlns(p,uri),…` (WFS 2.0) or
 /// `NAMESPACE=xmlns(p=uri)` (WFS 1.1).
-fn bound_prefixes(kvp: &Kvp) -> Vec<String> {
+fn bound_prefixes(kvp: &Kvp, namespace: &str) -> Vec<String> {
     let raw = kvp.get("namespaces").or_else(|| kvp.get("namespace")).unwrap_or("");
     raw.split("xmlns(")
         .filter_map(|part| part.split(')').next())
         .filter_map(|binding| binding.split_once([',', '=']))
-        .filter(|(_, uri)| uri.trim() == NAMESPACE)
+        .filter(|(_, uri)| uri.trim() == namespace)
         .map(|(prefix, _)| prefix.trim().to_string())
         .filter(|p| !p.is_empty())
         .collect()
@@ -187,7 +185,7 @@ pub async fn handle(mut ctx: WfsContext<'_>, request: &str, kvp: &Kvp) -> Result
         let e = OgcException::new(ExceptionCode::OperationNotSupported, format!("WFS has no operation '{shown}'")).at("request");
         return Err((e, report_format(kvp)));
     };
-    ctx.prefixes = bound_prefixes(kvp);
+    ctx.prefixes = bound_prefixes(kvp, &ctx.catalog.server.namespace);
     let capabilities = operation == "GetCapabilities";
     let version = negotiate(kvp, capabilities).map_err(|e| (e, report_format(kvp)))?;
     let format = version.report_format();
@@ -251,10 +249,11 @@ mod tests {
 
     #[test]
     fn namespaces_bind_other_prefixes() {
+        const NAMESPACE: &str = "urn:navigli:cmm";
         let kvp = Kvp::parse(&format!("NAMESPACES=xmlns(ns1,{NAMESPACE}),xmlns(x,http://other)")).unwrap();
-        assert_eq!(bound_prefixes(&kvp), vec!["ns1".to_string()]);
+        assert_eq!(bound_prefixes(&kvp, NAMESPACE), vec!["ns1".to_string()]);
         let kvp = Kvp::parse(&format!("NAMESPACE=xmlns(q={NAMESPACE})")).unwrap();
-        assert_eq!(bound_prefixes(&kvp), vec!["q".to_string()]);
+        assert_eq!(bound_prefixes(&kvp, NAMESPACE), vec!["q".to_string()]);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use actix_web::HttpResponse;
 
-use super::{WfsContext, WfsVersion, NAMESPACE, PREFIX};
+use super::{WfsContext, WfsVersion, PREFIX};
 use crate::catalog::Layer;
 use crate::http::exception::{ExceptionCode, OgcException};
 use crate::http::kvp::Kvp;
@@ -49,7 +49,8 @@ pub fn requested_layers<'a>(ctx: &'a WfsContext<'_>, kvp: &Kvp, version: WfsVers
 }
 
 /// The schema document for `layers`.
-pub fn schema_document(layers: &[&Layer], version: WfsVersion) -> String {
+pub fn schema_document(layers: &[&Layer], version: WfsVersion, namespace: &str) -> String {
+    let namespace = crate::ogc::xml_escape(namespace);
     let (gml, gml_schema, base, group) = match version {
         WfsVersion::V2_0_0 => (
             "http://www.opengis.net/gml/3.2",
@@ -68,8 +69,8 @@ pub fn schema_document(layers: &[&Layer], version: WfsVersion) -> String {
     x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = write!(
         x,
-        "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:gml=\"{gml}\" xmlns:{PREFIX}=\"{NAMESPACE}\" \
-         targetNamespace=\"{NAMESPACE}\" elementFormDefault=\"qualified\" version=\"1.0\">\n<xsd:import namespace=\"{gml}\" schemaLocation=\"{gml_schema}\"/>\n"
+        "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:gml=\"{gml}\" xmlns:{PREFIX}=\"{namespace}\" \
+         targetNamespace=\"{namespace}\" elementFormDefault=\"qualified\" version=\"1.0\">\n<xsd:import namespace=\"{gml}\" schemaLocation=\"{gml_schema}\"/>\n"
     );
     for layer in layers {
         let c = &layer.config;
@@ -117,5 +118,5 @@ pub fn describe_feature_type(ctx: &WfsContext<'_>, version: WfsVersion, kvp: &Kv
         }
     }
     let layers = requested_layers(ctx, kvp, version)?;
-    Ok(HttpResponse::Ok().content_type("application/xml").body(schema_document(&layers, version)))
+    Ok(HttpResponse::Ok().content_type("application/xml").body(schema_document(&layers, version, &ctx.catalog.server.namespace)))
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use actix_web::HttpResponse;
 
-use super::{WfsContext, NAMESPACE, PREFIX};
+use super::{WfsContext, PREFIX};
 use crate::catalog::Layer;
 use crate::crs::Crs;
 use crate::filter::{CompareOp, Filter, GeometryLiteral};
@@ -204,7 +204,8 @@ const HEAD: &str = "xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:xsd=\"htt
 /// `ListStoredQueries`.
 pub fn list_stored_queries(ctx: &WfsContext<'_>) -> Result<HttpResponse, OgcException> {
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = write!(x, "<wfs:ListStoredQueriesResponse {HEAD} xmlns:{PREFIX}=\"{NAMESPACE}\">\n");
+    let _ =
+        write!(x, "<wfs:ListStoredQueriesResponse {HEAD} xmlns:{PREFIX}=\"{}\">\n", crate::ogc::xml_escape(&ctx.catalog.server.namespace));
     for d in DEFINITIONS {
         let _ = write!(x, "<wfs:StoredQuery id=\"{}\"><wfs:Title>{}</wfs:Title>", d.id, esc(d.title));
         for t in return_types(ctx, d.id) {
@@ -231,7 +232,11 @@ pub fn describe_stored_queries(ctx: &WfsContext<'_>, kvp: &Kvp) -> Result<HttpRe
         }
     };
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = write!(x, "<wfs:DescribeStoredQueriesResponse {HEAD} xmlns:{PREFIX}=\"{NAMESPACE}\">\n");
+    let _ = write!(
+        x,
+        "<wfs:DescribeStoredQueriesResponse {HEAD} xmlns:{PREFIX}=\"{}\">\n",
+        crate::ogc::xml_escape(&ctx.catalog.server.namespace)
+    );
     for d in wanted {
         let _ = write!(
             x,

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use actix_web::HttpResponse;
 
-use super::{WfsContext, NAMESPACE, PREFIX};
+use super::{WfsContext, PREFIX};
 use crate::catalog::Layer;
 use crate::crs::Crs;
 use crate::edit::{Incoming, Session, Typing, MAX_ACTIONS};
@@ -87,7 +87,7 @@ fn fes_error(e: FesError, locator: &str) -> OgcException {
 
 /// The prefixes a document binds to navigli's namespace (the XML reader resolves element names
 /// but type names in attributes are QNames: `typeName="ns1:edifici"`).
-fn bound_prefixes(body: &str) -> Vec<String> {
+fn bound_prefixes(body: &str, namespace: &str) -> Vec<String> {
     let mut out = vec![PREFIX.to_string()];
     let mut rest = body;
     while let Some(i) = rest.find("xmlns:") {
@@ -98,7 +98,7 @@ fn bound_prefixes(body: &str) -> Vec<String> {
         let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
         let value = &value[1..];
         if let Some(end) = value.find(quote) {
-            if &value[..end] == NAMESPACE && !out.iter().any(|p| p == prefix) {
+            if &value[..end] == namespace && !out.iter().any(|p| p == prefix) {
                 out.push(prefix.to_string());
             }
         }
@@ -136,7 +136,7 @@ async fn run(ctx: &WfsContext<'_>, root: &Element, body: &str, version: Version)
         .at("Transaction"));
     }
     let mut ctx_prefixes = ctx.prefixes.clone();
-    ctx_prefixes.extend(bound_prefixes(body));
+    ctx_prefixes.extend(bound_prefixes(body, &ctx.catalog.server.namespace));
     let reader = Reader { ctx, prefixes: ctx_prefixes, version };
     let session = Session::new(ctx.catalog, ctx.tenant, ctx.caller, ctx.tiles);
     let mut actions: Vec<(Arc<Layer>, WriteAction)> = Vec::new();
@@ -246,7 +246,7 @@ impl Reader<'_, '_> {
 
     /// The layer a feature element is of.
     fn layer_of_element(&self, f: &Element, locator: &str) -> Result<Arc<Layer>, OgcException> {
-        if f.ns.as_deref().is_some_and(|ns| ns != NAMESPACE) {
+        if f.ns.as_deref().is_some_and(|ns| ns != self.ctx.catalog.server.namespace) {
             let shown: String = f.local.chars().take(64).collect();
             return Err(OgcException::new(ExceptionCode::InvalidParameterValue, format!("{shown} is not a feature type of this service"))
                 .at(locator));
@@ -287,7 +287,7 @@ impl Reader<'_, '_> {
             if p.ns.as_deref().is_some_and(|ns| GML_NAMESPACES.contains(&ns)) {
                 continue; // gml:boundedBy, gml:name, gml:description…
             }
-            if p.ns.as_deref().is_some_and(|ns| ns != NAMESPACE) {
+            if p.ns.as_deref().is_some_and(|ns| ns != self.ctx.catalog.server.namespace) {
                 let shown: String = p.local.chars().take(64).collect();
                 return Err(OgcException::new(
                     ExceptionCode::InvalidParameterValue,
@@ -456,8 +456,9 @@ mod tests {
 
     #[test]
     fn prefixes_bound_to_the_namespace_are_found() {
+        const NAMESPACE: &str = "urn:navigli:cmm";
         let body = format!("<wfs:Transaction xmlns:wfs='x' xmlns:ns1=\"{NAMESPACE}\" xmlns:other=\"urn:o\">");
-        assert_eq!(bound_prefixes(&body), vec!["navigli".to_string(), "ns1".to_string()]);
+        assert_eq!(bound_prefixes(&body, NAMESPACE), vec!["navigli".to_string(), "ns1".to_string()]);
     }
 
     #[test]

@@ -161,16 +161,12 @@ impl Writer {
 
     fn service(&mut self, ctx: &WmsContext<'_>) {
         let t = ctx.tenant;
-        let (abstract_, mut keywords) = match &t.kind {
-            TenantKind::Metro => (
-                "Servizi WMS navigli per la Città Metropolitana di Milano: SIT, DBT, tetti.".to_string(),
-                vec!["WMS".to_string(), "Città Metropolitana di Milano".to_string()],
-            ),
-            TenantKind::Comune(c) => (
-                format!("Servizi WMS navigli per il comune di {} ({}), zona omogenea {}.", c.name, c.istat_code, c.zona_name),
-                vec!["WMS".to_string(), "Città Metropolitana di Milano".to_string(), c.name.clone()],
-            ),
-        };
+        let organisation = &ctx.catalog.organisation;
+        let abstract_ = crate::ogc::service_abstract("WMS", ctx.catalog, t);
+        let mut keywords = vec!["WMS".to_string(), organisation.clone()];
+        if let TenantKind::Comune(c) = &t.kind {
+            keywords.push(c.name.clone());
+        }
         keywords.dedup();
         self.x.push_str("<Service>");
         self.element("Name", if self.v13() { "WMS" } else { "OGC:WMS" });
@@ -180,7 +176,7 @@ impl Writer {
         let url = self.url.clone();
         self.online_resource(&url);
         // ContactPersonPrimary needs both a person and an organisation: the person may be empty.
-        let org = t.contact.organization.clone().unwrap_or_else(|| "Città Metropolitana di Milano".into());
+        let org = t.contact.organization.clone().unwrap_or_else(|| organisation.clone());
         self.x.push_str("<ContactInformation><ContactPersonPrimary>");
         self.element("ContactPerson", t.contact.person.as_deref().unwrap_or(""));
         self.element("ContactOrganization", &org);
