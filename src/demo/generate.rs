@@ -348,11 +348,7 @@ fn write_comuni(places: &[Place], out: &mut Out) {
     for p in places {
         let c = p.comune;
         let geom = MultiPolygon::new(vec![polygon(p.cell.ring.clone())]);
-        out.push(
-            T_COMUNI,
-            geom.into(),
-            super::schema::comune_values(c, true),
-        );
+        out.push(T_COMUNI, geom.into(), super::schema::comune_values(c, true));
     }
 }
 
