@@ -337,6 +337,17 @@ fn open_source(config: &Config, s: &SourceConfig) -> Result<Arc<dyn FeatureSourc
             };
             Arc::new(PostgisSource::new(&s.id, &options).map_err(err)?)
         }
+        SourceKind::Ogcapi => {
+            let options = crate::source::remote::RemoteOptions {
+                url: s.url.clone().unwrap_or_default(),
+                timeout: Duration::from_millis(s.timeout_ms),
+                page_size: s.page_size,
+                breaker_failures: s.breaker_failures.max(1),
+                retry_after: Duration::from_secs(s.retry_after_s),
+                authorization: s.authorization_env.as_ref().and_then(|v| std::env::var(v).ok()).filter(|v| !v.is_empty()),
+            };
+            Arc::new(crate::source::remote::OgcApiSource::new(&s.id, options))
+        }
     })
 }
 

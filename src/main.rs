@@ -528,6 +528,9 @@ fn roofs_target(cfg: &config::Config) -> Result<navigli::roofs::compute::Target,
         config::SourceKind::Postgis => navigli::roofs::compute::Target::Postgis(
             source.effective_url().ok_or_else(|| format!("source '{}' has no url (set DATABASE_URL or --source)", source.id))?,
         ),
+        config::SourceKind::Ogcapi => {
+            return Err(format!("source '{}' is a remote OGC API: its roofs are computed where it lives", source.id))
+        }
     })
 }
 

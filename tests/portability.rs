@@ -140,3 +140,226 @@ fn torino_is_set_up_from_its_boundaries_and_serves_its_312_comuni() {
         assert!(drawn > (info.width * info.height / 4) as usize, "{path}: only {drawn} pixels drawn");
     }
 }
+
+/// The secret the CMM instance sends to Torino (from its environment): it must never come back.
+const REMOTE_KEY: &str = "fed-s3cret-7f1c";
+const REMOTE_SECRET: &str = "ApiKey fed-s3cret-7f1c";
+
+/// RGBA pixels of a PNG.
+fn rgba(png_bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    assert_eq!(info.color_type, png::ColorType::Rgba);
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+/// Drawn pixels and the share of drawn pixels that differ between two maps.
+fn compare_maps(a: &[u8], b: &[u8]) -> (usize, f64) {
+    let (a, b) = (rgba(a), rgba(b));
+    assert_eq!((a.0, a.1), (b.0, b.1));
+    let (mut drawn, mut differ) = (0usize, 0usize);
+    for (p, q) in a.2.chunks(4).zip(b.2.chunks(4)) {
+        if p[3] > 0 || q[3] > 0 {
+            drawn += 1;
+            if p.iter().zip(q).any(|(x, y)| x.abs_diff(*y) > 48) {
+                differ += 1;
+            }
+        }
+    }
+    (drawn, differ as f64 / drawn.max(1) as f64)
+}
+
+/// The CMM configuration (the demo) with Torino's `comuni` as the remote layer `torino_comuni`.
+fn cmm_federating(dir: &std::path::Path, torino: &str) -> PathBuf {
+    let config = common::server::write_config(dir, common::demo_gpkg());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let remote = format!(
+        r#"[[source]]
+id = "torino"
+kind = "ogcapi"
+url = "{torino}/cmto/ogcapi"
+timeout_ms = 1500
+page_size = 100
+breaker_failures = 2
+retry_after_s = 2
+authorization_env = "NAVIGLI_TEST_TORINO_AUTH"
+
+[[group]]
+name = "federati"
+title = "Città Metropolitane federate"
+
+[[layer]]
+name = "torino_comuni"
+title = "Comuni della Città metropolitana di Torino"
+group = "federati"
+source = "torino"
+table = "comuni"
+crs = "EPSG:4326"
+geometry_type = "MultiPolygon"
+attributes = [
+  {{ name = "cod_istat", type = "text" }},
+  {{ name = "nome", type = "text" }},
+  {{ name = "area_km2", type = "float" }},
+]
+
+[[group]]
+name = "sit""#
+    );
+    let text = text.replacen("[[group]]\nname = \"sit\"", &remote, 1).replacen(
+        "groups = [\"sit\", \"dbt\", \"tetti\", \"welfare\"]",
+        "groups = [\"sit\", \"dbt\", \"tetti\", \"welfare\", \"federati\"]",
+        1,
+    );
+    assert!(text.contains("torino_comuni") && text.contains("\"federati\"]"), "the demo configuration changed shape");
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+#[test]
+fn cmm_federates_torino_and_survives_it_hanging() {
+    let Some(boundaries) = torino_boundaries() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // Torino knows the key CMM federates with (a credential of its own API-key list).
+    let torino_config = set_up_torino(dir.path(), &boundaries);
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(REMOTE_KEY.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let mut text = std::fs::read_to_string(&torino_config).unwrap();
+    text.push_str(&format!("\n[[api_key]]\nname = \"cmm-federation\"\nsha256 = \"{digest}\"\nroles = []\n"));
+    std::fs::write(&torino_config, text).unwrap();
+    let torino = start(&torino_config, &[]);
+    let cmm_dir = dir.path().join("cmm");
+    std::fs::create_dir_all(&cmm_dir).unwrap();
+    let config = cmm_federating(&cmm_dir, &torino.base());
+    let log = cmm_dir.join("navigli.log");
+    let (child, port, startup) = common::server::spawn_server_env(
+        &config,
+        &[],
+        "info,navigli::source::remote=debug",
+        Some(&log),
+        &[("NAVIGLI_TEST_TORINO_AUTH", REMOTE_SECRET)],
+    );
+    let cmm = common::server::Server { child, port, startup };
+    let mut seen = String::new();
+    let mut fetch = |server: &common::server::Server, path: &str| {
+        let (status, head, body) = get(server, path);
+        seen.push_str(&head);
+        seen.push_str(&body);
+        (status, body)
+    };
+
+    // The same features through the cascade as at the source: counts, filters, sorting, paging.
+    let hits = |body: &str| body.split("numberMatched=\"").nth(1).and_then(|r| r.split('"').next()).map(str::to_string);
+    let (_, direct) = fetch(&torino, "/cmto/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=comuni&RESULTTYPE=hits");
+    let (status, cascaded) = fetch(&cmm, "/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=torino_comuni&RESULTTYPE=hits");
+    assert_eq!(status, 200, "{cascaded}");
+    assert_eq!((hits(&cascaded), hits(&direct)), (Some("312".into()), Some("312".into())));
+    let names = |body: &str| -> Vec<String> {
+        let doc: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        doc["features"].as_array().unwrap().iter().map(|f| f["properties"]["nome"].as_str().unwrap().to_string()).collect()
+    };
+    for q in [
+        "filter=area_km2%20%3E%20100&sortby=-area_km2&limit=20",
+        "filter=nome%20LIKE%20%27San%25%27&limit=7&offset=3",
+        "bbox=7.5,45.0,7.8,45.2&limit=50",
+    ] {
+        let (_, a) = fetch(&torino, &format!("/cmto/ogcapi/collections/comuni/items?f=json&{q}"));
+        let (status, b) = fetch(&cmm, &format!("/cmm/ogcapi/collections/torino_comuni/items?f=json&{q}"));
+        assert_eq!(status, 200, "{q}: {b}");
+        let (a, b) = (names(&a), names(&b));
+        assert!(!a.is_empty(), "{q}: the query selects something");
+        if q.contains("sortby") {
+            assert_eq!(a, b, "{q}");
+        } else {
+            let (mut a, mut b) = (a, b);
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "{q}");
+        }
+    }
+
+    // GDAL reads the cascaded layer as a WFS: every feature.
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-so", &format!("WFS:{}/cmm/wfs?VERSION=2.0.0", cmm.base()), "navigli:torino_comuni"])
+        .output()
+        .expect("ogrinfo (gdal-bin)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Feature Count: 312"), "ogrinfo: {text}{}", String::from_utf8_lossy(&out.stderr));
+
+    // Maps: the cascaded layer draws as the source draws it, in both WMS versions and axis orders.
+    for (version, crs_key, crs, bbox) in [
+        ("1.3.0", "CRS", "EPSG:4326", "44.9,7.4,45.25,7.9"),
+        ("1.1.1", "SRS", "EPSG:4326", "7.4,44.9,7.9,45.25"),
+        ("1.3.0", "CRS", "EPSG:32632", "365000,4975000,410000,5010000"),
+        ("1.1.1", "SRS", "EPSG:32632", "365000,4975000,410000,5010000"),
+    ] {
+        let q = |tenant: &str, layer: &str| {
+            format!("/{tenant}/wms?SERVICE=WMS&VERSION={version}&REQUEST=GetMap&LAYERS={layer}&STYLES=&{crs_key}={crs}&BBOX={bbox}&WIDTH=400&HEIGHT=300&FORMAT=image/png&TRANSPARENT=TRUE")
+        };
+        let (s1, _, a) = get_bytes(&torino, &q("cmto", "comuni"));
+        let (s2, _, b) = get_bytes(&cmm, &q("cmm", "torino_comuni"));
+        assert_eq!((s1, s2), (200, 200), "{version} {crs}");
+        let (drawn, differ) = compare_maps(&a, &b);
+        assert!(drawn > 400 * 300 / 4, "{version} {crs}: {drawn} pixels drawn");
+        assert!(differ < 0.01, "{version} {crs}: {:.2} % of the pixels differ", differ * 100.0);
+    }
+    // GetFeatureInfo through the cascade: the comune under Piazza Castello is Torino.
+    let (status, info) = fetch(
+        &cmm,
+        "/cmm/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetFeatureInfo&LAYERS=torino_comuni&QUERY_LAYERS=torino_comuni&STYLES=&CRS=EPSG:4326&BBOX=45.06,7.67,45.08,7.70&WIDTH=100&HEIGHT=100&I=50&J=50&INFO_FORMAT=application/json",
+    );
+    assert_eq!(status, 200, "{info}");
+    assert!(info.contains("\"Torino\"") && info.contains("001272"), "{info}");
+
+    // Torino hangs (stopped: connections are accepted, nothing answers). The timeout fires, the
+    // other layers of the map still render, the circuit opens, /ready stays ready.
+    let pid = torino.child.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    let map = "/cmm/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=comuni,torino_comuni&STYLES=&CRS=EPSG:4326&BBOX=44.6,6.6,45.7,9.6&WIDTH=600&HEIGHT=220&FORMAT=image/png&TRANSPARENT=TRUE";
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let (status, head, png) = get_bytes(&cmm, map);
+        times.push(t.elapsed());
+        assert!(status == 200 && head.contains("image/png"), "the map renders without the hanging remote: {status}");
+        let (w, _, px) = rgba(&png);
+        let milano_side = px.chunks(4).enumerate().filter(|(i, p)| (*i as u32 % w) > w * 2 / 3 && p[3] > 0).count();
+        let torino_side = px.chunks(4).enumerate().filter(|(i, p)| (*i as u32 % w) < w / 2 && p[3] > 0).count();
+        assert!(milano_side > 1000 && torino_side == 0, "Milano drawn ({milano_side}), Torino left out ({torino_side})");
+    }
+    assert!(
+        times[0] >= std::time::Duration::from_millis(1400) && times[0] < std::time::Duration::from_secs(8),
+        "the timeout fired: {times:?}"
+    );
+    assert!(times[2] < std::time::Duration::from_millis(1000), "the open circuit answers at once: {times:?}");
+    let (status, body) = fetch(&cmm, "/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=torino_comuni&RESULTTYPE=hits");
+    assert_eq!(status, 503, "{body}");
+    let ready = json(&cmm, "/ready");
+    assert_eq!(ready["status"], "ready", "{ready}");
+    assert!(ready["sources"].as_array().unwrap().iter().any(|s| s["id"] == "torino" && s["ok"] == false), "{ready}");
+
+    // Torino comes back: after retry_after the cascade recovers by itself.
+    assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, body) = fetch(&cmm, "/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=torino_comuni&RESULTTYPE=hits");
+        if status == 200 {
+            assert_eq!(hits(&body), Some("312".into()));
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no recovery: {status} {body}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+
+    // The credential went to Torino only: in no answer, in no log line.
+    drop(cmm);
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(log_text.contains("remote GET"), "the remote requests are logged (without credentials)");
+    for secret in [REMOTE_SECRET, "fed-s3cret"] {
+        assert!(!seen.contains(secret), "a response holds the remote credential");
+        assert!(!log_text.contains(secret), "the log holds the remote credential");
+    }
+}

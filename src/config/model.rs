@@ -125,6 +125,9 @@ pub enum SourceKind {
     Gpkg,
     /// A PostGIS database.
     Postgis,
+    /// A remote OGC API – Features service (another navigli, pygeoapi, GeoServer…): its
+    /// collections are layers (`table` = the collection id), read over HTTP.
+    Ogcapi,
 }
 
 /// `[[source]]`: where layers read their data.
@@ -132,7 +135,7 @@ pub enum SourceKind {
 pub struct SourceConfig {
     /// Identifier layers refer to.
     pub id: String,
-    /// `gpkg` or `postgis`.
+    /// `gpkg`, `postgis` or `ogcapi`.
     pub kind: SourceKind,
     /// GeoPackage file (relative to the config file).
     pub path: Option<PathBuf>,
@@ -154,6 +157,37 @@ pub struct SourceConfig {
     /// A replica further behind than this (seconds) serves no reads until it catches up.
     #[serde(default = "default_max_replica_lag")]
     pub max_replica_lag_s: u64,
+    /// Remote sources (`ogcapi`): the longest one HTTP request to the remote may take,
+    /// milliseconds; a slower remote fails that request (the other layers are not held up).
+    #[serde(default = "default_remote_timeout")]
+    pub timeout_ms: u64,
+    /// Remote sources: features asked per page.
+    #[serde(default = "default_page_size")]
+    pub page_size: u64,
+    /// Remote sources: after this many failures in a row the remote is not asked again for
+    /// `retry_after_s` seconds (its layers answer 503 at once), then tried again.
+    #[serde(default = "default_breaker_failures")]
+    pub breaker_failures: u32,
+    /// Remote sources: how long an open circuit stays open, seconds.
+    #[serde(default = "default_retry_after")]
+    pub retry_after_s: u64,
+    /// Remote sources: the environment variable whose value is sent as the `Authorization`
+    /// header to this remote (and only to it: never to another origin, never logged, never in
+    /// a response). The credential itself is not written in `layers.toml`.
+    pub authorization_env: Option<String>,
+}
+
+fn default_remote_timeout() -> u64 {
+    5_000
+}
+fn default_page_size() -> u64 {
+    500
+}
+fn default_breaker_failures() -> u32 {
+    3
+}
+fn default_retry_after() -> u64 {
+    30
 }
 
 fn default_max_replica_lag() -> u64 {
@@ -580,7 +614,7 @@ pub struct ConfigErrors(pub Vec<Finding>);
 impl SourceConfig {
     /// The PostgreSQL URL to use: `DATABASE_URL` wins over the file.
     pub fn effective_url(&self) -> Option<String> {
-        if self.url_from_cli {
+        if self.url_from_cli || self.kind == SourceKind::Ogcapi {
             return self.url.clone();
         }
         std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()).or_else(|| self.url.clone())

@@ -217,6 +217,25 @@ pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
                     c.error(loc, "a postgis source needs 'url' (or the DATABASE_URL environment variable)");
                 }
             }
+            SourceKind::Ogcapi => match s.url.as_deref() {
+                None => c.error(loc, "an ogcapi source needs 'url' (the service's landing page, e.g. https://host/torino/ogcapi)"),
+                Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => {
+                    c.error(loc, "an ogcapi source's url is http:// or https://")
+                }
+                Some(u) if u.split("//").nth(1).and_then(|rest| rest.split('/').next()).is_some_and(|host| host.contains('@')) => {
+                    c.error(loc, "an ogcapi source's url must not hold credentials: name an environment variable in 'authorization_env'")
+                }
+                Some(_) if s.timeout_ms == 0 || s.page_size == 0 || s.page_size > 10_000 => {
+                    c.error(loc, "timeout_ms must be positive and page_size 1–10000")
+                }
+                Some(_) => {
+                    if let Some(var) = &s.authorization_env {
+                        if std::env::var_os(var).is_none() {
+                            c.warning(loc, format!("the environment variable {var} (authorization_env) is not set"));
+                        }
+                    }
+                }
+            },
         }
     }
 
@@ -253,6 +272,13 @@ pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
         }
         if l.editable && l.table.is_none() {
             c.error(loc.clone(), "an editable layer needs a 'table' (a SELECT cannot be written to)");
+        }
+        let remote = cfg.sources.iter().any(|s| s.id == l.source && s.kind == SourceKind::Ogcapi);
+        if remote && !matches!(Crs::parse(&l.crs), Some((c, _)) if c.srid() == 4326) {
+            c.error(loc.clone(), "a layer of an ogcapi source has crs = \"EPSG:4326\" (its GeoJSON is lon/lat)");
+        }
+        if remote && (l.sql.is_some() || l.editable) {
+            c.error(loc.clone(), "a layer of an ogcapi source names the remote collection in 'table' and is read-only");
         }
         if Crs::parse(&l.crs).is_none() {
             c.error(

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use geo::{Distance, Euclidean, Intersects, Relate};
 use geozero::ToGeo;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
@@ -138,12 +137,13 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         let feature = geozero::wkb::Wkb(wkb.to_vec()).to_geo().map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))?;
         let code: i64 = ctx.get(2)?;
         let distance: f64 = ctx.get(3)?;
-        let hit = match code {
-            0 => feature.intersects(literal.as_ref()),
-            1 => feature.relate(literal.as_ref()).is_within(),
-            2 => feature.relate(literal.as_ref()).is_contains(),
-            _ => Euclidean.distance(&feature, literal.as_ref()) <= distance,
+        let relation = match code {
+            0 => super::SpatialRelation::Intersects,
+            1 => super::SpatialRelation::Within,
+            2 => super::SpatialRelation::Contains,
+            _ => super::SpatialRelation::DWithin(distance),
         };
+        let hit = super::eval::spatial_holds(&feature, literal.as_ref(), relation);
         Ok(Some(hit as i64))
     })?;
     conn.create_scalar_function("navigli_like", 3, flags, |ctx| {

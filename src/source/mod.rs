@@ -2,12 +2,16 @@
 //! ([`FeatureQuery`]) protocols fill in, and its validation against a layer's schema
 //! ([`FeatureQuery::resolve`]) into a [`ResolvedQuery`] that backends translate to SQL.
 //!
-//! Backends: [`gpkg::GpkgSource`] (embedded GeoPackage) and [`postgis::PostgisSource`].
+//! Backends: [`gpkg::GpkgSource`] (embedded GeoPackage), [`postgis::PostgisSource`] and
+//! [`remote::OgcApiSource`] (a remote OGC API – Features service, filtered in memory by
+//! [`eval`] where the remote cannot express the query).
 //! Results stream as [`Feature`] rows: an id, the geometry as WKB in the requested CRS, and typed
 //! attribute values.
 
+pub mod eval;
 pub mod gpkg;
 pub mod postgis;
+pub mod remote;
 mod resolve;
 pub mod sql;
 pub mod write;
@@ -263,8 +267,13 @@ pub type ChangeSink = tokio::sync::mpsc::UnboundedSender<Change>;
 pub trait FeatureSource: Send + Sync + fmt::Debug {
     /// The source id from `layers.toml`.
     fn id(&self) -> &str;
-    /// `gpkg` or `postgis`.
+    /// `gpkg`, `postgis` or `ogcapi`.
     fn kind(&self) -> &'static str;
+    /// Whether the server is unready without it (`/ready` answers 503). A remote service of
+    /// another administration is not: its layers fail alone, the rest is served.
+    fn essential(&self) -> bool {
+        true
+    }
     /// Succeeds when the source answers a trivial query.
     async fn ping(&self) -> Result<(), SourceError>;
     /// Streams the rows selected by `query`.

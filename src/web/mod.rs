@@ -90,7 +90,8 @@ async fn health() -> HttpResponse {
 async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let catalog = state.live().catalog;
     let checks = catalog.readiness().await;
-    let all_ok = checks.iter().all(|(_, r)| r.is_ok());
+    let essential = |id: &str| catalog.sources.iter().any(|s| s.id() == id && s.essential());
+    let all_ok = checks.iter().all(|(id, r)| r.is_ok() || !essential(id));
     // Details (database messages) go to the log, not to anonymous callers.
     let sources: Vec<_> = checks
         .iter()
@@ -106,7 +107,9 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
                 .flat_map(|s| s.replicas())
                 .map(|(host, reads)| serde_json::json!({ "replica": host, "reads": reads }))
                 .collect();
-            if replicas.is_empty() {
+            if !essential(id) {
+                serde_json::json!({ "id": id, "ok": r.is_ok(), "remote": true })
+            } else if replicas.is_empty() {
                 serde_json::json!({ "id": id, "ok": r.is_ok() })
             } else {
                 serde_json::json!({ "id": id, "ok": r.is_ok(), "replicas": replicas })

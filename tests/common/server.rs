@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 /// A running server, killed on drop.
 pub struct Server {
-    child: Child,
+    /// The process.
+    pub child: Child,
     /// The port it listens on (127.0.0.1).
     pub port: u16,
     /// Time from spawn to the first `/health` answer.
@@ -62,6 +63,11 @@ pub fn start(config: &Path, extra: &[&str]) -> Server {
 /// on stdout, and returns once it answers `/health`: (process, port, time to the first
 /// answer). Its stdout and stderr go to `log`, or stdout is discarded and stderr inherited.
 pub fn spawn_server(config: &Path, extra: &[&str], rust_log: &str, log: Option<&Path>) -> (Child, u16, Duration) {
+    spawn_server_env(config, extra, rust_log, log, &[])
+}
+
+/// [`spawn_server`] with environment variables set for the server.
+pub fn spawn_server_env(config: &Path, extra: &[&str], rust_log: &str, log: Option<&Path>, env: &[(&str, &str)]) -> (Child, u16, Duration) {
     let started = Instant::now();
     let log_file = log.map(|l| std::fs::File::create(l).unwrap_or_else(|e| panic!("{}: {e}", l.display())));
     let stderr = match &log_file {
@@ -72,6 +78,7 @@ pub fn spawn_server(config: &Path, extra: &[&str], rust_log: &str, log: Option<&
         .args(["serve", "--config", config.to_str().unwrap(), "--bind", "127.0.0.1:0"])
         .args(extra)
         .env("RUST_LOG", rust_log)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()

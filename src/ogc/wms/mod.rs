@@ -401,11 +401,29 @@ async fn render_with<T: Send + 'static>(
     // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
     let (tx, rx) = tokio::sync::mpsc::channel::<(usize, Vec<crate::source::Feature>)>(DRAW_QUEUE);
     let drawing = tokio::task::spawn_blocking(move || finish(draw(canvas, rx, &draw_layers, scale)));
+    // A layer of a remote service that fails (down, slow, circuit open) is left out of the map:
+    // the other layers still render. A local source failing fails the request.
     'layers: for (i, (layer, resolved)) in plans.into_iter().enumerate() {
-        let mut rows = layer.source.query(layer.schema.clone(), resolved).await.map_err(OgcException::from)?;
+        let optional = !layer.source.essential();
+        let left_out = |e: &crate::source::SourceError| tracing::warn!(layer = layer.name(), "remote layer left out of the map: {e}");
+        let mut rows = match layer.source.query(layer.schema.clone(), resolved).await {
+            Ok(rows) => rows,
+            Err(e) if optional => {
+                left_out(&e);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut batch = Vec::with_capacity(DRAW_BATCH);
         while let Some(row) = rows.next().await {
-            batch.push(row.map_err(OgcException::from)?);
+            match row {
+                Ok(row) => batch.push(row),
+                Err(e) if optional => {
+                    left_out(&e);
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
             if batch.len() == DRAW_BATCH && tx.send((i, std::mem::replace(&mut batch, Vec::with_capacity(DRAW_BATCH)))).await.is_err() {
                 break 'layers;
             }
