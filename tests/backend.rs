@@ -1,6 +1,7 @@
-//! The backend suite: every case runs unchanged on the GeoPackage source and on the PostGIS
-//! source, over the same generated demo data, and both must give identical answers (ids,
-//! values and geometry bytes). Needs PostGIS through `NAVIGLI_TEST_DATABASE_URL` (`make test`
+//! The backend suite: every case runs unchanged on the GeoPackage source, the PostGIS source
+//! and the remote OGC API – Features source (a navigli server over the same GeoPackage, read
+//! over HTTP, filtered where the remote cannot), over the same generated demo data, and all
+//! must give identical answers (ids, values and geometry bytes). Needs PostGIS through `NAVIGLI_TEST_DATABASE_URL` (`make test`
 //! provides it); without it only the GeoPackage half runs and a note says so.
 
 mod common;

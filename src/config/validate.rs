@@ -274,9 +274,6 @@ pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
             c.error(loc.clone(), "an editable layer needs a 'table' (a SELECT cannot be written to)");
         }
         let remote = cfg.sources.iter().any(|s| s.id == l.source && s.kind == SourceKind::Ogcapi);
-        if remote && !matches!(Crs::parse(&l.crs), Some((c, _)) if c.srid() == 4326) {
-            c.error(loc.clone(), "a layer of an ogcapi source has crs = \"EPSG:4326\" (its GeoJSON is lon/lat)");
-        }
         if remote && (l.sql.is_some() || l.editable) {
             c.error(loc.clone(), "a layer of an ogcapi source names the remote collection in 'table' and is read-only");
         }

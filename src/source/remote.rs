@@ -91,6 +91,7 @@ struct Inner {
     options: RemoteOptions,
     agent: ureq::Agent,
     breaker: Breaker,
+    queryables: Mutex<std::collections::HashMap<String, Option<std::collections::HashSet<String>>>>,
 }
 
 impl OgcApiSource {
@@ -105,7 +106,7 @@ impl OgcApiSource {
             .user_agent(concat!("navigli/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        let inner = Inner { id: id.to_string(), base, origin, options, agent, breaker: Breaker::default() };
+        let inner = Inner { id: id.to_string(), base, origin, options, agent, breaker: Breaker::default(), queryables: Mutex::default() };
         OgcApiSource { id: id.to_string(), inner: Arc::new(inner) }
     }
 }
@@ -137,6 +138,23 @@ fn encode(s: &str) -> String {
 impl Inner {
     fn unavailable(&self, message: impl Into<String>) -> SourceError {
         SourceError::Unavailable { source_id: self.id.clone(), message: message.into() }
+    }
+
+    /// The queryable properties of a collection (fetched once; `None` when it has none or
+    /// they could not be read): the properties whose equality the remote filters by itself.
+    fn queryables(&self, collection: &str) -> Option<std::collections::HashSet<String>> {
+        if let Some(known) = self.queryables.lock().unwrap_or_else(|e| e.into_inner()).get(collection) {
+            return known.clone();
+        }
+        let url = format!("{}/collections/{}/queryables", self.base, encode(collection));
+        let found = match self.get_json(&url, MAX_DOC_BYTES) {
+            Ok(doc) => Some(doc.get("properties").and_then(Json::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()),
+            Err(SourceError::Schema { .. }) => None,
+            // A transient failure is not remembered: the next query asks again.
+            Err(_) => return None,
+        };
+        self.queryables.lock().unwrap_or_else(|e| e.into_inner()).insert(collection.to_string(), found.clone());
+        found
     }
 
     /// GET a JSON document (blocking), through the breaker.
@@ -192,11 +210,27 @@ impl Inner {
         }
     }
 
-    /// The first page's URL of a query.
-    fn items_url(&self, layer: &SourceLayer, bbox: Option<Bbox>, limit: u64) -> String {
+    /// The first page's URL of a query: features in the layer's CRS (OGC API – Features Part
+    /// 2 `crs`, unless it is lon/lat, GeoJSON's own), the box in it too (`bbox-crs`).
+    fn items_url(&self, layer: &SourceLayer, plan: &Plan, limit: u64) -> String {
+        let bbox = plan.bbox;
         let mut url = format!("{}/collections/{}/items?limit={limit}", self.base, encode(collection(layer)));
+        if !plan.equals.is_empty() {
+            if let Some(queryables) = self.queryables(collection(layer)) {
+                for (name, value) in plan.equals.iter().filter(|(n, _)| queryables.contains(n)) {
+                    url.push_str(&format!("&{}={}", encode(name), encode(value)));
+                }
+            }
+        }
+        let projected = layer.crs.srid() != Crs::CRS84.srid();
+        if projected {
+            url.push_str(&format!("&crs={}", encode(&layer.crs.uri())));
+        }
         if let Some(b) = bbox {
             url.push_str(&format!("&bbox={},{},{},{}", b.min_x, b.min_y, b.max_x, b.max_y));
+            if projected {
+                url.push_str(&format!("&bbox-crs={}", encode(&layer.crs.uri())));
+            }
         }
         url
     }
@@ -289,9 +323,13 @@ fn typed(v: &Json, kind: AttributeType) -> Value {
 }
 
 /// What a query sends to the remote and what it checks here.
+#[derive(Default)]
 struct Plan {
-    /// The box every selected feature meets (CRS84), sent as `bbox`.
+    /// The box every selected feature meets (in the layer's CRS), sent as `bbox`.
     bbox: Option<Bbox>,
+    /// Property equalities every selected feature meets, sent as `name=value` for the
+    /// remote's queryables (OGC API – Features Part 1, 7.15.5).
+    equals: Vec<(String, String)>,
     /// The whole predicate, checked on every feature.
     check: Option<Compiled>,
 }
@@ -310,19 +348,42 @@ fn required_box(p: &Predicate) -> Option<Bbox> {
     }
 }
 
-fn plan(id: &str, q: &ResolvedQuery) -> Result<Plan, SourceError> {
+/// The `name = value` conditions among a predicate's top-level conjuncts (text and integer
+/// values: their text form is unambiguous).
+fn required_equalities(layer: &SourceLayer, p: &Predicate, out: &mut Vec<(String, String)>) {
+    match p {
+        Predicate::And(v) => v.iter().for_each(|c| required_equalities(layer, c, out)),
+        Predicate::TenantColumn(code) => {
+            if let Some(c) = &layer.tenant_column {
+                out.push((c.clone(), code.clone()));
+            }
+        }
+        Predicate::Compare { attr, op: crate::filter::CompareOp::Eq, value: v @ (Value::Text(_) | Value::Int(_)) } => {
+            if let Some(a) = layer.attributes.get(*attr) {
+                out.push((a.name.clone(), v.to_string()));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn plan(id: &str, layer: &SourceLayer, q: &ResolvedQuery) -> Result<Plan, SourceError> {
     let check = match &q.predicate {
         Some(p) => Some(Compiled::new(p).map_err(|m| SourceError::Failed { source_id: id.to_string(), message: m })?),
         None => None,
     };
     // A box that is empty (disjoint conjuncts) still goes out as asked: the remote answers none.
-    let bbox = q.predicate.as_ref().and_then(required_box).map(|b| Bbox {
-        min_x: b.min_x.max(-180.0),
-        min_y: b.min_y.max(-90.0),
-        max_x: b.max_x.min(180.0),
-        max_y: b.max_y.min(90.0),
+    let lonlat = layer.crs.srid() == Crs::CRS84.srid();
+    let bbox = q.predicate.as_ref().and_then(required_box).map(|b| if lonlat {
+        Bbox { min_x: b.min_x.max(-180.0), min_y: b.min_y.max(-90.0), max_x: b.max_x.min(180.0), max_y: b.max_y.min(90.0) }
+    } else {
+        b
     });
-    Ok(Plan { bbox, check })
+    let mut equals = Vec::new();
+    if let Some(p) = &q.predicate {
+        required_equalities(layer, p, &mut equals);
+    }
+    Ok(Plan { bbox, equals, check })
 }
 
 /// The output row of a remote feature, or `None` when the predicate does not select it.
@@ -355,14 +416,21 @@ fn output(layer: &SourceLayer, q: &ResolvedQuery, plan: &Plan, f: &RemoteFeature
 fn sort_rows(rows: &mut [(Vec<Value>, Feature)], keys: &[(usize, bool)]) {
     rows.sort_by(|(a, fa), (b, fb)| {
         for &(i, descending) in keys {
-            // NULLs last ascending, first descending (PostgreSQL's order).
+            // NULLs last in both directions, as the SQL backends order (`NULLS LAST`); text by
+            // code point (`COLLATE "C"`).
             let o = match (&a[i], &b[i]) {
                 (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
                 (Value::Null, _) => std::cmp::Ordering::Greater,
                 (_, Value::Null) => std::cmp::Ordering::Less,
-                (x, y) => super::eval::compare(x, y).unwrap_or(std::cmp::Ordering::Equal),
+                (x, y) => {
+                    let o = super::eval::compare(x, y).unwrap_or(std::cmp::Ordering::Equal);
+                    if descending {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
             };
-            let o = if descending { o.reverse() } else { o };
             if o != std::cmp::Ordering::Equal {
                 return o;
             }
@@ -391,7 +459,7 @@ impl FeatureSource for OgcApiSource {
     }
 
     async fn query(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<FeatureStream, SourceError> {
-        let plan = plan(&self.id, &query)?;
+        let plan = plan(&self.id, &layer, &query)?;
         let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
@@ -405,17 +473,17 @@ impl FeatureSource for OgcApiSource {
     }
 
     async fn count(&self, layer: Arc<SourceLayer>, query: ResolvedQuery) -> Result<u64, SourceError> {
-        let plan = plan(&self.id, &query)?;
+        let plan = plan(&self.id, &layer, &query)?;
         let inner = self.inner.clone();
         blocking(move || {
             if plan.check.is_none() {
-                let page = inner.get_json(&inner.items_url(&layer, None, 1), MAX_PAGE_BYTES)?;
+                let page = inner.get_json(&inner.items_url(&layer, &Plan::default(), 1), MAX_PAGE_BYTES)?;
                 if let Some(n) = page.get("numberMatched").and_then(Json::as_u64) {
                     return Ok(n);
                 }
             }
             let mut n = 0u64;
-            inner.pages(inner.items_url(&layer, plan.bbox, inner.options.page_size), |f| {
+            inner.pages(inner.items_url(&layer, &plan, inner.options.page_size), |f| {
                 if output(&layer, &query, &plan, &f)?.is_some() {
                     n += 1;
                 }
@@ -440,21 +508,39 @@ impl FeatureSource for OgcApiSource {
         .await
     }
 
+    /// The collection exists, offers the layer's CRS (when it lists its CRS) and has every
+    /// configured attribute among its queryables (when it publishes them).
     async fn check_layer(&self, layer: Arc<SourceLayer>) -> Result<(), SourceError> {
-        if layer.crs.srid() != Crs::CRS84.srid() {
-            return Err(SourceError::Schema {
-                layer: layer.name.clone(),
-                message: "a remote layer's crs is EPSG:4326 (GeoJSON lon/lat)".into(),
-            });
-        }
         let inner = self.inner.clone();
-        let name = layer.name.clone();
-        blocking(move || match inner.get_json(&format!("{}/collections/{}", inner.base, encode(collection(&layer))), MAX_DOC_BYTES) {
-            Err(SourceError::Schema { message, .. }) => Err(SourceError::Schema {
-                layer: name,
-                message: format!("the remote has no collection '{}' ({message})", collection(&layer)),
-            }),
-            other => other.map(|_| ()),
+        blocking(move || {
+            let id = collection(&layer);
+            let schema = |message: String| SourceError::Schema { layer: layer.name.clone(), message };
+            let url = format!("{}/collections/{}", inner.base, encode(id));
+            let doc = match inner.get_json(&url, MAX_DOC_BYTES) {
+                Err(SourceError::Schema { message, .. }) => return Err(schema(format!("the remote has no collection '{id}' ({message})"))),
+                other => other?,
+            };
+            if let Some(list) = doc.get("crs").and_then(Json::as_array) {
+                let offered = |c: &Json| c.as_str().and_then(Crs::parse).is_some_and(|(c, _)| c.srid() == layer.crs.srid());
+                if !list.iter().any(offered) {
+                    return Err(schema(format!("the remote collection '{id}' does not offer {}", layer.crs.code())));
+                }
+            }
+            match inner.get_json(&format!("{url}/queryables"), MAX_DOC_BYTES) {
+                Ok(q) => {
+                    let props = q.get("properties").and_then(Json::as_object);
+                    let missing: Vec<&str> =
+                        layer.attributes.iter().map(|a| a.name.as_str()).filter(|n| props.is_some_and(|p| !p.contains_key(*n))).collect();
+                    if missing.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(schema(format!("the remote collection '{id}' has no {}", missing.join(", "))))
+                    }
+                }
+                // A remote without queryables: the attributes are found (or not) when read.
+                Err(SourceError::Schema { .. }) => Ok(()),
+                Err(e) => Err(e),
+            }
         })
         .await
     }
@@ -475,7 +561,7 @@ fn stream(inner: &Inner, layer: &SourceLayer, q: &ResolvedQuery, plan: &Plan, tx
     let (mut skipped, mut sent) = (0u64, 0u64);
     // Without a local check every remote feature is selected: ask for what is needed.
     let page = if plan.check.is_none() { (q.offset + q.limit).min(inner.options.page_size) } else { inner.options.page_size };
-    inner.pages(inner.items_url(layer, plan.bbox, page.max(1)), |f| {
+    inner.pages(inner.items_url(layer, plan, page.max(1)), |f| {
         let Some((_, feature)) = output(layer, q, plan, &f)? else { return Ok(true) };
         if skipped < q.offset {
             skipped += 1;
@@ -493,7 +579,7 @@ fn stream(inner: &Inner, layer: &SourceLayer, q: &ResolvedQuery, plan: &Plan, tx
 fn gather(inner: &Inner, layer: &SourceLayer, q: &ResolvedQuery, plan: &Plan, tx: &Sender) -> Result<(), SourceError> {
     let mut rows = Vec::new();
     let mut too_many = false;
-    inner.pages(inner.items_url(layer, plan.bbox, inner.options.page_size), |f| {
+    inner.pages(inner.items_url(layer, plan, inner.options.page_size), |f| {
         if let Some(row) = output(layer, q, plan, &f)? {
             rows.push(row);
         }

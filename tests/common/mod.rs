@@ -152,7 +152,41 @@ pub fn sources() -> Vec<Arc<dyn FeatureSource>> {
         };
         out.push(Arc::new(PostgisSource::new("postgis", &options).expect("postgis pool")));
     }
+    out.push(Arc::new(remote_demo()));
     out
+}
+
+/// The demo through the remote backend: a navigli server over the demo GeoPackage (started
+/// once per test process) read as a remote OGC API – Features service, its metropolitan
+/// tenant's collections being the demo's layers.
+pub fn remote_demo() -> navigli::source::remote::OgcApiSource {
+    static PORT: OnceLock<u16> = OnceLock::new();
+    let port = *PORT.get_or_init(|| {
+        // The server is spawned from a thread that lives as long as the test process, and dies
+        // with that thread (PR_SET_PDEATHSIG): no server outlives the tests.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let dir = tempfile::tempdir().expect("temp dir").keep();
+            let config = server::write_config(&dir, demo_gpkg());
+            let (_child, port, _) = server::spawn_server_with(&config, &[], "warn", None, &[], true);
+            tx.send(port).expect("report the port");
+            loop {
+                std::thread::park();
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(150)).expect("the remote demo server started")
+    });
+    navigli::source::remote::OgcApiSource::new(
+        "remote",
+        navigli::source::remote::RemoteOptions {
+            url: format!("http://127.0.0.1:{port}/cmm/ogcapi"),
+            timeout: Duration::from_secs(30),
+            page_size: 1000,
+            breaker_failures: 1000,
+            retry_after: Duration::from_secs(1),
+            authorization: None,
+        },
+    )
 }
 
 /// The Python of the test venv (`target/pyvenv`, made by `scripts/deps.sh test` from the pins

@@ -68,21 +68,44 @@ pub fn spawn_server(config: &Path, extra: &[&str], rust_log: &str, log: Option<&
 
 /// [`spawn_server`] with environment variables set for the server.
 pub fn spawn_server_env(config: &Path, extra: &[&str], rust_log: &str, log: Option<&Path>, env: &[(&str, &str)]) -> (Child, u16, Duration) {
+    spawn_server_with(config, extra, rust_log, log, env, false)
+}
+
+/// [`spawn_server_env`]; with `die_with_thread`, the server is killed when the spawning thread
+/// ends (Linux `PR_SET_PDEATHSIG`), for servers kept in statics, whose `Drop` never runs.
+pub fn spawn_server_with(
+    config: &Path,
+    extra: &[&str],
+    rust_log: &str,
+    log: Option<&Path>,
+    env: &[(&str, &str)],
+    die_with_thread: bool,
+) -> (Child, u16, Duration) {
     let started = Instant::now();
     let log_file = log.map(|l| std::fs::File::create(l).unwrap_or_else(|e| panic!("{}: {e}", l.display())));
     let stderr = match &log_file {
         Some(f) => Stdio::from(f.try_clone().expect("log file")),
         None => Stdio::inherit(),
     };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_navigli"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_navigli"));
+    command
         .args(["serve", "--config", config.to_str().unwrap(), "--bind", "127.0.0.1:0"])
         .args(extra)
         .env("RUST_LOG", rust_log)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("spawn navigli");
+        .stderr(stderr);
+    if die_with_thread {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+    }
+    let mut child = command.spawn().expect("spawn navigli");
     // One thread reads stdout for the whole life of the server (it logs there): it reports the
     // announced port, then copies (or drops) the rest.
     let stdout = child.stdout.take().expect("piped stdout");
