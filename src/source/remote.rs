@@ -374,10 +374,12 @@ fn plan(id: &str, layer: &SourceLayer, q: &ResolvedQuery) -> Result<Plan, Source
     };
     // A box that is empty (disjoint conjuncts) still goes out as asked: the remote answers none.
     let lonlat = layer.crs.srid() == Crs::CRS84.srid();
-    let bbox = q.predicate.as_ref().and_then(required_box).map(|b| if lonlat {
-        Bbox { min_x: b.min_x.max(-180.0), min_y: b.min_y.max(-90.0), max_x: b.max_x.min(180.0), max_y: b.max_y.min(90.0) }
-    } else {
-        b
+    let bbox = q.predicate.as_ref().and_then(required_box).map(|b| {
+        if lonlat {
+            Bbox { min_x: b.min_x.max(-180.0), min_y: b.min_y.max(-90.0), max_x: b.max_x.min(180.0), max_y: b.max_y.min(90.0) }
+        } else {
+            b
+        }
     });
     let mut equals = Vec::new();
     if let Some(p) = &q.predicate {
