@@ -248,6 +248,8 @@ pub struct Catalog {
     /// The administration the deployment serves (`[tenants] metro_title`): named by default as
     /// the organisation of every service.
     pub organisation: String,
+    /// The catalog records' defaults (`[metadata]`).
+    pub metadata: crate::config::MetadataDefaults,
     keys: HashMap<String, usize>,
 }
 
@@ -577,6 +579,7 @@ impl Catalog {
                 .collect(),
             search: config.search.clone(),
             organisation: config.tenants.metro_title.clone(),
+            metadata: config.metadata.clone(),
             keys,
         })
     }

@@ -150,11 +150,13 @@ pub fn load_str_with(
     let mut roofs = crate::roofs::RoofsConfig::default();
     let mut tile_archives = Vec::new();
     let mut search = Vec::new();
+    let mut metadata = MetadataDefaults::default();
     for (key, value) in doc {
         match key.as_str() {
             "server" => server = c.entry("server", None, value).unwrap_or_default(),
             "oidc" => oidc = c.entry::<OidcConfig>("oidc", None, value),
             "roofs" => roofs = c.entry("roofs", None, value).unwrap_or_default(),
+            "metadata" => metadata = c.entry("metadata", None, value).unwrap_or_default(),
             "tenants" => tenants = c.entry::<TenantsConfig>("tenants", None, value),
             "source" | "group" | "layer" | "tenant" | "role" | "api_key" | "tile_archive" | "search" => {
                 let Some(items) = value.as_array().cloned() else {
@@ -177,7 +179,7 @@ pub fn load_str_with(
             }
             other => c.error(
                 file.to_string(),
-                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs, tile_archive, search)"),
+                format!("unknown section '{other}' (expected server, source, group, layer, tenants, tenant, role, api_key, oidc, roofs, tile_archive, search, metadata)"),
             ),
         }
     }
@@ -231,6 +233,7 @@ pub fn load_str_with(
         roofs,
         tile_archives,
         search,
+        metadata,
     };
     validate(&config, &mut c);
     let findings = c.findings;

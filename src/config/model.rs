@@ -307,6 +307,9 @@ pub struct LayerConfig {
     /// Only tenants that list it in `extra_layers` publish it.
     #[serde(default)]
     pub extra: bool,
+    /// The catalog record's extra fields (`[layer.metadata]`).
+    #[serde(default)]
+    pub metadata: LayerMetadata,
     /// Features may be created, changed and deleted (WFS-T, OGC API – Features Part 4) by
     /// callers whose roles grant it (`[[role]] edit`). Needs a `table`.
     #[serde(default)]
@@ -574,9 +577,62 @@ pub struct Config {
     pub tile_archives: Vec<TileArchiveConfig>,
     /// `[[search]]`.
     pub search: Vec<SearchConfig>,
+    /// `[metadata]`: the catalog's defaults for every record.
+    pub metadata: MetadataDefaults,
 }
 
-/// How serious a finding is.
+/// `[metadata]`: what every catalog record (CSW, RNDT) shares unless a layer says otherwise.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetadataDefaults {
+    /// The administration's code in the iPA index (`c_f205` for Milano's Città Metropolitana):
+    /// RNDT identifiers are `ipa:identifier`.
+    pub ipa_code: Option<String>,
+    /// Licence of the data (`CC-BY 4.0`, `IODL 2.0`).
+    pub licence: String,
+    /// Metadata and data language (ISO 639-2/B): `ita`.
+    pub language: String,
+    /// Responsible party (default: `[tenants] contact`, organisation `metro_title`).
+    pub responsible: Option<Contact>,
+    /// The date of the metadata (`YYYY-MM-DD`; default: the day of the catalog's update sequence).
+    pub date: Option<String>,
+}
+
+impl Default for MetadataDefaults {
+    fn default() -> Self {
+        MetadataDefaults { ipa_code: None, licence: "CC-BY 4.0".into(), language: "ita".into(), responsible: None, date: None }
+    }
+}
+
+/// `[layer.metadata]`: a layer's catalog record beyond its title, abstract and keywords.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LayerMetadata {
+    /// INSPIRE theme (its English name in the INSPIRE registry: `Administrative units`, `Buildings`…).
+    pub inspire_theme: Option<String>,
+    /// ISO 19115 topic category (`boundaries`, `structure`, `transportation`, `inlandWaters`,
+    /// `planningCadastre`, `environment`, `society`, `utilitiesCommunication`…).
+    pub topic_category: Option<String>,
+    /// How the data came to be.
+    pub lineage: Option<String>,
+    /// Creation date (`YYYY-MM-DD`).
+    pub created: Option<String>,
+    /// Publication date.
+    pub published: Option<String>,
+    /// Last revision date.
+    pub revised: Option<String>,
+    /// Licence (default: `[metadata] licence`).
+    pub licence: Option<String>,
+    /// Responsible party (default: `[metadata] responsible`).
+    pub responsible: Option<Contact>,
+    /// Scale denominator of the source (`10000` for a 1:10,000 DBT).
+    pub denominator: Option<u32>,
+    /// Ground resolution, metres.
+    pub resolution_m: Option<f64>,
+    /// ISO MD_MaintenanceFrequencyCode (`continual`, `daily`, `weekly`, `monthly`, `annually`,
+    /// `asNeeded`, `irregular`, `notPlanned`, `unknown`).
+    pub update_frequency: Option<String>,
+}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
     /// The config cannot be used.

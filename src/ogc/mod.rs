@@ -5,6 +5,7 @@
 //! `updateSequence` rule of capabilities.
 
 pub mod api;
+pub mod csw;
 pub mod ows;
 pub mod tiles;
 pub mod wfs;
@@ -13,6 +14,7 @@ pub mod wms;
 /// Mounts every OGC protocol's routes.
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     ows::routes(cfg);
+    csw::routes(cfg);
     tiles::routes(cfg);
     api::routes(cfg);
 }

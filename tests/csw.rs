@@ -1,0 +1,170 @@
+//! The GeoPortale's catalog, CSW 2.0.2 (ISO AP): harvested by OWSLib in GeoNetwork's pattern
+//! (GetCapabilities → GetRecords paged to `nextRecord = 0` → GetRecordById), complete and
+//! idempotent; every ISO 19139 record schema-valid (`ogc-validate`, gmd/srv/gco) and checked
+//! against the RNDT 2.0 rules below; listed by GDAL's CSW driver; constraints in CQL and FES;
+//! restricted layers only for callers who may see them.
+
+mod common;
+
+use std::process::Command;
+
+use common::server::{get, ogc_validate_all, start, write_config};
+
+const KEY: &str = "csw-operatore-3b1d";
+const IPA: &str = "cm_mi_test";
+
+fn server() -> (common::server::Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), common::demo_gpkg());
+    use sha2::Digest;
+    let digest: String = sha2::Sha256::digest(KEY.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[metadata]\nipa_code = \"{IPA}\"\nlicence = \"CC-BY 4.0\"\n\n[[role]]\nname = \"welfare\"\nlayers = [\"servizi_sociali\"]\ntenants = [\"*\"]\n\n\
+         [[api_key]]\nname = \"operatore\"\nsha256 = \"{digest}\"\nroles = [\"welfare\"]\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    (start(&config, &[]), dir)
+}
+
+fn matched(body: &str) -> usize {
+    body.split("numberOfRecordsMatched=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+#[test]
+fn owslib_harvests_every_record_valid_and_rndt_conformant() {
+    let (server, _dir) = server();
+    let url = format!("{}/cmm/csw", server.base());
+    let python = common::pyvenv("owslib, lxml");
+    let harvest = |out: &std::path::Path| -> serde_json::Value {
+        let run = Command::new(&python)
+            .arg(common::root().join("tests/fixtures/csw_harvest.py"))
+            .arg(&url)
+            .arg(out)
+            .arg("4")
+            .arg(IPA)
+            .output()
+            .expect("run the OWSLib harvest");
+        assert!(run.status.success(), "harvest: {}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+        serde_json::from_slice(&run.stdout).unwrap()
+    };
+    let first_dir = tempfile::tempdir().unwrap();
+    let first = harvest(first_dir.path());
+    for op in ["GetCapabilities", "DescribeRecord", "GetRecords", "GetRecordById"] {
+        assert!(first["operations"].as_array().unwrap().iter().any(|o| o == op), "{op}: {first}");
+    }
+    // Anonymous: the 12 public layers and the 3 services, in pages of 4 to nextRecord = 0.
+    let ids: Vec<&str> = first["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!((first["matched"].as_u64(), ids.len()), (Some(15), 15), "{first}");
+    assert_eq!(first["pages"].as_array().unwrap().len(), 4, "{first}");
+    assert_eq!(first["pages"][3], serde_json::json!([15, 3, 0]));
+    let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(distinct.len(), 15, "no record twice");
+    assert!(ids.contains(&"cm_mi_test:cmm.comuni") && ids.contains(&"cm_mi_test:cmm.wms"));
+    assert!(!ids.iter().any(|i| i.ends_with("servizi_sociali")), "a restricted layer is not listed anonymously");
+    assert_eq!(first["titles"]["cm_mi_test:cmm.edifici"].as_str().map(|t| t.starts_with("Edifici")), Some(true), "{first}");
+    // AnyText through FES (OWSLib's PropertyIsLike): the buildings, their roofs and nothing else.
+    let anytext = &first["anytext_edifici"];
+    assert!(anytext[0].as_u64().unwrap() >= 1, "{anytext}");
+    // Idempotent: a second harvest reads the same records, byte for byte.
+    let second_dir = tempfile::tempdir().unwrap();
+    let second = harvest(second_dir.path());
+    assert_eq!(first["ids"], second["ids"]);
+    let mut docs = Vec::new();
+    for i in 0..ids.len() {
+        let a = std::fs::read_to_string(first_dir.path().join(format!("{i:03}.xml"))).unwrap();
+        let b = std::fs::read_to_string(second_dir.path().join(format!("{i:03}.xml"))).unwrap();
+        assert_eq!(a, b, "record {} changed between harvests", ids[i]);
+        let problems = &first["rndt"][ids[i]];
+        assert_eq!(problems, &serde_json::json!([]), "{}: RNDT rules broken", ids[i]);
+        docs.push(a);
+    }
+    let named: Vec<(&str, String)> = docs.iter().enumerate().map(|(i, d)| (d.as_str(), format!("record-{i}"))).collect();
+    let named: Vec<(&str, &str)> = named.iter().map(|(d, n)| (*d, n.as_str())).collect();
+    ogc_validate_all(&named);
+}
+
+#[test]
+fn responses_are_schema_valid_and_constraints_select() {
+    let (server, _dir) = server();
+    let csw = |q: &str| {
+        let (status, _, body) = get(&server, &format!("/cmm/csw?SERVICE=CSW&VERSION=2.0.2&{q}"));
+        assert_eq!(status, 200, "{q}: {body}");
+        body
+    };
+    let mut docs = vec![
+        (csw("REQUEST=GetCapabilities"), "capabilities"),
+        (csw("REQUEST=DescribeRecord"), "describe"),
+        (csw("REQUEST=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=brief&maxRecords=20"), "brief"),
+        (csw("REQUEST=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=summary&maxRecords=20"), "summary"),
+        (csw("REQUEST=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=full&maxRecords=20"), "full"),
+        (csw("REQUEST=GetRecordById&id=cm_mi_test:cmm.wfs&outputSchema=http://www.isotc211.org/2005/gmd"), "service-iso"),
+        (csw("REQUEST=GetRecordById&id=cm_mi_test:cmm.edifici,cm_mi_test:cmm.strade&elementSetName=full"), "by-id-dc"),
+    ];
+    docs.push((
+        csw("REQUEST=GetRecords&typeNames=gmd:MD_Metadata&resultType=results&outputSchema=http://www.isotc211.org/2005/gmd&maxRecords=3"),
+        "iso-page",
+    ));
+    let named: Vec<(&str, &str)> = docs.iter().map(|(d, n)| (d.as_str(), *n)).collect();
+    ogc_validate_all(&named);
+    assert_eq!(docs[6].0.matches("<csw:Record>").count(), 2);
+
+    let hits = |constraint: &str| {
+        matched(&csw(&format!(
+            "REQUEST=GetRecords&typeNames=csw:Record&resultType=hits&constraintLanguage=CQL_TEXT&constraint={constraint}"
+        )))
+    };
+    assert_eq!(hits("dc:type%20%3D%20%27service%27"), 3);
+    assert_eq!(hits("dc:type%20%3D%20%27dataset%27"), 12);
+    assert_eq!(hits("BBOX(ows:BoundingBox,9.1,45.4,9.2,45.5)"), 15, "Milano's box meets the metropolitan extent");
+    assert_eq!(hits("BBOX(ows:BoundingBox,7.1,45.0,7.2,45.1)"), 0, "Torino's does not");
+    assert!(hits("csw:AnyText%20like%20%27%25TETTI%25%27") >= 2, "AnyText matches ignore case");
+    assert_eq!(hits("csw:AnyText%20like%20%27%25introvabile%25%27"), 0);
+    // FES 1.1 in KVP, as GDAL and QGIS's MetaSearch send it.
+    let fes = "%3Cogc:Filter%20xmlns:ogc=%22http://www.opengis.net/ogc%22%3E%3Cogc:PropertyIsEqualTo%3E%3Cogc:PropertyName%3Edc:type%3C/ogc:PropertyName%3E%3Cogc:Literal%3Eservice%3C/ogc:Literal%3E%3C/ogc:PropertyIsEqualTo%3E%3C/ogc:Filter%3E";
+    assert_eq!(
+        matched(&csw(&format!("REQUEST=GetRecords&typeNames=csw:Record&resultType=hits&constraintLanguage=FILTER&constraint={fes}"))),
+        3
+    );
+    // Bad requests: OWS exceptions with a locator, never a 500.
+    for (q, locator) in [
+        ("REQUEST=GetRecords&typeNames=csw:Record&constraintLanguage=CQL_TEXT&constraint=nonsense%20%3D%201", "Constraint"),
+        ("REQUEST=GetRecords&typeNames=csw:Record&constraintLanguage=CQL_TEXT&constraint=((((", "Constraint"),
+        ("REQUEST=GetRecords&typeNames=csw:Record&outputSchema=urn:x", "outputSchema"),
+        ("REQUEST=GetRecords&typeNames=csw:Record&maxRecords=-1", "maxRecords"),
+        ("REQUEST=Harvest", "request"),
+    ] {
+        let (status, _, body) = get(&server, &format!("/cmm/csw?SERVICE=CSW&VERSION=2.0.2&{q}"));
+        assert!(status == 400 || status == 501, "{q}: {status} {body}");
+        assert!(body.contains(&format!("locator=\"{locator}\"")), "{q}: {body}");
+    }
+    // A caller whose role grants the restricted welfare layer finds its record; no one else.
+    let anon = matched(&csw("REQUEST=GetRecords&typeNames=csw:Record&resultType=hits"));
+    let with_key = matched(&csw(&format!("REQUEST=GetRecords&typeNames=csw:Record&resultType=hits&apikey={KEY}")));
+    assert_eq!((anon, with_key), (15, 16));
+    let body = csw(&format!("REQUEST=GetRecordById&id=cm_mi_test:cmm.servizi_sociali&apikey={KEY}"));
+    assert!(body.contains("cm_mi_test:cmm.servizi_sociali"));
+    assert!(!csw("REQUEST=GetRecordById&id=cm_mi_test:cmm.servizi_sociali").contains("servizi_sociali"));
+    // A comune's catalog: its own services, restricted to it.
+    let (status, _, milano) =
+        get(&server, "/milano/csw?SERVICE=CSW&VERSION=2.0.2&REQUEST=GetRecordById&id=cm_mi_test:015146.wms&outputSchema=http://www.isotc211.org/2005/gmd");
+    assert!(status == 200 && milano.contains("/milano/wms") && milano.contains("cm_mi_test:015146.edifici"), "{milano}");
+    assert!(!csw("REQUEST=GetRecordById&id=cm_mi_test:015146.wms").contains("015146"), "a comune's records are in its own catalog");
+}
+
+#[test]
+fn gdal_lists_the_records() {
+    let (server, _dir) = server();
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-q", "-oo", "ELEMENTSETNAME=full", &format!("CSW:{}/cmm/csw", server.base())])
+        .output()
+        .expect("ogrinfo (gdal-bin)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ids: std::collections::BTreeSet<&str> = text.lines().filter_map(|l| l.trim().strip_prefix("identifier (String) = ")).collect();
+    assert_eq!(ids.len(), 15, "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(ids.contains("cm_mi_test:cmm.tetti_rossi"));
+}
