@@ -122,4 +122,69 @@ groups = ["sit"]
         }
         assert!(messages.iter().any(|m| m.starts_with("error: t.toml:9 [[layer]] #1 (a)")), "{messages:#?}");
     }
+
+    #[test]
+    fn catalog_metadata_is_checked_and_rndt_gaps_reported() {
+        let text = r#"
+[[source]]
+id = "demo"
+kind = "gpkg"
+path = "data/demo.gpkg"
+
+[[group]]
+name = "sit"
+title = "SIT"
+
+[[layer]]
+name = "comuni"
+title = "Comuni"
+group = "sit"
+source = "demo"
+table = "comuni"
+geometry_type = "MultiPolygon"
+
+[layer.metadata]
+topic_category = "confini"
+update_frequency = "sometimes"
+published = "2026-13-01"
+
+[[layer]]
+name = "strade"
+title = "Strade"
+abstract = "Rete stradale."
+group = "sit"
+source = "demo"
+table = "strade"
+geometry_type = "MultiLineString"
+
+[layer.metadata]
+topic_category = "transportation"
+inspire_theme = "Transport networks"
+lineage = "DBT"
+
+[metadata]
+ipa_code = "a:b"
+
+[tenants]
+metro_id = "cmm"
+metro_title = "CMM"
+groups = ["sit"]
+"#;
+        let messages: Vec<String> = load_str(text, "t.toml", &base()).unwrap_err().0.iter().map(|f| f.to_string()).collect();
+        for e in [
+            "topic_category 'confini'",
+            "update_frequency 'sometimes'",
+            "published '2026-13-01'",
+            "ipa_code is the administration's iPA code",
+        ] {
+            assert!(messages.iter().any(|m| m.starts_with("error") && m.contains(e)), "missing '{e}' in {messages:#?}");
+        }
+        assert!(
+            messages.iter().any(|m| m.starts_with("warning")
+                && m.contains("(comuni): RNDT: the catalog record lacks abstract, metadata.inspire_theme, metadata.lineage")),
+            "{messages:#?}"
+        );
+        assert!(!messages.iter().any(|m| m.contains("(strade): RNDT")), "{messages:#?}");
+        assert!(messages.iter().any(|m| m.contains("RNDT: no responsible party e-mail")), "{messages:#?}");
+    }
 }

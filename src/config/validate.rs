@@ -184,7 +184,106 @@ fn validate_auth(cfg: &Config, c: &mut Collector<'_>) {
     }
 }
 
+/// ISO 19115 MD_TopicCategoryCode values.
+const TOPIC_CATEGORIES: &[&str] = &[
+    "farming",
+    "biota",
+    "boundaries",
+    "climatologyMeteorologyAtmosphere",
+    "economy",
+    "elevation",
+    "environment",
+    "geoscientificInformation",
+    "health",
+    "imageryBaseMapsEarthCover",
+    "intelligenceMilitary",
+    "inlandWaters",
+    "location",
+    "oceans",
+    "planningCadastre",
+    "society",
+    "structure",
+    "transportation",
+    "utilitiesCommunication",
+];
+/// ISO 19115 MD_MaintenanceFrequencyCode values.
+const FREQUENCIES: &[&str] = &[
+    "continual",
+    "daily",
+    "weekly",
+    "fortnightly",
+    "monthly",
+    "quarterly",
+    "biannually",
+    "annually",
+    "asNeeded",
+    "irregular",
+    "notPlanned",
+    "unknown",
+];
+
+fn is_date(s: &str) -> bool {
+    s.len() == 10 && s.parse::<jiff::civil::Date>().is_ok()
+}
+
+/// The catalog metadata: values out of their code lists are errors; what the RNDT profile
+/// needs and is missing is reported as warnings (the records are still published).
+fn validate_metadata(cfg: &Config, c: &mut Collector<'_>) {
+    let loc = c.locate("metadata", None, None);
+    let md = &cfg.metadata;
+    if md.ipa_code.as_deref().is_none_or(|v| v.trim().is_empty()) {
+        c.warning(loc.clone(), "RNDT: [metadata] ipa_code is missing (record identifiers are the iPA code, ':' and a local id; the metro id is used meanwhile)");
+    } else if md.ipa_code.as_deref().is_some_and(|v| v.contains(':') || v.contains(char::is_whitespace)) {
+        c.error(loc.clone(), "ipa_code is the administration's iPA code, without ':' or spaces");
+    }
+    let email = md.responsible.as_ref().and_then(|r| r.email.as_ref()).or(cfg.tenants.contact.email.as_ref());
+    if email.is_none_or(|e| !e.contains('@')) {
+        c.warning(loc.clone(), "RNDT: no responsible party e-mail ([metadata] responsible or [tenants] contact)");
+    }
+    if md.language.len() != 3 {
+        c.error(loc.clone(), format!("language '{}' is an ISO 639-2 code (ita)", md.language));
+    }
+    if let Some(d) = md.date.as_deref().filter(|d| !is_date(d)) {
+        c.error(loc.clone(), format!("date '{d}' is YYYY-MM-DD"));
+    }
+    for (i, l) in cfg.layers.iter().enumerate() {
+        let loc = c.locate("layer", Some(i), Some(&l.name));
+        let m = &l.metadata;
+        if let Some(t) = m.topic_category.as_deref().filter(|t| !TOPIC_CATEGORIES.contains(t)) {
+            c.error(loc.clone(), format!("metadata.topic_category '{t}' is not an ISO topic category ({})", TOPIC_CATEGORIES.join(", ")));
+        }
+        if let Some(f) = m.update_frequency.as_deref().filter(|f| !FREQUENCIES.contains(f)) {
+            c.error(
+                loc.clone(),
+                format!("metadata.update_frequency '{f}' is not an ISO maintenance frequency ({})", FREQUENCIES.join(", ")),
+            );
+        }
+        for (what, d) in [("created", &m.created), ("published", &m.published), ("revised", &m.revised)] {
+            if let Some(d) = d.as_deref().filter(|d| !is_date(d)) {
+                c.error(loc.clone(), format!("metadata.{what} '{d}' is YYYY-MM-DD"));
+            }
+        }
+        let mut missing = Vec::new();
+        if l.abstract_.trim().is_empty() {
+            missing.push("abstract");
+        }
+        if m.topic_category.is_none() {
+            missing.push("metadata.topic_category");
+        }
+        if m.inspire_theme.is_none() {
+            missing.push("metadata.inspire_theme");
+        }
+        if m.lineage.is_none() {
+            missing.push("metadata.lineage");
+        }
+        if !missing.is_empty() {
+            c.warning(loc, format!("RNDT: the catalog record lacks {}", missing.join(", ")));
+        }
+    }
+}
+
 pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
+    validate_metadata(cfg, c);
     let server_loc = c.locate("server", None, None);
     if cfg.server.bind.parse::<std::net::SocketAddr>().is_err() {
         c.error(server_loc.clone(), format!("bind '{}' is not an address like 127.0.0.1:8080", cfg.server.bind));
