@@ -53,6 +53,7 @@ if [ "$mode" = "test" ]; then
   }
   pinned_venv "$root/target/pyvenv" "$root/tests/requirements.txt" "owslib, lxml, pvlib, pmtiles, laspy, lazrs"
   pinned_venv "$root/target/pyvenv-ogcapi" "$root/tests/requirements-ogcapi.txt" "ogctests, openapi_spec_validator, schemathesis, pyogrio, prometheus_client"
+  pinned_venv "$root/target/pyvenv-pycsw" "$root/tests/requirements-pycsw.txt" "pycsw, sqlalchemy"
   npm_dir="$root/target/npm"
   npm_sum="$(cat "$root/tests/js/package.json" "$root/tests/js/package-lock.json" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$npm_dir/.lock.sha256" 2>/dev/null)" != "$npm_sum" ] \

@@ -157,6 +157,33 @@ fn responses_are_schema_valid_and_constraints_select() {
 }
 
 #[test]
+fn pycsw_gives_the_same_hit_counts() {
+    // pycsw (the reference implementation) loads every ISO record navigli serves into its own
+    // repository; AnyText, type and BBOX queries must match as many records in both.
+    let (server, _dir) = server();
+    let python = common::pinned_venv("target/pyvenv-pycsw", "tests/requirements-pycsw.txt", "pycsw, sqlalchemy");
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(&python)
+        .arg(common::root().join("tests/fixtures/pycsw_compare.py"))
+        .arg(format!("{}/cmm/csw", server.base()))
+        .arg(work.path())
+        .output()
+        .expect("run pycsw");
+    assert!(out.status.success(), "pycsw: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["records"], 15, "{report}");
+    let queries = report["queries"].as_object().unwrap();
+    assert_eq!(queries.len(), 11);
+    for (name, hits) in queries {
+        assert_eq!(hits[0], hits[1], "{name}: navigli {} records, pycsw {}", hits[0], hits[1]);
+    }
+    // The queries discriminate: each selects neither everything nor nothing, or is meant to.
+    assert_eq!(queries["type service"][0], 3);
+    assert_eq!(queries["bbox east of the area"][0], 0);
+    assert!((1..15).contains(&queries["anytext edifici"][0].as_u64().unwrap()), "{report}");
+}
+
+#[test]
 fn gdal_lists_the_records() {
     let (server, _dir) = server();
     let out = Command::new("ogrinfo")

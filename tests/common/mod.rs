@@ -198,7 +198,7 @@ pub fn pyvenv(modules: &str) -> PathBuf {
 
 /// The venv `dir` (below the project root) from the pins in `requirements`, made (under a lock,
 /// by one test process) when its Python cannot import `modules`.
-fn pinned_venv(dir: &str, requirements: &str, modules: &str) -> PathBuf {
+pub fn pinned_venv(dir: &str, requirements: &str, modules: &str) -> PathBuf {
     let venv = root().join(dir);
     let python = venv.join("bin/python");
     let has = || std::process::Command::new(&python).args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());

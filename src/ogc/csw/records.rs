@@ -166,15 +166,7 @@ impl Record {
     /// The record's queryable values, in [`QUERYABLES`] order.
     pub fn values(&self) -> Vec<Value> {
         let subject = self.keywords.iter().chain(self.inspire_theme.iter()).cloned().collect::<Vec<_>>().join(" ");
-        let any = [
-            self.title.as_str(),
-            &self.abstract_,
-            &subject,
-            &self.id,
-            self.topic_category.as_deref().unwrap_or(""),
-            &self.responsible_org(),
-        ]
-        .join(" ");
+        let any = self.any_text(&subject);
         let text = |s: &str| Value::Text(s.to_string());
         vec![
             text(&any),
@@ -193,6 +185,34 @@ impl Record {
             text(&self.language),
             text(&self.formats().join(" ")),
         ]
+    }
+
+    /// Every text of the record (as a catalogue's full-text index sees its document): titles,
+    /// abstract, keywords, identifiers, contacts, constraints, lineage, formats, links, the
+    /// services' operations and coupled datasets.
+    fn any_text(&self, subject: &str) -> String {
+        let mut parts: Vec<&str> =
+            vec![&self.id, &self.title, &self.abstract_, subject, &self.date, &self.licence, &self.language, &self.crs];
+        parts.extend(self.topic_category.as_deref());
+        parts.extend(self.lineage.as_deref());
+        parts.extend(self.created.as_deref());
+        parts.extend(self.revised.as_deref());
+        let org = self.responsible_org();
+        parts.push(&org);
+        parts.extend(self.responsible.email.as_deref());
+        parts.extend(self.responsible.person.as_deref());
+        let formats = self.formats();
+        parts.extend(formats.iter().copied());
+        for l in &self.links {
+            parts.extend([l.url.as_str(), l.protocol, &l.name]);
+        }
+        for (op, url) in &self.operations {
+            parts.extend([op.as_str(), url]);
+        }
+        for (id, name) in &self.operates_on {
+            parts.extend([id.as_str(), name]);
+        }
+        parts.join(" ")
     }
 
     /// The responsible organisation.
