@@ -1,4 +1,4 @@
-// Bundles the viewer (src/viewer.js) and the builder (src/builder.js) with their CSS, OpenLayers included, into dist/ with content
+// Bundles the viewer (src/viewer.js), the builder (src/builder.js) and the GeoPortale's copy buttons (src/geoportale.js) with their CSS, OpenLayers included, into dist/ with content
 // hashes in the file names, and writes dist/manifest.json (logical name → file) that the server
 // reads to link them. Run by scripts/web.sh; no network, no third-party URLs in the output.
 import { build } from 'esbuild';
@@ -13,7 +13,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const result = await build({
-  entryPoints: { viewer: join(here, 'src/viewer.js'), builder: join(here, 'src/builder.js') },
+  entryPoints: { viewer: join(here, 'src/viewer.js'), builder: join(here, 'src/builder.js'), geoportale: join(here, 'src/geoportale.js') },
   bundle: true,
   minify: true,
   format: 'iife',

@@ -10,6 +10,7 @@ pub mod builder;
 pub mod demo;
 mod diff;
 pub mod document;
+pub mod geoportale;
 pub mod login;
 mod page;
 pub mod print;
@@ -22,6 +23,7 @@ pub mod viewer;
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     roofs::routes(cfg);
     viewer::routes(cfg);
+    geoportale::routes(cfg);
     builder::routes(cfg);
     search::routes(cfg);
     login::routes(cfg);

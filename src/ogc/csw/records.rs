@@ -125,6 +125,8 @@ pub struct Record {
     pub operates_on: Vec<(String, String)>,
     /// The identifier prefix has an iPA code (RNDT requires it).
     pub has_ipa: bool,
+    /// Datasets: the largest scale denominator the layer is drawn at (`max_scale`).
+    pub max_scale: Option<f64>,
 }
 
 /// The queryables of records, in the order of [`Record::values`]: the names a constraint may
@@ -282,6 +284,7 @@ pub fn records(catalog: &Catalog, tenant: &Tenant, caller: &Caller) -> Vec<Recor
             operations: vec![],
             operates_on: vec![],
             has_ipa: md.ipa_code.is_some(),
+            max_scale: c.max_scale,
         });
     }
     let datasets: Vec<(String, String)> = out.iter().map(|r| (r.id.clone(), r.links[0].name.clone())).collect();
@@ -313,6 +316,7 @@ pub fn records(catalog: &Catalog, tenant: &Tenant, caller: &Caller) -> Vec<Recor
             operations: ops.iter().map(|o| (o.to_string(), url.clone())).collect(),
             operates_on: datasets.clone(),
             has_ipa: md.ipa_code.is_some(),
+            max_scale: None,
         });
     }
     out
