@@ -363,3 +363,78 @@ fn cmm_federates_torino_and_survives_it_hanging() {
         assert!(!log_text.contains(secret), "the log holds the remote credential");
     }
 }
+
+/// The hostile remote of `tests/fixtures/hostile_ogcapi.py`, killed on drop.
+struct Hostile(std::process::Child, u16);
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn hostile_remote() -> Hostile {
+    use std::io::BufRead;
+    let mut child = Command::new("/usr/bin/python3")
+        .arg(common::root().join("tests/fixtures/hostile_ogcapi.py"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().parse().unwrap_or_else(|_| panic!("hostile remote: {line}"));
+    Hostile(child, port)
+}
+
+#[test]
+fn a_hostile_remote_fails_alone_and_clearly() {
+    // Needs nothing from ../shared: the remote is a small script of ours that misbehaves on
+    // purpose (the well-behaved remote is a real navigli, above).
+    let remote = hostile_remote();
+    let dir = tempfile::tempdir().unwrap();
+    let config = common::server::write_config(dir.path(), common::demo_gpkg());
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    let mut layers = String::new();
+    for name in ["ok", "garbage", "foreign", "loop", "huge", "badgeom"] {
+        layers.push_str(&format!(
+            "[[layer]]\nname = \"h_{name}\"\ntitle = \"{name}\"\ngroup = \"federati\"\nsource = \"hostile\"\ntable = \"{name}\"\ncrs = \"EPSG:4326\"\n\
+             geometry_type = \"Point\"\nattributes = [{{ name = \"nome\", type = \"text\" }}]\n\n"
+        ));
+    }
+    let remote_sections = format!(
+        "[[source]]\nid = \"hostile\"\nkind = \"ogcapi\"\nurl = \"http://127.0.0.1:{}\"\ntimeout_ms = 5000\nbreaker_failures = 1000\n\n\
+         [[group]]\nname = \"federati\"\ntitle = \"Federati\"\n\n{layers}[[group]]\nname = \"sit\"",
+        remote.1
+    );
+    text = text.replacen("[[group]]\nname = \"sit\"", &remote_sections, 1).replacen(
+        "groups = [\"sit\", \"dbt\", \"tetti\", \"welfare\"]",
+        "groups = [\"sit\", \"dbt\", \"tetti\", \"welfare\", \"federati\"]",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let server = start(&config, &[]);
+
+    let doc = json(&server, "/cmm/ogcapi/collections/h_ok/items?f=json");
+    assert_eq!(doc["features"].as_array().unwrap().len(), 2, "{doc}");
+    let (status, head, tile) = get_bytes(&server, "/cmm/tiles/h_ok/5/16/11.mvt");
+    assert!(status == 200 && !tile.is_empty(), "a remote layer is a vector tile source too: {status} {head}");
+    for name in ["garbage", "foreign", "loop", "huge", "badgeom"] {
+        let started = std::time::Instant::now();
+        let (status, _, body) = get(&server, &format!("/cmm/ogcapi/collections/h_{name}/items?f=json&limit=1000"));
+        assert_eq!(status, 503, "{name}: {body}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{name}: answered in {:?}", started.elapsed());
+        let (status, _, body) =
+            get(&server, &format!("/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=h_{name}&COUNT=1000"));
+        assert_eq!(status, 503, "{name} (WFS): {body}");
+        let (status, head, _) = get_bytes(
+            &server,
+            &format!("/cmm/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=comuni,h_{name}&STYLES=&CRS=EPSG:4326&BBOX=44.6,6.6,45.7,9.6&WIDTH=300&HEIGHT=120&FORMAT=image/png"),
+        );
+        assert!(status == 200 && head.contains("image/png"), "{name}: the map is drawn without the failing layer");
+    }
+    let (status, _, _) = get(&server, "/health");
+    assert_eq!(status, 200);
+    let doc = json(&server, "/cmm/ogcapi/collections/h_ok/items?f=json");
+    assert_eq!(doc["features"].as_array().unwrap().len(), 2, "the good layer of the same remote still answers");
+}

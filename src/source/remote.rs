@@ -41,6 +41,8 @@ const MAX_PAGE_BYTES: u64 = 64 << 20;
 const MAX_DOC_BYTES: u64 = 4 << 20;
 /// Most positions in one remote geometry.
 const MAX_POSITIONS: usize = 2_000_000;
+/// Most pages one query reads (a remote whose `next` links never end is cut off).
+const MAX_PAGES: usize = 5_000;
 
 /// How to reach the remote.
 #[derive(Clone)]
@@ -237,20 +239,42 @@ impl Inner {
 
     /// Reads pages from `url` on, handing each feature to `each` until it returns false or
     /// the pages end.
+    /// Each page is read whole and checked — its features decoded, its `next` link on the
+    /// remote's origin and not seen before — before any of its features is handed on, so a
+    /// misbehaving remote fails a request before it starts answering rather than in the middle
+    /// (only a remote failing between pages can cut a streamed answer short).
     fn pages(&self, mut url: String, mut each: impl FnMut(RemoteFeature) -> Result<bool, SourceError>) -> Result<(), SourceError> {
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(url.clone());
         loop {
             let page = self.get_json(&url, MAX_PAGE_BYTES)?;
-            let features =
+            let listed =
                 page.get("features").and_then(Json::as_array).ok_or_else(|| self.unavailable(format!("{url}: no features array")))?;
-            for (i, f) in features.iter().enumerate() {
-                let feature = RemoteFeature::read(f).map_err(|m| self.unavailable(format!("{url}: feature {i}: {m}")))?;
+            let features: Vec<RemoteFeature> = listed
+                .iter()
+                .enumerate()
+                .map(|(i, f)| RemoteFeature::read(f).map_err(|m| self.unavailable(format!("{url}: feature {i}: {m}"))))
+                .collect::<Result<_, _>>()?;
+            let next = match next_link(&page) {
+                Some(next) if !features.is_empty() => {
+                    if origin_of(&next) != self.origin {
+                        return Err(self.unavailable(format!("the remote linked to another origin ({}); not followed", origin_of(&next))));
+                    }
+                    if !seen.insert(next.clone()) || seen.len() > MAX_PAGES {
+                        return Err(self.unavailable(format!("the remote's next links repeat or never end (at {next})")));
+                    }
+                    Some(next)
+                }
+                _ => None,
+            };
+            for feature in features {
                 if !each(feature)? {
                     return Ok(());
                 }
             }
-            match next_link(&page) {
-                Some(next) if !features.is_empty() => url = next,
-                _ => return Ok(()),
+            match next {
+                Some(n) => url = n,
+                None => return Ok(()),
             }
         }
     }
