@@ -195,3 +195,39 @@ fn gdal_lists_the_records() {
     assert_eq!(ids.len(), 15, "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(ids.contains("cm_mi_test:cmm.tetti_rossi"));
 }
+
+#[test]
+fn hostile_requests_get_clear_errors() {
+    let (server, _dir) = server();
+    let post = |body: &str| -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        write!(s, "POST /cmm/csw HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        let status = raw.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        (status, raw)
+    };
+    // An entity (XXE / billion laughs) is refused before anything is expanded or fetched.
+    let xxe = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><csw:GetRecords xmlns:csw=\"http://www.opengis.net/cat/csw/2.0.2\">&x;</csw:GetRecords>";
+    let (status, body) = post(xxe);
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("root:"), "nothing was read");
+    // Nesting beyond the cap.
+    let deep = format!(
+        "<csw:GetRecords xmlns:csw=\"http://www.opengis.net/cat/csw/2.0.2\">{}{}</csw:GetRecords>",
+        "<a>".repeat(200),
+        "</a>".repeat(200)
+    );
+    assert_eq!(post(&deep).0, 400);
+    assert_eq!(post("not xml at all").0, 400);
+    // A filter in FES that names a property the records do not have.
+    let fes = "<csw:GetRecords xmlns:csw=\"http://www.opengis.net/cat/csw/2.0.2\" xmlns:ogc=\"http://www.opengis.net/ogc\" resultType=\"hits\"><csw:Query typeNames=\"csw:Record\"><csw:Constraint version=\"1.1.0\"><ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>password</ogc:PropertyName><ogc:Literal>x</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter></csw:Constraint></csw:Query></csw:GetRecords>";
+    let (status, body) = post(fes);
+    assert!(status == 400 && body.contains("locator=\"Constraint\""), "{body}");
+    let (status, _, _) = get(&server, "/cmm/csw?SERVICE=WMS&REQUEST=GetCapabilities");
+    assert_eq!(status, 400);
+    let (status, _, _) = get(&server, "/nessuno/csw?SERVICE=CSW&REQUEST=GetCapabilities");
+    assert_eq!(status, 404);
+}

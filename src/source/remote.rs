@@ -93,8 +93,12 @@ struct Inner {
     options: RemoteOptions,
     agent: ureq::Agent,
     breaker: Breaker,
-    queryables: Mutex<std::collections::HashMap<String, Option<std::collections::HashSet<String>>>>,
+    queryables: Mutex<std::collections::HashMap<String, (Instant, Option<std::collections::HashSet<String>>)>>,
 }
+
+/// How long what a remote says of a collection (its queryables) is trusted before it is asked
+/// again: a remote's schema may change while we run.
+const REFRESH: Duration = Duration::from_secs(300);
 
 impl OgcApiSource {
     /// A source over the service at `options.url` (nothing is fetched yet).
@@ -145,8 +149,10 @@ impl Inner {
     /// The queryable properties of a collection (fetched once; `None` when it has none or
     /// they could not be read): the properties whose equality the remote filters by itself.
     fn queryables(&self, collection: &str) -> Option<std::collections::HashSet<String>> {
-        if let Some(known) = self.queryables.lock().unwrap_or_else(|e| e.into_inner()).get(collection) {
-            return known.clone();
+        if let Some((at, known)) = self.queryables.lock().unwrap_or_else(|e| e.into_inner()).get(collection) {
+            if at.elapsed() < REFRESH {
+                return known.clone();
+            }
         }
         let url = format!("{}/collections/{}/queryables", self.base, encode(collection));
         let found = match self.get_json(&url, MAX_DOC_BYTES) {
@@ -155,7 +161,7 @@ impl Inner {
             // A transient failure is not remembered: the next query asks again.
             Err(_) => return None,
         };
-        self.queryables.lock().unwrap_or_else(|e| e.into_inner()).insert(collection.to_string(), found.clone());
+        self.queryables.lock().unwrap_or_else(|e| e.into_inner()).insert(collection.to_string(), (Instant::now(), found.clone()));
         found
     }
 
