@@ -93,8 +93,11 @@ struct Inner {
     options: RemoteOptions,
     agent: ureq::Agent,
     breaker: Breaker,
-    queryables: Mutex<std::collections::HashMap<String, (Instant, Option<std::collections::HashSet<String>>)>>,
+    queryables: Mutex<std::collections::HashMap<String, (Instant, Queryables)>>,
 }
+
+/// A collection's queryable properties (`None`: it publishes none).
+type Queryables = Option<std::collections::HashSet<String>>;
 
 /// How long what a remote says of a collection (its queryables) is trusted before it is asked
 /// again: a remote's schema may change while we run.
@@ -148,7 +151,7 @@ impl Inner {
 
     /// The queryable properties of a collection (fetched once; `None` when it has none or
     /// they could not be read): the properties whose equality the remote filters by itself.
-    fn queryables(&self, collection: &str) -> Option<std::collections::HashSet<String>> {
+    fn queryables(&self, collection: &str) -> Queryables {
         if let Some((at, known)) = self.queryables.lock().unwrap_or_else(|e| e.into_inner()).get(collection) {
             if at.elapsed() < REFRESH {
                 return known.clone();
