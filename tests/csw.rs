@@ -231,3 +231,51 @@ fn hostile_requests_get_clear_errors() {
     let (status, _, _) = get(&server, "/nessuno/csw?SERVICE=CSW&REQUEST=GetCapabilities");
     assert_eq!(status, 404);
 }
+
+#[test]
+fn ogc_api_records_serves_the_same_records() {
+    let (server, _dir) = server();
+    let python = common::pyvenv("owslib, lxml");
+    let out = Command::new(&python)
+        .arg(common::root().join("tests/fixtures/records_client.py"))
+        .arg(format!("{}/cmm/records", server.base()))
+        .output()
+        .expect("run the OWSLib Records client");
+    assert!(out.status.success(), "records client: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["record_collections"], serde_json::json!(["catalog"]));
+    assert!(r["conformance"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().ends_with("conf/record-core")));
+    assert_eq!(r["matched"], 15);
+    // The same records as the CSW, in the same order, every one once through the next links.
+    let body = get(
+        &server,
+        "/cmm/csw?SERVICE=CSW&VERSION=2.0.2&REQUEST=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=brief&maxRecords=100",
+    )
+    .2;
+    let csw_ids: Vec<&str> = body.split("<dc:identifier>").skip(1).map(|s| s.split('<').next().unwrap()).collect();
+    let ids: Vec<&str> = r["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(ids, csw_ids);
+    // q finds what the CSW's AnyText finds.
+    let body = get(&server, "/cmm/csw?SERVICE=CSW&VERSION=2.0.2&REQUEST=GetRecords&typeNames=csw:Record&resultType=results&elementSetName=brief&maxRecords=100&constraintLanguage=CQL_TEXT&constraint=csw:AnyText%20like%20%27%25edifici%25%27").2;
+    let mut by_csw: Vec<&str> = body.split("<dc:identifier>").skip(1).map(|s| s.split('<').next().unwrap()).collect();
+    by_csw.sort();
+    let by_q: Vec<&str> = r["q_edifici"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(by_q, by_csw);
+    assert!(!by_q.is_empty() && by_q.len() < 15);
+    assert_eq!((r["services"].as_u64(), r["far_away"].as_u64()), (Some(3), Some(0)));
+    let one = &r["one"];
+    assert_eq!(one["type"], "Feature");
+    assert!(
+        one["properties"]["title"].is_string() && one["properties"]["type"].is_string() && one["geometry"]["type"] == "Polygon",
+        "{one}"
+    );
+    // Parameters are checked; unknown collections and records are 404.
+    assert_eq!(get(&server, "/cmm/records/collections/catalog/items?colour=red").0, 400);
+    assert_eq!(get(&server, "/cmm/records/collections/catalog/items?limit=0").0, 400);
+    assert_eq!(get(&server, "/cmm/records/collections/catalog/items?bbox=1,2,3").0, 400);
+    assert_eq!(get(&server, "/cmm/records/collections/altro/items").0, 404);
+    assert_eq!(get(&server, "/cmm/records/collections/catalog/items/nessuno").0, 404);
+    // Restricted records only for the role, as in the CSW.
+    let with_key = get(&server, &format!("/cmm/records/collections/catalog/items?limit=100&apikey={KEY}")).2;
+    assert!(with_key.contains("\"numberMatched\":16"), "{with_key}");
+}

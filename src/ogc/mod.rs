@@ -7,6 +7,7 @@
 pub mod api;
 pub mod csw;
 pub mod ows;
+pub mod records;
 pub mod tiles;
 pub mod wfs;
 pub mod wms;
@@ -15,6 +16,7 @@ pub mod wms;
 pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
     ows::routes(cfg);
     csw::routes(cfg);
+    records::routes(cfg);
     tiles::routes(cfg);
     api::routes(cfg);
 }
