@@ -334,7 +334,12 @@ fn cmm_federates_torino_and_survives_it_hanging() {
         times[0] >= std::time::Duration::from_millis(1400) && times[0] < std::time::Duration::from_secs(8),
         "the timeout fired: {times:?}"
     );
-    assert!(times[2] < std::time::Duration::from_millis(1000), "the open circuit answers at once: {times:?}");
+    // The third map does not wait for Torino: the circuit is open (the log says so; timings on
+    // a loaded machine are only a sanity bound).
+    assert!(times[2] < std::time::Duration::from_secs(5), "{times:?}");
+    let log_now = std::fs::read_to_string(&log).unwrap();
+    assert!(log_now.contains("remote circuit open"), "the circuit opened");
+    assert!(log_now.contains("it is asked again in"), "a request was answered by the open circuit");
     let (status, body) = fetch(&cmm, "/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=torino_comuni&RESULTTYPE=hits");
     assert_eq!(status, 503, "{body}");
     let ready = json(&cmm, "/ready");
