@@ -342,6 +342,13 @@ fn cmm_federates_torino_and_survives_it_hanging() {
     assert!(log_now.contains("it is asked again in"), "a request was answered by the open circuit");
     let (status, body) = fetch(&cmm, "/cmm/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=torino_comuni&RESULTTYPE=hits");
     assert_eq!(status, 503, "{body}");
+    let (_, _, metrics) = get(&cmm, "/metrics");
+    assert!(metrics.contains("navigli_remote_circuit_open{source=\"torino\"} 1"), "{metrics}");
+    let failed = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("navigli_remote_requests_total{source=\"torino\",result=\"failed\"} "))
+        .map(|n| n.parse::<u64>().unwrap());
+    assert!(failed >= Some(2), "the timeouts are counted: {failed:?}");
     let ready = json(&cmm, "/ready");
     assert_eq!(ready["status"], "ready", "{ready}");
     assert!(ready["sources"].as_array().unwrap().iter().any(|s| s["id"] == "torino" && s["ok"] == false), "{ready}");
@@ -358,6 +365,9 @@ fn cmm_federates_torino_and_survives_it_hanging() {
         assert!(std::time::Instant::now() < deadline, "no recovery: {status} {body}");
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
+
+    let (_, _, metrics) = get(&cmm, "/metrics");
+    assert!(metrics.contains("navigli_remote_circuit_open{source=\"torino\"} 0"), "closed again: {metrics}");
 
     // The credential went to Torino only: in no answer, in no log line.
     drop(cmm);

@@ -304,6 +304,12 @@ pub trait FeatureSource: Send + Sync + fmt::Debug {
         Vec::new()
     }
 
+    /// A remote source's health for `/metrics`: (HTTP requests made, of them failed, circuit
+    /// open now); `None` (the default) for local sources.
+    fn remote_health(&self) -> Option<(u64, u64, bool)> {
+        None
+    }
+
     /// Starts reporting data changes to `sink` (until it is closed); the default reports none.
     fn watch(&self, sink: ChangeSink) {
         let _ = sink;

@@ -76,6 +76,9 @@ impl std::fmt::Debug for RemoteOptions {
 struct Breaker {
     failures: AtomicU32,
     open_until: Mutex<Option<Instant>>,
+    /// Requests made and failed, for `/metrics`.
+    requests_total: std::sync::atomic::AtomicU64,
+    failures_total: std::sync::atomic::AtomicU64,
 }
 
 /// A remote OGC API – Features service.
@@ -178,6 +181,10 @@ impl Inner {
             }
         }
         let result = self.fetch(url, limit);
+        self.breaker.requests_total.fetch_add(1, Ordering::Relaxed);
+        if matches!(&result, Err(e) if !matches!(e, SourceError::Schema { .. })) {
+            self.breaker.failures_total.fetch_add(1, Ordering::Relaxed);
+        }
         match &result {
             Ok(_) => {
                 self.breaker.failures.store(0, Ordering::Relaxed);
@@ -486,6 +493,12 @@ impl FeatureSource for OgcApiSource {
 
     fn essential(&self) -> bool {
         false
+    }
+
+    fn remote_health(&self) -> Option<(u64, u64, bool)> {
+        let b = &self.inner.breaker;
+        let open = b.open_until.lock().unwrap_or_else(|e| e.into_inner()).is_some_and(|u| u > Instant::now());
+        Some((b.requests_total.load(Ordering::Relaxed), b.failures_total.load(Ordering::Relaxed), open))
     }
 
     async fn ping(&self) -> Result<(), SourceError> {

@@ -15,7 +15,7 @@ use crate::catalog::Catalog;
 const BUCKETS: [f64; 12] = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The protocols a path can belong to (the `protocol` label).
-const PROTOCOLS: [&str; 9] = ["wms", "wfs", "ows", "tiles", "ogcapi", "roofs", "landing", "ops", "other"];
+const PROTOCOLS: [&str; 12] = ["wms", "wfs", "ows", "tiles", "ogcapi", "roofs", "csw", "records", "geoportale", "landing", "ops", "other"];
 
 #[derive(Default)]
 struct Histogram {
@@ -101,7 +101,7 @@ impl Metrics {
 
     /// The exposition text; `tiles` is the tile cache's (entries, bytes), `replicas` each
     /// source's read replicas (source, host:port, serving reads).
-    pub fn render(&self, tiles: (u64, u64), replicas: &[(String, String, bool)]) -> String {
+    pub fn render(&self, tiles: (u64, u64), replicas: &[(String, String, bool)], remotes: &[(String, (u64, u64, bool))]) -> String {
         let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::with_capacity(4096);
         out.push_str("# HELP navigli_requests_total Requests answered, by protocol, tenant and HTTP status.\n# TYPE navigli_requests_total counter\n");
@@ -133,6 +133,20 @@ impl Metrics {
             out.push_str("# HELP navigli_source_replica_up Whether a read replica serves reads (1) or is taken out (0).\n# TYPE navigli_source_replica_up gauge\n");
             for (source, host, up) in replicas {
                 let _ = writeln!(out, "navigli_source_replica_up{{source=\"{source}\",replica=\"{host}\"}} {}", u8::from(*up));
+            }
+        }
+        if !remotes.is_empty() {
+            out.push_str(
+                "# HELP navigli_remote_requests_total HTTP requests to remote sources, and of them the failed ones.\n# TYPE navigli_remote_requests_total counter\n",
+            );
+            for (source, (requests, failed, _)) in remotes {
+                let _ =
+                    writeln!(out, "navigli_remote_requests_total{{source=\"{source}\",result=\"ok\"}} {}", requests - failed.min(requests));
+                let _ = writeln!(out, "navigli_remote_requests_total{{source=\"{source}\",result=\"failed\"}} {failed}");
+            }
+            out.push_str("# HELP navigli_remote_circuit_open Whether a remote source's circuit is open (1: not asked until it recovers).\n# TYPE navigli_remote_circuit_open gauge\n");
+            for (source, (_, _, open)) in remotes {
+                let _ = writeln!(out, "navigli_remote_circuit_open{{source=\"{source}\"}} {}", u8::from(*open));
             }
         }
         out

@@ -79,7 +79,9 @@ async fn metrics_page(state: web::Data<AppState>, metrics: web::Data<metrics::Me
             let live = state.live();
             let replicas: Vec<(String, String, bool)> =
                 live.catalog.sources.iter().flat_map(|s| s.replicas().into_iter().map(|(h, up)| (s.id().to_string(), h, up))).collect();
-            metrics.render(live.tiles.stats().await, &replicas)
+            let remotes: Vec<(String, (u64, u64, bool))> =
+                live.catalog.sources.iter().filter_map(|s| s.remote_health().map(|h| (s.id().to_string(), h))).collect();
+            metrics.render(live.tiles.stats().await, &replicas, &remotes)
         })
 }
 
