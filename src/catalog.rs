@@ -90,6 +90,27 @@ pub struct Layer {
     pub source: Arc<dyn FeatureSource>,
     /// Feature counts of recent queries (see [`CountCache`]).
     pub counts: CountCache,
+    /// The layer's extent in WGS 84 lon/lat, when last read (see [`Layer::extent_lonlat`]).
+    pub extent: std::sync::Mutex<Option<(std::time::Instant, Bbox)>>,
+}
+
+impl Layer {
+    /// How long a read extent is reused (edits may grow it; a catalog record may lag this much).
+    const EXTENT_TTL: Duration = Duration::from_secs(600);
+
+    /// The layer's extent in WGS 84 lon/lat (the source asked at most every ten minutes, for at
+    /// most three seconds); `None` when empty or unreadable now (a failure is not remembered).
+    pub async fn extent_lonlat(&self) -> Option<Bbox> {
+        if let Some((at, b)) = *self.extent.lock().unwrap_or_else(|e| e.into_inner()) {
+            if at.elapsed() < Self::EXTENT_TTL {
+                return Some(b);
+            }
+        }
+        let native = tokio::time::timeout(Duration::from_secs(3), self.source.extent(self.schema.clone())).await.ok()?.ok()??;
+        let b = crate::crs::transform_bbox(self.schema.crs, Crs::CRS84, &native).ok()?;
+        *self.extent.lock().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), b));
+        Some(b)
+    }
 }
 
 /// Counts of a layer's recent queries (by their resolved predicate), so that a client paging
@@ -462,6 +483,7 @@ impl Catalog {
                     schema: Arc::new(source_layer(l)),
                     source: sources[&l.source].clone(),
                     counts: CountCache::default(),
+                    extent: std::sync::Mutex::new(None),
                 })
             })
             .collect();

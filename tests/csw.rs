@@ -173,7 +173,7 @@ fn pycsw_gives_the_same_hit_counts() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["records"], 15, "{report}");
     let queries = report["queries"].as_object().unwrap();
-    assert_eq!(queries.len(), 11);
+    assert_eq!(queries.len(), 12);
     for (name, hits) in queries {
         assert_eq!(hits[0], hits[1], "{name}: navigli {} records, pycsw {}", hits[0], hits[1]);
     }
@@ -181,6 +181,9 @@ fn pycsw_gives_the_same_hit_counts() {
     assert_eq!(queries["type service"][0], 3);
     assert_eq!(queries["bbox east of the area"][0], 0);
     assert!((1..15).contains(&queries["anytext edifici"][0].as_u64().unwrap()), "{report}");
+    // Records carry their layer's own extent: at the area's western rim only the layers that
+    // reach it (and the services, whose extent is the area's) are found.
+    assert!((1..15).contains(&queries["bbox at the western rim"][0].as_u64().unwrap()), "{report}");
 }
 
 #[test]

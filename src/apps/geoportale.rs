@@ -204,7 +204,7 @@ async fn search(scope: Scope) -> Result<HttpResponse, ServiceError> {
         return Ok(HttpResponse::SeeOther().insert_header(("Location", to)).finish());
     }
     let bbox = parse_bbox(&bbox_text);
-    let all = records::records(scope.catalog(), scope.tenant(), &scope.caller);
+    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
     let words: Vec<String> = q.to_lowercase().split_whitespace().map(str::to_string).collect();
     let found: Vec<&Record> = all.iter().filter(|r| matches(r, &words, &theme, &kind, bbox.as_ref())).collect();
 
@@ -305,7 +305,7 @@ async fn search(scope: Scope) -> Result<HttpResponse, ServiceError> {
 async fn record(scope: Scope) -> Result<HttpResponse, ServiceError> {
     let lang = lang(&scope);
     let id = scope.kvp.get("id").unwrap_or("").to_string();
-    let all = records::records(scope.catalog(), scope.tenant(), &scope.caller);
+    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
     let Some(r) = all.iter().find(|r| r.id == id) else {
         return Err(super::viewer::json_error(404, ExceptionCode::NotFound, "no such record in this catalog"));
     };

@@ -249,7 +249,7 @@ async fn items(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpRe
         kvp.get("q").map(|q| q.split(',').map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()).collect()).unwrap_or_default();
     let ids: Vec<String> =
         kvp.get("ids").map(|q| q.split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()).unwrap_or_default();
-    let all = records::records(scope.catalog(), scope.tenant(), &scope.caller);
+    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
     let selected: Vec<&Record> = all.iter().filter(|r| selects(r, &terms, kind, bbox.as_ref(), &ids)).collect();
     let b = base(&scope);
     let key = scope.tenant().url_key().to_string();
@@ -292,7 +292,7 @@ async fn item(scope: Scope, path: web::Path<(String, String, String)>) -> Result
     if html {
         return Ok(see_other(format!("/{}/geoportale/record?id={}", scope.tenant().url_key(), urlencode(&id))));
     }
-    let all = records::records(scope.catalog(), scope.tenant(), &scope.caller);
+    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
     let r = all.iter().find(|r| r.id == id).ok_or_else(|| {
         scope.error(
             OgcException::new(ExceptionCode::NotFound, format!("no record '{}' in this catalog", crate::xml::echo(&id))).with_status(404),

@@ -96,7 +96,8 @@ async fn csw_get(scope: Scope<CswPath>) -> Result<HttpResponse, ServiceError> {
         ids: kvp.get("id").map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
         type_names: kvp.get("typenames").map(str::to_string),
     };
-    answer(&scope, request).map_err(|e| scope.error(e))
+    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
+    answer(&scope, request, &all).map_err(|e| scope.error(e))
 }
 
 async fn csw_post(scope: Scope<CswPath>, payload: web::Payload, _req: HttpRequest) -> Result<HttpResponse, ServiceError> {
@@ -137,15 +138,16 @@ async fn csw_post(scope: Scope<CswPath>, payload: web::Payload, _req: HttpReques
             _ => {}
         }
     }
-    answer(&scope, request).map_err(|e| scope.error(e))
+    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
+    answer(&scope, request, &all).map_err(|e| scope.error(e))
 }
 
-fn answer(scope: &Scope<CswPath>, r: Request) -> Result<HttpResponse, OgcException> {
+fn answer(scope: &Scope<CswPath>, r: Request, all: &[Record]) -> Result<HttpResponse, OgcException> {
     let xml = match r.operation.to_ascii_lowercase().as_str() {
         "getcapabilities" => capabilities(scope),
         "describerecord" => describe_record(),
-        "getrecords" => get_records(scope, &r)?,
-        "getrecordbyid" => get_record_by_id(scope, &r)?,
+        "getrecords" => get_records(&r, all)?,
+        "getrecordbyid" => get_record_by_id(&r, all)?,
         other => {
             return Err(OgcException::new(
                 ExceptionCode::OperationNotSupported,
@@ -195,7 +197,7 @@ fn write_record(x: &mut String, r: &Record, iso: bool, set: ElementSet) {
     }
 }
 
-fn get_records(scope: &Scope<CswPath>, r: &Request) -> Result<String, OgcException> {
+fn get_records(r: &Request, all: &[Record]) -> Result<String, OgcException> {
     if let Some(t) = r.type_names.as_deref() {
         let known =
             t.split([',', ' ']).filter(|s| !s.is_empty()).all(|n| matches!(n, "csw:Record" | "gmd:MD_Metadata" | "Record" | "MD_Metadata"));
@@ -212,8 +214,7 @@ fn get_records(scope: &Scope<CswPath>, r: &Request) -> Result<String, OgcExcepti
     };
     let start = number(r.start.as_deref(), "startPosition", 1)?.max(1);
     let max = number(r.max.as_deref(), "maxRecords", 10)?.min(MAX_RECORDS);
-    let all = records::records(scope.catalog(), scope.tenant(), &scope.caller);
-    let selected = select(&all, r.constraint.as_ref())?;
+    let selected = select(all, r.constraint.as_ref())?;
     let matched = selected.len();
     let page: Vec<&Record> = if hits_only { vec![] } else { selected.into_iter().skip(start - 1).take(max).collect() };
     let next = if !hits_only && start - 1 + page.len() < matched { start + page.len() } else { 0 };
@@ -235,13 +236,12 @@ fn get_records(scope: &Scope<CswPath>, r: &Request) -> Result<String, OgcExcepti
     Ok(x)
 }
 
-fn get_record_by_id(scope: &Scope<CswPath>, r: &Request) -> Result<String, OgcException> {
+fn get_record_by_id(r: &Request, all: &[Record]) -> Result<String, OgcException> {
     if r.ids.is_empty() {
         return Err(OgcException::new(ExceptionCode::MissingParameterValue, "GetRecordById needs ID").at("id"));
     }
     let iso = output_schema(r)?;
     let set = element_set(r, ElementSet::Summary)?;
-    let all = records::records(scope.catalog(), scope.tenant(), &scope.caller);
     let mut x = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<csw:GetRecordByIdResponse {DC_NS} {ISO_NS} xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
          xsi:schemaLocation=\"{CSW_NS} http://schemas.opengis.net/csw/2.0.2/CSW-discovery.xsd\">"

@@ -223,6 +223,29 @@ impl Record {
     }
 }
 
+/// [`records`], each dataset's box the layer's own extent (within the tenant's when they
+/// meet), read from its source ([`crate::catalog::Layer::extent_lonlat`]); the tenant's extent
+/// when it cannot be read.
+pub async fn records_with_extents(catalog: &Catalog, tenant: &Tenant, caller: &Caller) -> Vec<Record> {
+    let mut out = records(catalog, tenant, caller);
+    let layers: Vec<_> = catalog.visible_layers(tenant, caller).cloned().collect();
+    let extents = futures_util::future::join_all(layers.iter().map(|l| l.extent_lonlat())).await;
+    for (record, extent) in out.iter_mut().filter(|r| r.kind == Kind::Dataset).zip(extents) {
+        if let Some(e) = extent {
+            record.bbox = match (
+                e.min_x.max(tenant.extent_lonlat.min_x),
+                e.min_y.max(tenant.extent_lonlat.min_y),
+                e.max_x.min(tenant.extent_lonlat.max_x),
+                e.max_y.min(tenant.extent_lonlat.max_y),
+            ) {
+                (a, b, c, d) if a <= c && b <= d => Bbox { min_x: a, min_y: b, max_x: c, max_y: d },
+                _ => e,
+            };
+        }
+    }
+    out
+}
+
 /// A date `YYYY-MM-DD` from Unix seconds.
 fn date_of(secs: u64) -> String {
     jiff::Timestamp::from_second(secs as i64).map(|t| t.strftime("%Y-%m-%d").to_string()).unwrap_or_else(|_| "1970-01-01".into())
