@@ -325,11 +325,18 @@ fn cmm_federates_torino_and_survives_it_hanging() {
         let (status, head, png) = get_bytes(&cmm, map);
         times.push(t.elapsed());
         assert!(status == 200 && head.contains("image/png"), "the map renders without the hanging remote: {status}");
+        assert!(
+            head.contains("x-navigli-layers-unavailable: torino_comuni") && head.contains("cache-control: no-store"),
+            "a partial map says so and is not cached: {head}"
+        );
         let (w, _, px) = rgba(&png);
         let milano_side = px.chunks(4).enumerate().filter(|(i, p)| (*i as u32 % w) > w * 2 / 3 && p[3] > 0).count();
         let torino_side = px.chunks(4).enumerate().filter(|(i, p)| (*i as u32 % w) < w / 2 && p[3] > 0).count();
         assert!(milano_side > 1000 && torino_side == 0, "Milano drawn ({milano_side}), Torino left out ({torino_side})");
     }
+    let (_, _, noted) = get_bytes(&cmm, &format!("{map}&EXCEPTIONS=INIMAGE"));
+    let (_, _, px) = rgba(&noted);
+    assert!(px.chunks(4).any(|p| p[0] >= 150 && p[1] < 40 && p[2] < 40 && p[3] > 0), "INIMAGE: the missing layer is noted on the map");
     assert!(
         times[0] >= std::time::Duration::from_millis(1400) && times[0] < std::time::Duration::from_secs(8),
         "the timeout fired: {times:?}"

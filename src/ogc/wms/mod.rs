@@ -336,11 +336,18 @@ fn image_format(kvp: &Kvp) -> Result<ImageFormat, OgcException> {
 async fn get_map(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<HttpResponse, OgcException> {
     let mode = exception_mode(kvp);
     let result = match image_format(kvp) {
-        Ok(format) => render(ctx, kvp, format).await.map(|bytes| (bytes, format)),
+        Ok(format) => render(ctx, kvp, format, mode == ExceptionMode::InImage).await.map(|drawn| (drawn, format)),
         Err(e) => Err(e),
     };
     match (result, mode) {
-        (Ok((bytes, format)), _) => Ok(image_response(bytes, format)),
+        // A map without the remote layers that failed: said in a header (and in the image
+        // when the client asked for INIMAGE exceptions), and kept by no cache.
+        (Ok(((bytes, left_out), format)), _) if !left_out.is_empty() => Ok(HttpResponse::Ok()
+            .content_type(format.media_type())
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("X-Navigli-Layers-Unavailable", left_out.join(",")))
+            .body(bytes)),
+        (Ok(((bytes, _), format)), _) => Ok(image_response(bytes, format)),
         (Err(e), ExceptionMode::Xml) => Err(e),
         (Err(e), m) => {
             tracing::info!("GetMap exception drawn in image: {e}");
@@ -374,15 +381,22 @@ struct DrawLayer {
     attributes: Vec<Attribute>,
 }
 
-async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat) -> Result<Vec<u8>, OgcException> {
-    render_with(ctx, kvp, format == ImageFormat::Jpeg, move |canvas| canvas.encode(format)).await
+/// The encoded map and the remote layers left out of it (named on the image with `in_image`).
+async fn render(ctx: &WmsContext<'_>, kvp: &Kvp, format: ImageFormat, in_image: bool) -> Result<(Vec<u8>, Vec<String>), OgcException> {
+    render_with(ctx, kvp, format == ImageFormat::Jpeg, move |mut canvas, left_out| {
+        if in_image && !left_out.is_empty() {
+            canvas.draw_error_message(&format!("Layers not available now: {}", left_out.join(", ")));
+        }
+        Ok((canvas.encode(format)?, left_out.to_vec()))
+    })
+    .await
 }
 
 /// The image of a GetMap request (its KVP: LAYERS, STYLES, CRS, BBOX, WIDTH, HEIGHT,
 /// TRANSPARENT, DPI…), drawn but not encoded: for map products other than GetMap, such as the
 /// printed sheet of an app. Errors are the ones GetMap reports.
 pub async fn map_image(ctx: &WmsContext<'_>, kvp: &Kvp) -> Result<tiny_skia::Pixmap, OgcException> {
-    render_with(ctx, kvp, false, |canvas| Ok(canvas.into_pixmap())).await
+    render_with(ctx, kvp, false, |canvas, _| Ok(canvas.into_pixmap())).await
 }
 
 /// Draws the map a GetMap KVP asks for, then hands the canvas to `finish` (on the drawing
@@ -391,7 +405,7 @@ async fn render_with<T: Send + 'static>(
     ctx: &WmsContext<'_>,
     kvp: &Kvp,
     opaque: bool,
-    finish: impl FnOnce(Canvas) -> Result<T, crate::render::map::RenderError> + Send + 'static,
+    finish: impl FnOnce(Canvas, &[String]) -> Result<T, crate::render::map::RenderError> + Send + 'static,
 ) -> Result<T, OgcException> {
     let req = parse_map_request(ctx, kvp, "layers").await?;
     let background = (!req.view.transparent || opaque).then_some(req.view.background);
@@ -400,16 +414,26 @@ async fn render_with<T: Send + 'static>(
     let (plans, draw_layers) = draw_plans(ctx, kvp, &req, scale)?;
     // Rows travel in batches: one wake-up of the drawing thread per batch, not per row.
     let (tx, rx) = tokio::sync::mpsc::channel::<(usize, Vec<crate::source::Feature>)>(DRAW_QUEUE);
-    let drawing = tokio::task::spawn_blocking(move || finish(draw(canvas, rx, &draw_layers, scale)));
+    // The remote layers left out (filled before the channel closes, read after it has).
+    let left_out = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let names = left_out.clone();
+    let drawing = tokio::task::spawn_blocking(move || {
+        let canvas = draw(canvas, rx, &draw_layers, scale);
+        let names = names.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        finish(canvas, &names)
+    });
     // A layer of a remote service that fails (down, slow, circuit open) is left out of the map:
     // the other layers still render. A local source failing fails the request.
     'layers: for (i, (layer, resolved)) in plans.into_iter().enumerate() {
         let optional = !layer.source.essential();
-        let left_out = |e: &crate::source::SourceError| tracing::warn!(layer = layer.name(), "remote layer left out of the map: {e}");
+        let leave_out = |e: &crate::source::SourceError| {
+            tracing::warn!(layer = layer.name(), "remote layer left out of the map: {e}");
+            left_out.lock().unwrap_or_else(|e| e.into_inner()).push(layer.name().to_string());
+        };
         let mut rows = match layer.source.query(layer.schema.clone(), resolved).await {
             Ok(rows) => rows,
             Err(e) if optional => {
-                left_out(&e);
+                leave_out(&e);
                 continue;
             }
             Err(e) => return Err(e.into()),
@@ -419,7 +443,7 @@ async fn render_with<T: Send + 'static>(
             match row {
                 Ok(row) => batch.push(row),
                 Err(e) if optional => {
-                    left_out(&e);
+                    leave_out(&e);
                     break;
                 }
                 Err(e) => return Err(e.into()),
