@@ -402,6 +402,7 @@ fn layers_toml(opts: &InitOptions, comuni: usize, zone: u32, source_name: &str) 
     let title = quoted(&opts.title);
     let email = quoted(opts.email.as_deref().unwrap_or("sit@example.invalid"));
     let abstract_ = quoted(&format!("Confini dei {comuni} comuni ({source_name})."));
+    let lineage = quoted(&format!("Confini dal file {source_name}, caricati con navigli init."));
     format!(
         r#"# navigli — {plain_title}: written by `navigli init`.
 # Reference: README.md ("Set up navigli for another Città Metropolitana", "Configuration").
@@ -443,6 +444,18 @@ attributes = [
   {{ name = "popolazione", type = "int" }},
   {{ name = "area_km2", type = "float" }},
 ]
+
+[layer.metadata]
+topic_category = "boundaries"
+inspire_theme = "Administrative units"
+lineage = {lineage}
+update_frequency = "asNeeded"
+
+# The catalog (CSW at /{id}/csw, the GeoPortale at /{id}/geoportale): the RNDT profile wants
+# the administration's iPA code in every record identifier.
+[metadata]
+# ipa_code = "…"
+licence = "CC-BY 4.0"
 
 # Next: your layers ([[layer]] with its source, table, geometry_type, crs, attributes and,
 # when each feature belongs to one comune, tenant_column), restricted layers and [[role]]s,

@@ -123,6 +123,12 @@ fn torino_is_set_up_from_its_boundaries_and_serves_its_312_comuni() {
     let named: Vec<(&str, &str)> = docs.iter().map(|(x, n)| (x.as_str(), n.as_str())).collect();
     ogc_validate_all(&named);
 
+    // Its catalog: the boundary layer and the three services, Torino's records in Torino's page.
+    let (status, _, body) = get(&server, "/cmto/csw?SERVICE=CSW&VERSION=2.0.2&REQUEST=GetRecords&typeNames=csw:Record&resultType=hits");
+    assert!(status == 200 && body.contains("numberOfRecordsMatched=\"4\""), "{body}");
+    let (status, _, page) = get(&server, "/torino/geoportale?q=comuni");
+    assert!(status == 200 && page.contains("Comuni — Comune di Torino") && !page.contains("Milano"), "{page}");
+
     // A map of the whole area and of one comune: drawn, in both axis orders.
     for path in [
         "/cmto/wms?SERVICE=WMS&VERSION=1.3.0&REQUEST=GetMap&LAYERS=comuni&STYLES=&CRS=EPSG:4326&BBOX=44.7,6.6,45.6,8.2&WIDTH=400&HEIGHT=300&FORMAT=image/png&TRANSPARENT=TRUE",
