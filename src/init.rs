@@ -357,25 +357,13 @@ fn split_csv(line: &str, delimiter: char) -> Vec<String> {
 /// (accents dropped, apostrophes and spaces are separators): `Sant'Ambrogio di Torino` →
 /// `sant-ambrogio-di-torino`.
 pub fn slugify(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars().flat_map(char::to_lowercase) {
-        let c = match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            'ñ' => 'n',
-            c => c,
-        };
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
+    // The place search's normalisation (lower case, accents and apostrophes gone), ASCII only.
+    let words: Vec<String> = crate::search::words(name)
+        .into_iter()
+        .map(|w| w.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.join("-")
 }
 
 /// The comuni table in navigli's format.

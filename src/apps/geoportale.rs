@@ -161,15 +161,6 @@ fn query_string(pairs: &[(&str, &str)]) -> String {
     }
 }
 
-/// The box of a `bbox` field: four numbers, lon/lat.
-fn parse_bbox(s: &str) -> Option<Bbox> {
-    let n: Vec<f64> = s.split([',', ' ']).filter(|p| !p.is_empty()).map(|p| p.parse::<f64>()).collect::<Result<_, _>>().ok()?;
-    match n[..] {
-        [a, b, c, d] if (-180.0..=180.0).contains(&a) && (-90.0..=90.0).contains(&b) => Bbox::new(a, b, c, d),
-        _ => None,
-    }
-}
-
 /// The themes offered: the INSPIRE themes and the groups of the records.
 fn themes(all: &[Record]) -> Vec<String> {
     let mut out: Vec<String> = all.iter().filter_map(|r| r.inspire_theme.clone()).collect();
@@ -179,7 +170,7 @@ fn themes(all: &[Record]) -> Vec<String> {
 }
 
 fn matches(r: &Record, words: &[String], theme: &str, kind: &str, bbox: Option<&Bbox>) -> bool {
-    let text = r.values()[0].to_string().to_lowercase();
+    let text = r.any_text().to_lowercase();
     words.iter().all(|w| text.contains(w.as_str()))
         && (theme.is_empty() || r.inspire_theme.as_deref() == Some(theme))
         && (kind.is_empty() || r.type_name() == kind)
@@ -203,7 +194,7 @@ async fn search(scope: Scope) -> Result<HttpResponse, ServiceError> {
         );
         return Ok(HttpResponse::SeeOther().insert_header(("Location", to)).finish());
     }
-    let bbox = parse_bbox(&bbox_text);
+    let bbox = crate::ogc::records::parse_lonlat(&bbox_text).ok();
     let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
     let words: Vec<String> = q.to_lowercase().split_whitespace().map(str::to_string).collect();
     let found: Vec<&Record> = all.iter().filter(|r| matches(r, &words, &theme, &kind, bbox.as_ref())).collect();
@@ -451,6 +442,7 @@ mod tests {
 
     #[test]
     fn boxes_and_query_strings() {
+        let parse_bbox = |s: &str| crate::ogc::records::parse_lonlat(s).ok();
         assert_eq!(parse_bbox("9.1, 45.4, 9.25, 45.5"), Bbox::new(9.1, 45.4, 9.25, 45.5));
         assert_eq!(parse_bbox("9.1 45.4 9.25 45.5"), Bbox::new(9.1, 45.4, 9.25, 45.5));
         assert_eq!(parse_bbox("9.1,45.4,9.25"), None);

@@ -193,6 +193,23 @@ pub fn record_json(r: &Record, base: &str, tenant_key: &str) -> Json {
     })
 }
 
+/// A lon/lat box as searches give it: four numbers (lon min, lat min, lon max, lat max),
+/// separated by commas or spaces.
+pub fn parse_lonlat(text: &str) -> Result<Bbox, &'static str> {
+    const SHAPE: &str = "bbox is four numbers: lon min, lat min, lon max, lat max";
+    let n: Vec<f64> = text
+        .split([',', ' '])
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<f64>().ok().filter(|f| f.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or(SHAPE)?;
+    let [a, b, c, d] = n[..] else { return Err(SHAPE) };
+    if [a, c].iter().any(|x| x.abs() > 180.0) || [b, d].iter().any(|y| y.abs() > 90.0) {
+        return Err("bbox is in longitude and latitude degrees");
+    }
+    Bbox::new(a, b, c, d).ok_or("bbox minimum above its maximum")
+}
+
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
@@ -200,7 +217,7 @@ fn urlencode(s: &str) -> String {
 /// Whether `r` matches the search: any of the comma-separated `q` terms in its text, its type,
 /// its box meeting `bbox`, its id among `ids`.
 fn selects(r: &Record, terms: &[String], kind: Option<&str>, bbox: Option<&Bbox>, ids: &[String]) -> bool {
-    let text = r.values()[0].to_string().to_lowercase();
+    let text = r.any_text().to_lowercase();
     (terms.is_empty() || terms.iter().any(|t| text.contains(t.as_str())))
         && kind.is_none_or(|k| r.type_name() == k)
         && bbox.is_none_or(|b| b.intersects(&r.bbox))
@@ -228,17 +245,7 @@ async fn items(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpRe
     let offset = number("offset", 0)?;
     let bbox = match kvp.get("bbox") {
         None => None,
-        Some(v) => {
-            let n: Vec<f64> = v
-                .split(',')
-                .map(|p| p.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| scope.error(bad("bbox", "bbox is four numbers: lon min, lat min, lon max, lat max")))?;
-            match n[..] {
-                [a, b, c, d] => Some(Bbox::new(a, b, c, d).ok_or_else(|| scope.error(bad("bbox", "bbox minimum above its maximum")))?),
-                _ => return Err(scope.error(bad("bbox", "bbox is four numbers: lon min, lat min, lon max, lat max"))),
-            }
-        }
+        Some(v) => Some(parse_lonlat(v).map_err(|m| scope.error(bad("bbox", m)))?),
     };
     let kind = match kvp.get("type") {
         None => None,

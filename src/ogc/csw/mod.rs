@@ -96,7 +96,7 @@ async fn csw_get(scope: Scope<CswPath>) -> Result<HttpResponse, ServiceError> {
         ids: kvp.get("id").map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default(),
         type_names: kvp.get("typenames").map(str::to_string),
     };
-    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
+    let all = records_for(&scope, &request).await;
     answer(&scope, request, &all).map_err(|e| scope.error(e))
 }
 
@@ -138,8 +138,16 @@ async fn csw_post(scope: Scope<CswPath>, payload: web::Payload, _req: HttpReques
             _ => {}
         }
     }
-    let all = records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await;
+    let all = records_for(&scope, &request).await;
     answer(&scope, request, &all).map_err(|e| scope.error(e))
+}
+
+/// The records, read (with their layers' extents) only for the operations that return them.
+async fn records_for(scope: &Scope<CswPath>, r: &Request) -> Vec<Record> {
+    match r.operation.to_ascii_lowercase().as_str() {
+        "getrecords" | "getrecordbyid" => records::records_with_extents(scope.catalog(), scope.tenant(), &scope.caller).await,
+        _ => Vec::new(),
+    }
 }
 
 fn answer(scope: &Scope<CswPath>, r: Request, all: &[Record]) -> Result<HttpResponse, OgcException> {

@@ -167,8 +167,8 @@ impl Record {
 
     /// The record's queryable values, in [`QUERYABLES`] order.
     pub fn values(&self) -> Vec<Value> {
-        let subject = self.keywords.iter().chain(self.inspire_theme.iter()).cloned().collect::<Vec<_>>().join(" ");
-        let any = self.any_text(&subject);
+        let subject = self.subject();
+        let any = self.any_text();
         let text = |s: &str| Value::Text(s.to_string());
         vec![
             text(&any),
@@ -192,9 +192,10 @@ impl Record {
     /// Every text of the record (as a catalogue's full-text index sees its document): titles,
     /// abstract, keywords, identifiers, contacts, constraints, lineage, formats, links, the
     /// services' operations and coupled datasets.
-    fn any_text(&self, subject: &str) -> String {
+    pub fn any_text(&self) -> String {
+        let subject = self.subject();
         let mut parts: Vec<&str> =
-            vec![&self.id, &self.title, &self.abstract_, subject, &self.date, &self.licence, &self.language, &self.crs];
+            vec![&self.id, &self.title, &self.abstract_, &subject, &self.date, &self.licence, &self.language, &self.crs];
         parts.extend(self.topic_category.as_deref());
         parts.extend(self.lineage.as_deref());
         parts.extend(self.created.as_deref());
@@ -215,6 +216,11 @@ impl Record {
             parts.extend([id.as_str(), name]);
         }
         parts.join(" ")
+    }
+
+    /// The keywords and the INSPIRE theme, as one text (the `Subject` queryable).
+    fn subject(&self) -> String {
+        self.keywords.iter().chain(self.inspire_theme.iter()).cloned().collect::<Vec<_>>().join(" ")
     }
 
     /// The responsible organisation.
