@@ -89,6 +89,30 @@ async fn documents_are_checked_against_the_catalog_with_pointers() {
     d["description"] = json!("x".repeat(300 * 1024));
     assert_eq!(refused(&catalog, &d).await, [""], "oversized");
     assert_eq!(refused(&catalog, &json!([1, 2])).await, [""]);
+
+    // Every problem is worded in both languages, and the two differ (nothing left untranslated).
+    let mut d = valid();
+    d["version"] = json!(7);
+    d["title"] = json!(" ");
+    d["access"] = json!("segreto");
+    d["logo"] = json!("https://example.org/logo.png");
+    d["roles"] = json!(["nessuno"]);
+    d["basemap"] = json!({ "kind": "navigli", "layers": [] });
+    d["layers"][0]["visible"] = json!("sì");
+    d["layers"][1]["style"] = json!("nessuno");
+    d["embed_origins"] = json!(["ftp://x"]);
+    d["primary"] = json!("#ffff00");
+    let store = SqliteAppStore::in_memory();
+    let milano = catalog.tenant("milano").unwrap();
+    let Err(SaveError::Invalid(p)) = admin::save(&catalog, &store, milano, &Caller::Anonymous, "prova", &d.to_string(), false).await else {
+        panic!("refused");
+    };
+    assert!(p.0.len() >= 10, "{:?}", p.0);
+    for (ptr, m) in &p.0 {
+        assert!(!m.it.is_empty() && !m.en.is_empty() && m.it != m.en, "{ptr}: {m:?}");
+    }
+    let contrast = p.0.iter().find(|(ptr, _)| ptr == "/primary").map(|(_, m)| m.it.clone()).unwrap();
+    assert!(contrast.contains(",") && contrast.contains("4,5:1"), "Italian decimal comma: {contrast}");
 }
 
 #[tokio::test]
@@ -233,6 +257,22 @@ async fn operators_compose_publish_and_roll_back_their_own_apps_only() {
     assert_eq!(body["locator"], "/layers/0/name");
     let pointers: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
     assert_eq!(pointers, ["/layers/0/name", "/tools/0"]);
+    // Worded in Italian by default, in English for the English builder (`lang=en`).
+    let messages = |body: &Value| -> Vec<String> {
+        body["errors"].as_array().unwrap().iter().map(|e| e["message"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(
+        messages(&body),
+        ["nessun livello 'nessuno' in Comune di Milano — SIT", &format!("uno tra {}", navigli::apps::document::TOOLS.join(", "))]
+    );
+    let english = test::TestRequest::put().uri("/milano/admin/apps/prova?lang=en").set_payload(bad.to_string()).insert_header(milano);
+    let (status, _, body) = call!(english);
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        messages(&body),
+        ["no layer 'nessuno' in Comune di Milano — SIT", &format!("one of {}", navigli::apps::document::TOOLS.join(", "))]
+    );
+    assert!(body["description"].as_str().unwrap().starts_with("invalid app document: "), "{body}");
     let (_, _, draft) = call!(test::TestRequest::get().uri("/milano/admin/apps/prova").insert_header(milano));
     assert_eq!(draft, valid());
 

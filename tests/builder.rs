@@ -71,6 +71,8 @@ fn an_operator_composes_and_publishes_an_app_in_chromium() {
     // The 422: its pointer listed, the field marked invalid.
     assert_eq!(report["problems"], serde_json::json!(["/title"]));
     assert_eq!(report["title_invalid"], "true");
+    // Worded in the page's language (Italian), as the server wrote it.
+    assert_eq!(report["problem_texts"], serde_json::json!(["/title il titolo non può essere vuoto"]), "{}", report["problem_texts"]);
     // Publish, publish again, compare, roll back: the published document is revision 1's.
     assert_eq!(report["published1"], "Pubblicata: revisione 1.");
     assert_eq!(report["diff"], serde_json::json!(["/title"]));

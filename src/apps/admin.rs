@@ -4,7 +4,7 @@
 
 use serde_json::Value as Json;
 
-use super::document::{self, Problems};
+use super::document::{self, Msg, Problems};
 use crate::appstore::{valid_slug, AppStore, StoreError, MAX_DOCUMENT_BYTES};
 use crate::auth::{Caller, Grant};
 use crate::catalog::{Catalog, Tenant};
@@ -22,7 +22,8 @@ impl std::fmt::Display for SaveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SaveError::Invalid(p) => {
-                let all: Vec<String> = p.0.iter().map(|(ptr, m)| format!("{}: {m}", if ptr.is_empty() { "/" } else { ptr })).collect();
+                let all: Vec<String> =
+                    p.in_lang("en").iter().map(|(ptr, m)| format!("{}: {m}", if ptr.is_empty() { "/" } else { ptr })).collect();
                 write!(f, "invalid app document: {}", all.join("; "))
             }
             SaveError::Store(e) => write!(f, "{e}"),
@@ -33,9 +34,16 @@ impl std::fmt::Display for SaveError {
 /// Parses and validates `text` for `tenant` as saved by `operator`.
 pub fn check(text: &str, catalog: &Catalog, tenant: &Tenant, operator: &Caller) -> Result<Json, Problems> {
     if text.len() > MAX_DOCUMENT_BYTES {
-        return Err(Problems(vec![(String::new(), format!("an app document may not exceed {MAX_DOCUMENT_BYTES} bytes"))]));
+        return Err(Problems::one(
+            "",
+            Msg::new(
+                format!("il documento di una mappa non può superare {MAX_DOCUMENT_BYTES} byte"),
+                format!("an app document may not exceed {MAX_DOCUMENT_BYTES} bytes"),
+            ),
+        ));
     }
-    let json: Json = serde_json::from_str(text).map_err(|e| Problems(vec![(String::new(), format!("not JSON: {e}"))]))?;
+    let json: Json =
+        serde_json::from_str(text).map_err(|e| Problems::one("", Msg::new(format!("non è JSON: {e}"), format!("not JSON: {e}"))))?;
     document::validate(&json, catalog, tenant, operator)?;
     Ok(json)
 }
@@ -52,7 +60,10 @@ pub async fn save(
     publish: bool,
 ) -> Result<Option<u32>, SaveError> {
     if !valid_slug(slug) {
-        return Err(SaveError::Invalid(Problems(vec![("/slug".into(), "1–63 of a-z, 0-9 and '-', not starting with '-'".into())])));
+        return Err(SaveError::Invalid(Problems::one(
+            "/slug",
+            Msg::new("da 1 a 63 caratteri tra a-z, 0-9 e '-', senza '-' iniziale", "1–63 of a-z, 0-9 and '-', not starting with '-'"),
+        )));
     }
     check(text, catalog, tenant, operator).map_err(SaveError::Invalid)?;
     match store.create(&tenant.id, slug, text, operator.name()).await {

@@ -23,7 +23,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value as Json};
 
 use super::admin::{self, SaveError};
-use super::viewer::{json_error, store_error};
+use super::document::{Msg, Problems};
+use super::viewer::{json_error, lang, store_error};
 use crate::appstore::{valid_slug, AppRecord, MAX_DOCUMENT_BYTES};
 use crate::http::exception::{ExceptionCode, OgcException, ReportFormat};
 use crate::http::{read_body, Scope, ServiceError};
@@ -99,7 +100,7 @@ async fn preview(scope: Scope, path: web::Path<(String, String)>) -> Result<Http
     operator(&scope)?;
     let slug = slug_of(&path)?;
     let r = record(&scope, slug).await?;
-    let json = admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(p.0))?;
+    let json = admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(&scope, &p))?;
     let doc = super::document::read_stored(&json)
         .ok_or_else(|| json_error(422, ExceptionCode::InvalidParameterValue, "the draft cannot be read"))?;
     let runtime = super::document::runtime(&doc, scope.catalog(), scope.tenant(), &scope.caller);
@@ -112,25 +113,46 @@ async fn preview(scope: Scope, path: web::Path<(String, String)>) -> Result<Http
         .body(page))
 }
 
+/// `it` or `en`, as the builder's language asks (`lang=en`; Italian otherwise).
+fn say(scope: &Scope, it: &'static str, en: &'static str) -> &'static str {
+    if lang(scope) == "en" {
+        en
+    } else {
+        it
+    }
+}
+
 /// The operator check of every builder request.
 fn operator(scope: &Scope) -> Result<(), ServiceError> {
     if scope.kvp.get("apikey").is_some() {
         return Err(json_error(
             400,
             ExceptionCode::InvalidParameterValue,
-            "credentials go in the Authorization header here, never in the URL",
+            say(
+                scope,
+                "qui le credenziali vanno nell'intestazione Authorization, mai nell'indirizzo",
+                "credentials go in the Authorization header here, never in the URL",
+            ),
         ));
     }
     if !scope.caller.is_authenticated() {
         return Err(json_error(
             401,
             ExceptionCode::NoApplicableCode,
-            "sign in to manage apps (Authorization: ApiKey … or Bearer …, or the builder's session)",
+            say(
+                scope,
+                "accedi per gestire le mappe (Authorization: ApiKey … o Bearer …, o la sessione del costruttore)",
+                "sign in to manage apps (Authorization: ApiKey … or Bearer …, or the builder's session)",
+            ),
         ));
     }
     let t = scope.tenant();
     if !scope.caller.may_manage_apps(&t.id, t.slug.as_deref()) {
-        return Err(json_error(403, ExceptionCode::NoApplicableCode, format!("these credentials do not manage the apps of {}", t.title)));
+        let m = Msg::new(
+            format!("queste credenziali non gestiscono le mappe di {}", t.title),
+            format!("these credentials do not manage the apps of {}", t.title),
+        );
+        return Err(json_error(403, ExceptionCode::NoApplicableCode, m.get(lang(scope))));
     }
     Ok(())
 }
@@ -149,7 +171,7 @@ fn summary(scope: &Scope, r: &AppRecord) -> Json {
     let title = serde_json::from_str::<Json>(&r.draft).ok().and_then(|d| d["title"].as_str().map(str::to_string));
     let problems: Vec<Json> = match admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller) {
         Ok(_) => Vec::new(),
-        Err(p) => p.0.into_iter().map(|(pointer, message)| json!({ "pointer": pointer, "message": message })).collect(),
+        Err(p) => p.in_lang(lang(scope)).into_iter().map(|(pointer, message)| json!({ "pointer": pointer, "message": message })).collect(),
     };
     json!({ "slug": r.slug, "title": title, "version": r.version, "published": r.published, "latest": r.latest,
         "updated_at": r.updated_at, "updated_by": r.updated_by, "problems": problems })
@@ -165,12 +187,9 @@ async fn list(scope: Scope, req: HttpRequest) -> Result<HttpResponse, ServiceErr
 }
 
 async fn record(scope: &Scope, slug: &str) -> Result<AppRecord, ServiceError> {
-    scope
-        .apps()
-        .get(&scope.tenant().id, slug)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| json_error(404, ExceptionCode::NotFound, format!("no app '{slug}'")))
+    scope.apps().get(&scope.tenant().id, slug).await.map_err(store_error)?.ok_or_else(|| {
+        json_error(404, ExceptionCode::NotFound, Msg::new(format!("nessuna mappa '{slug}'"), format!("no app '{slug}'")).get(lang(scope)))
+    })
 }
 
 async fn read(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpResponse, ServiceError> {
@@ -198,11 +217,16 @@ async fn save(scope: Scope, path: web::Path<(String, String)>, req: HttpRequest,
     let slug = slug_of(&path)?;
     let expected = if_match(&req)?;
     let bytes = read_body(body, MAX_DOCUMENT_BYTES + 1, ReportFormat::Json).await?;
-    let text =
-        std::str::from_utf8(&bytes).map_err(|_| json_error(400, ExceptionCode::InvalidParameterValue, "the document is not UTF-8"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        json_error(400, ExceptionCode::InvalidParameterValue, say(&scope, "il documento non è UTF-8", "the document is not UTF-8"))
+    })?;
     let existed = scope.apps().get(&scope.tenant().id, slug).await.map_err(store_error)?.is_some();
     if let (Some(_), false) = (expected, existed) {
-        return Err(json_error(412, ExceptionCode::InvalidParameterValue, "If-Match given but the app does not exist"));
+        return Err(json_error(
+            412,
+            ExceptionCode::InvalidParameterValue,
+            say(&scope, "If-Match indicato ma la mappa non esiste", "If-Match given but the app does not exist"),
+        ));
     }
     let saved = match expected {
         // A conditional save: checked, then stored only if the draft is still that version.
@@ -223,7 +247,7 @@ async fn save(scope: Scope, path: web::Path<(String, String)>, req: HttpRequest,
             let mut res = if existed { HttpResponse::Ok() } else { HttpResponse::Created() };
             Ok(res.insert_header((header::ETAG, format!("\"v{}\"", r.version))).json(summary(&scope, &r)))
         }
-        Err(SaveError::Invalid(p)) => Err(invalid(p.0)),
+        Err(SaveError::Invalid(p)) => Err(invalid(&scope, &p)),
         Err(SaveError::Store(crate::appstore::StoreError::Conflict(m))) if expected.is_some() => {
             Err(json_error(412, ExceptionCode::InvalidParameterValue, m))
         }
@@ -231,10 +255,14 @@ async fn save(scope: Scope, path: web::Path<(String, String)>, req: HttpRequest,
     }
 }
 
-/// 422 with every problem (pointer, message); the first is the locator.
-fn invalid(problems: Vec<(String, String)>) -> ServiceError {
+/// 422 with every problem (pointer, message in the builder's language); the first is the
+/// locator.
+fn invalid(scope: &Scope, problems: &Problems) -> ServiceError {
+    let lang = lang(scope);
+    let problems = problems.in_lang(lang);
     let first = problems.first().cloned().unwrap_or_default();
-    let e = OgcException::new(ExceptionCode::InvalidParameterValue, format!("invalid app document: {}", first.1))
+    let what = if lang == "en" { "invalid app document" } else { "documento della mappa non valido" };
+    let e = OgcException::new(ExceptionCode::InvalidParameterValue, format!("{what}: {}", first.1))
         .at(first.0)
         .with_status(422)
         .with_problems(problems);
@@ -255,7 +283,7 @@ async fn publish(scope: Scope, path: web::Path<(String, String)>) -> Result<Http
     let slug = slug_of(&path)?;
     // The draft is checked again: the catalog may have changed since it was saved.
     let r = record(&scope, slug).await?;
-    admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(p.0))?;
+    admin::check(&r.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(&scope, &p))?;
     let n = scope.apps().publish(&scope.tenant().id, slug, scope.caller.name()).await.map_err(store_error)?;
     Ok(HttpResponse::Ok().json(json!({ "slug": slug, "revision": n, "href": format!("/{}/apps/{slug}", scope.tenant().url_key()) })))
 }
@@ -310,7 +338,7 @@ async fn copy(scope: Scope, path: web::Path<(String, String)>) -> Result<HttpRes
         return Err(ServiceError::new(e, ReportFormat::Json));
     }
     // The copy is checked like any save: the source draft may predate a catalog change.
-    admin::check(&from.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(p.0))?;
+    admin::check(&from.draft, scope.catalog(), scope.tenant(), &scope.caller).map_err(|p| invalid(&scope, &p))?;
     let r = scope.apps().create(&scope.tenant().id, &to, &from.draft, scope.caller.name()).await.map_err(store_error)?;
     Ok(HttpResponse::Created().insert_header((header::ETAG, format!("\"v{}\"", r.version))).json(summary(&scope, &r)))
 }

@@ -183,16 +183,57 @@ pub fn read_stored(json: &Json) -> Option<AppDocument> {
     serde_json::from_value(json.clone()).ok().filter(|d: &AppDocument| d.version == VERSION)
 }
 
-/// A refused document: every problem, each with its JSON pointer.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Problems(pub Vec<(String, String)>);
+/// A message for an operator, in Italian and in English: the builder asks for its page's
+/// language (`lang=en`, Italian otherwise), the command line prints English.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Msg {
+    /// Italian.
+    pub it: String,
+    /// English.
+    pub en: String,
+}
 
-impl Problems {
-    fn add(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
-        if self.0.len() < 50 {
-            self.0.push((pointer.into(), message.into()));
+impl Msg {
+    /// A message in both languages.
+    pub fn new(it: impl Into<String>, en: impl Into<String>) -> Msg {
+        Msg { it: it.into(), en: en.into() }
+    }
+
+    /// The message in `lang` (`"en"`; anything else is Italian).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang == "en" {
+            &self.en
+        } else {
+            &self.it
         }
     }
+}
+
+/// A refused document: every problem, each with its JSON pointer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Problems(pub Vec<(String, Msg)>);
+
+impl Problems {
+    /// A single problem.
+    pub fn one(pointer: impl Into<String>, message: Msg) -> Problems {
+        Problems(vec![(pointer.into(), message)])
+    }
+
+    fn add(&mut self, pointer: impl Into<String>, message: Msg) {
+        if self.0.len() < 50 {
+            self.0.push((pointer.into(), message));
+        }
+    }
+
+    /// Every problem as (pointer, message in `lang`).
+    pub fn in_lang(&self, lang: &str) -> Vec<(String, String)> {
+        self.0.iter().map(|(ptr, m)| (ptr.clone(), m.get(lang).to_string())).collect()
+    }
+}
+
+/// A number the Italian way (decimal comma).
+fn it_num(x: f64, decimals: usize) -> String {
+    format!("{x:.decimals$}").replace('.', ",")
 }
 
 fn escape_pointer(key: &str) -> String {
@@ -203,21 +244,21 @@ fn escape_pointer(key: &str) -> String {
 fn text(o: &Map<String, Json>, key: &str, max: usize, required: bool, p: &mut Problems) -> Option<String> {
     match o.get(key) {
         None if required => {
-            p.add(format!("/{key}"), format!("'{key}' is required"));
+            p.add(format!("/{key}"), Msg::new(format!("'{key}' è obbligatorio"), format!("'{key}' is required")));
             None
         }
         None | Some(Json::Null) => None,
         Some(Json::String(s)) if s.chars().count() > max => {
-            p.add(format!("/{key}"), format!("at most {max} characters"));
+            p.add(format!("/{key}"), Msg::new(format!("al massimo {max} caratteri"), format!("at most {max} characters")));
             None
         }
         Some(Json::String(s)) if s.chars().any(|c| c.is_control() && c != '\n') => {
-            p.add(format!("/{key}"), "control characters are not allowed");
+            p.add(format!("/{key}"), Msg::new("i caratteri di controllo non sono ammessi", "control characters are not allowed"));
             None
         }
         Some(Json::String(s)) => Some(s.clone()),
         Some(_) => {
-            p.add(format!("/{key}"), "must be a string");
+            p.add(format!("/{key}"), Msg::new("deve essere un testo", "must be a string"));
             None
         }
     }
@@ -225,7 +266,8 @@ fn text(o: &Map<String, Json>, key: &str, max: usize, required: bool, p: &mut Pr
 
 fn unknown_members(o: &Map<String, Json>, known: &[&str], at: &str, p: &mut Problems) {
     for k in o.keys().filter(|k| !known.contains(&k.as_str())) {
-        p.add(format!("{at}/{}", escape_pointer(k)), format!("unknown member '{}'", k.chars().take(40).collect::<String>()));
+        let k40: String = k.chars().take(40).collect();
+        p.add(format!("{at}/{}", escape_pointer(k)), Msg::new(format!("campo sconosciuto '{k40}'"), format!("unknown member '{k40}'")));
     }
 }
 
@@ -262,18 +304,21 @@ fn is_origin(s: &str) -> bool {
 pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Caller) -> Result<AppDocument, Problems> {
     let mut p = Problems::default();
     let Some(o) = doc.as_object() else {
-        p.add("", "an app document is a JSON object");
+        p.add("", Msg::new("il documento di una mappa è un oggetto JSON", "an app document is a JSON object"));
         return Err(p);
     };
     unknown_members(o, MEMBERS, "", &mut p);
     match o.get("version") {
         Some(v) if v.as_u64() == Some(VERSION) => {}
-        Some(_) => p.add("/version", format!("this server reads version {VERSION}")),
-        None => p.add("/version", "'version' is required"),
+        Some(_) => p.add(
+            "/version",
+            Msg::new(format!("questo server legge la versione {VERSION}"), format!("this server reads version {VERSION}")),
+        ),
+        None => p.add("/version", Msg::new("'version' è obbligatorio", "'version' is required")),
     }
     let title = text(o, "title", MAX_TITLE, true, &mut p).unwrap_or_default();
     if o.get("title").is_some_and(|t| t.as_str().is_some_and(|t| t.trim().is_empty())) {
-        p.add("/title", "the title may not be empty");
+        p.add("/title", Msg::new("il titolo non può essere vuoto", "the title may not be empty"));
     }
     let description = text(o, "description", MAX_DESCRIPTION, false, &mut p).unwrap_or_default();
     let access = match o.get("access").and_then(Json::as_str) {
@@ -281,19 +326,23 @@ pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Calle
         Some("public") => Access::Public,
         Some("restricted") => Access::Restricted,
         _ => {
-            p.add("/access", "'public' or 'restricted'");
+            p.add("/access", Msg::new("'public' (pubblica) o 'restricted' (riservata)", "'public' or 'restricted'"));
             Access::Public
         }
     };
     // The audience the layers are checked for: anyone for a public app.
     let audience = if access == Access::Public { &Caller::Anonymous } else { operator };
-    let may_use = |name: &str| -> Result<crate::config::Access, String> {
+    let may_use = |name: &str| -> Result<crate::config::Access, Msg> {
         match catalog.layer(tenant, audience, name) {
             Some(l) => Ok(l.config.access),
-            None if catalog.layer(tenant, operator, name).is_some() => {
-                Err(format!("layer '{name}' is restricted: a public app may not show it (make the app restricted)"))
+            None if catalog.layer(tenant, operator, name).is_some() => Err(Msg::new(
+                format!("il livello '{name}' è riservato: una mappa pubblica non può mostrarlo (rendi riservata la mappa)"),
+                format!("layer '{name}' is restricted: a public app may not show it (make the app restricted)"),
+            )),
+            None => {
+                let name: String = name.chars().take(64).collect();
+                Err(Msg::new(format!("nessun livello '{name}' in {}", tenant.title), format!("no layer '{name}' in {}", tenant.title)))
             }
-            None => Err(format!("no layer '{}' in {}", name.chars().take(64).collect::<String>(), tenant.title)),
         }
     };
 
@@ -303,17 +352,27 @@ pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Calle
     let tools = tools(o.get("tools"), &mut p);
     let primary = text(o, "primary", 7, false, &mut p).unwrap_or_else(default_primary);
     match white_contrast(&primary) {
-        None => p.add("/primary", "a colour #rrggbb"),
-        Some(c) if c < 4.5 => {
-            p.add("/primary", format!("white text on {primary} has contrast {c:.2}:1; WCAG AA needs 4.5:1 (choose a darker colour)"))
-        }
+        None => p.add("/primary", Msg::new("un colore #rrggbb", "a colour #rrggbb")),
+        Some(c) if c < 4.5 => p.add(
+            "/primary",
+            Msg::new(
+                format!("il testo bianco su {primary} ha contrasto {}:1; WCAG AA chiede 4,5:1 (scegli un colore più scuro)", it_num(c, 2)),
+                format!("white text on {primary} has contrast {c:.2}:1; WCAG AA needs 4.5:1 (choose a darker colour)"),
+            ),
+        ),
         Some(_) => {}
     }
     let logo = text(o, "logo", 300, false, &mut p);
     if let Some(l) = &logo {
         let ok = l.starts_with('/') && !l.starts_with("//") && !l.contains(['\\', '"', '\'', '<', '>', ' ']) && !l.contains("..");
         if !ok {
-            p.add("/logo", "a path on this server, e.g. /milano/static/logo.png");
+            p.add(
+                "/logo",
+                Msg::new(
+                    "un percorso su questo server, ad es. /milano/static/logo.png",
+                    "a path on this server, e.g. /milano/static/logo.png",
+                ),
+            );
         }
     }
     let embed_origins = origins(o.get("embed_origins"), &mut p);
@@ -342,15 +401,15 @@ pub fn validate(doc: &Json, catalog: &Catalog, tenant: &Tenant, operator: &Calle
 fn layers(
     v: Option<&Json>,
     catalog: &Catalog,
-    may_use: &dyn Fn(&str) -> Result<crate::config::Access, String>,
+    may_use: &dyn Fn(&str) -> Result<crate::config::Access, Msg>,
     p: &mut Problems,
 ) -> Vec<AppLayer> {
     let Some(list) = v.and_then(Json::as_array) else {
-        p.add("/layers", "'layers' is required: a list of layers");
+        p.add("/layers", Msg::new("'layers' è obbligatorio: un elenco di livelli", "'layers' is required: a list of layers"));
         return Vec::new();
     };
     if list.len() > MAX_LAYERS {
-        p.add("/layers", format!("at most {MAX_LAYERS} layers"));
+        p.add("/layers", Msg::new(format!("al massimo {MAX_LAYERS} livelli"), format!("at most {MAX_LAYERS} layers")));
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -358,7 +417,7 @@ fn layers(
     for (i, item) in list.iter().enumerate() {
         let at = format!("/layers/{i}");
         let Some(o) = item.as_object() else {
-            p.add(at, "a layer is an object");
+            p.add(at, Msg::new("un livello è un oggetto", "a layer is an object"));
             continue;
         };
         unknown_members(o, &["name", "service", "visible", "opacity", "title", "style"], &at, p);
@@ -369,7 +428,7 @@ fn layers(
             Some("wms") => Some(Service::Wms),
             Some("wfs") => Some(Service::Wfs),
             _ => {
-                q.add("/service", "'mvt', 'wms' or 'wfs'");
+                q.add("/service", Msg::new("'mvt', 'wms' o 'wfs'", "'mvt', 'wms' or 'wfs'"));
                 None
             }
         };
@@ -377,7 +436,7 @@ fn layers(
             None => true,
             Some(Json::Bool(b)) => *b,
             Some(_) => {
-                q.add("/visible", "true or false");
+                q.add("/visible", Msg::new("true (sì) o false (no)", "true or false"));
                 true
             }
         };
@@ -386,7 +445,7 @@ fn layers(
             Some(v) => match v.as_f64().filter(|x| (0.0..=1.0).contains(x)) {
                 Some(x) => x,
                 None => {
-                    q.add("/opacity", "a number from 0 to 1");
+                    q.add("/opacity", Msg::new("un numero da 0 a 1", "a number from 0 to 1"));
                     1.0
                 }
             },
@@ -398,13 +457,17 @@ fn layers(
                 Err(m) => q.add("/name", m),
                 Ok(_) => {
                     if !seen.insert(name.clone()) {
-                        q.add("/name", format!("layer '{name}' is in the app twice"));
+                        q.add(
+                            "/name",
+                            Msg::new(format!("il livello '{name}' è due volte nella mappa"), format!("layer '{name}' is in the app twice")),
+                        );
                     }
                     if let Some(s) = &style {
                         if !catalog.styles.contains_key(s) {
-                            q.add("/style", format!("no style '{}'", s.chars().take(64).collect::<String>()));
+                            let s: String = s.chars().take(64).collect();
+                            q.add("/style", Msg::new(format!("nessuno stile '{s}'"), format!("no style '{s}'")));
                         } else if service != Some(Service::Wms) {
-                            q.add("/style", "a style applies to WMS layers");
+                            q.add("/style", Msg::new("uno stile si applica ai livelli WMS", "a style applies to WMS layers"));
                         }
                     }
                 }
@@ -421,10 +484,10 @@ fn layers(
     out
 }
 
-fn basemap(v: Option<&Json>, may_use: &dyn Fn(&str) -> Result<crate::config::Access, String>, p: &mut Problems) -> Basemap {
+fn basemap(v: Option<&Json>, may_use: &dyn Fn(&str) -> Result<crate::config::Access, Msg>, p: &mut Problems) -> Basemap {
     let Some(v) = v else { return Basemap::None };
     let Some(o) = v.as_object() else {
-        p.add("/basemap", "an object with 'kind'");
+        p.add("/basemap", Msg::new("un oggetto con 'kind'", "an object with 'kind'"));
         return Basemap::None;
     };
     match o.get("kind").and_then(Json::as_str) {
@@ -440,15 +503,19 @@ fn basemap(v: Option<&Json>, may_use: &dyn Fn(&str) -> Result<crate::config::Acc
                     for (i, l) in list.iter().enumerate() {
                         match l.as_str().map(|n| (n, may_use(n))) {
                             Some((n, Ok(crate::config::Access::Public))) => layers.push(n.to_string()),
-                            Some((n, Ok(_))) => {
-                                p.add(format!("/basemap/layers/{i}"), format!("layer '{n}' is restricted: a basemap is public"))
-                            }
+                            Some((n, Ok(_))) => p.add(
+                                format!("/basemap/layers/{i}"),
+                                Msg::new(
+                                    format!("il livello '{n}' è riservato: la mappa di base è pubblica"),
+                                    format!("layer '{n}' is restricted: a basemap is public"),
+                                ),
+                            ),
                             Some((_, Err(m))) => p.add(format!("/basemap/layers/{i}"), m),
-                            None => p.add(format!("/basemap/layers/{i}"), "a layer name"),
+                            None => p.add(format!("/basemap/layers/{i}"), Msg::new("il nome di un livello", "a layer name")),
                         }
                     }
                 }
-                _ => p.add("/basemap/layers", "1 to 10 layer names"),
+                _ => p.add("/basemap/layers", Msg::new("da 1 a 10 nomi di livelli", "1 to 10 layer names")),
             }
             Basemap::Navigli { layers }
         }
@@ -462,16 +529,19 @@ fn basemap(v: Option<&Json>, may_use: &dyn Fn(&str) -> Result<crate::config::Acc
             if !url.is_empty()
                 && (!host_ok || !["{z}", "{x}", "{y}"].iter().all(|t| url.contains(t)) || url.contains(['"', '\'', '<', '>', ' ']))
             {
-                p.add("/basemap/url", "an https:// address with {z}, {x} and {y}");
+                p.add("/basemap/url", Msg::new("un indirizzo https:// con {z}, {x} e {y}", "an https:// address with {z}, {x} and {y}"));
             }
             let attribution = text(o, "attribution", 200, true, p).unwrap_or_default();
             if o.get("attribution").is_some_and(|a| a.as_str().is_some_and(|a| a.trim().is_empty())) {
-                p.add("/basemap/attribution", "an external basemap needs its attribution");
+                p.add(
+                    "/basemap/attribution",
+                    Msg::new("una mappa di base esterna richiede la sua attribuzione", "an external basemap needs its attribution"),
+                );
             }
             Basemap::Xyz { url, attribution }
         }
         _ => {
-            p.add("/basemap/kind", "'none', 'navigli' or 'xyz'");
+            p.add("/basemap/kind", Msg::new("'none', 'navigli' o 'xyz'", "'none', 'navigli' or 'xyz'"));
             Basemap::None
         }
     }
@@ -484,20 +554,23 @@ fn extent(v: Option<&Json>, tenant: &Tenant, p: &mut Problems) -> Option<[f64; 4
     }
     let nums: Option<Vec<f64>> = v.as_array().filter(|a| a.len() == 4).map(|a| a.iter().filter_map(Json::as_f64).collect());
     let Some([a, b, c, d]) = nums.as_deref().and_then(|n| <[f64; 4]>::try_from(n).ok()) else {
-        p.add("/extent", "[min lon, min lat, max lon, max lat]");
+        p.add("/extent", Msg::new("[lon min, lat min, lon max, lat max]", "[min lon, min lat, max lon, max lat]"));
         return None;
     };
     if !(-180.0..=180.0).contains(&a) || !(-180.0..=180.0).contains(&c) || !(-90.0..=90.0).contains(&b) || !(-90.0..=90.0).contains(&d) {
-        p.add("/extent", "longitudes within ±180, latitudes within ±90");
+        p.add("/extent", Msg::new("longitudini entro ±180, latitudini entro ±90", "longitudes within ±180, latitudes within ±90"));
         return None;
     }
     if a >= c || b >= d {
-        p.add("/extent", "the minimum must be below the maximum");
+        p.add("/extent", Msg::new("il minimo deve essere minore del massimo", "the minimum must be below the maximum"));
         return None;
     }
     let t = &tenant.extent_lonlat;
     if c < t.min_x || a > t.max_x || d < t.min_y || b > t.max_y {
-        p.add("/extent", format!("the extent lies outside {}", tenant.title));
+        p.add(
+            "/extent",
+            Msg::new(format!("l'estensione è fuori da {}", tenant.title), format!("the extent lies outside {}", tenant.title)),
+        );
         return None;
     }
     Some([a, b, c, d])
@@ -506,15 +579,17 @@ fn extent(v: Option<&Json>, tenant: &Tenant, p: &mut Problems) -> Option<[f64; 4
 fn tools(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
     let Some(v) = v else { return default_tools() };
     let Some(list) = v.as_array() else {
-        p.add("/tools", "a list of tools");
+        p.add("/tools", Msg::new("un elenco di strumenti", "a list of tools"));
         return Vec::new();
     };
     let mut out: Vec<String> = Vec::new();
     for (i, t) in list.iter().enumerate() {
         match t.as_str() {
             Some(t) if TOOLS.contains(&t) && !out.iter().any(|o| o == t) => out.push(t.to_string()),
-            Some(t) if TOOLS.contains(&t) => p.add(format!("/tools/{i}"), format!("'{t}' is listed twice")),
-            _ => p.add(format!("/tools/{i}"), format!("one of {}", TOOLS.join(", "))),
+            Some(t) if TOOLS.contains(&t) => {
+                p.add(format!("/tools/{i}"), Msg::new(format!("'{t}' è elencato due volte"), format!("'{t}' is listed twice")))
+            }
+            _ => p.add(format!("/tools/{i}"), Msg::new(format!("uno tra {}", TOOLS.join(", ")), format!("one of {}", TOOLS.join(", ")))),
         }
     }
     out
@@ -523,18 +598,27 @@ fn tools(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
 fn roles(v: Option<&Json>, catalog: &Catalog, access: Access, p: &mut Problems) -> Vec<String> {
     let Some(v) = v else { return Vec::new() };
     let Some(list) = v.as_array().filter(|l| l.len() <= 20) else {
-        p.add("/roles", "a list of at most 20 role names");
+        p.add("/roles", Msg::new("un elenco di al massimo 20 nomi di ruolo", "a list of at most 20 role names"));
         return Vec::new();
     };
     if access == Access::Public && !list.is_empty() {
-        p.add("/roles", "a public app is for everyone: roles apply to restricted apps");
+        p.add(
+            "/roles",
+            Msg::new(
+                "una mappa pubblica è per tutti: i ruoli valgono per le mappe riservate",
+                "a public app is for everyone: roles apply to restricted apps",
+            ),
+        );
         return Vec::new();
     }
     let mut out = Vec::new();
     for (i, r) in list.iter().enumerate() {
         match r.as_str() {
             Some(name) if catalog.auth.has_role(name) => out.push(name.to_string()),
-            _ => p.add(format!("/roles/{i}"), "a role of the configuration ([[role]] name)"),
+            _ => p.add(
+                format!("/roles/{i}"),
+                Msg::new("un ruolo della configurazione (nome di un [[role]])", "a role of the configuration ([[role]] name)"),
+            ),
         }
     }
     out
@@ -543,14 +627,20 @@ fn roles(v: Option<&Json>, catalog: &Catalog, access: Access, p: &mut Problems) 
 fn origins(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
     let Some(v) = v else { return Vec::new() };
     let Some(list) = v.as_array().filter(|l| l.len() <= MAX_ORIGINS) else {
-        p.add("/embed_origins", format!("a list of at most {MAX_ORIGINS} origins"));
+        p.add(
+            "/embed_origins",
+            Msg::new(format!("un elenco di al massimo {MAX_ORIGINS} origini"), format!("a list of at most {MAX_ORIGINS} origins")),
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
     for (i, o) in list.iter().enumerate() {
         match o.as_str() {
             Some(s) if is_origin(s) => out.push(s.to_string()),
-            _ => p.add(format!("/embed_origins/{i}"), "an origin: https://host[:port], no path"),
+            _ => p.add(
+                format!("/embed_origins/{i}"),
+                Msg::new("un'origine: https://host[:porta], senza percorso", "an origin: https://host[:port], no path"),
+            ),
         }
     }
     out

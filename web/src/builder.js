@@ -77,7 +77,9 @@ async function api(method, path, body, extra = {}) {
   const headers = { Accept: 'application/json', ...extra };
   if (method !== 'GET') headers['X-CSRF-Token'] = data.csrf;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const r = await fetch(`${data.api}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  // The server words its problems in the page's language.
+  const url = `${data.api}${path}${en ? `${path.includes('?') ? '&' : '?'}lang=en` : ''}`;
+  const r = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const text = await r.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { json = null; }
