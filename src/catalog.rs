@@ -616,6 +616,26 @@ impl Catalog {
         self.keys.get(key).or_else(|| self.keys.get(&key.to_ascii_lowercase())).copied()
     }
 
+    /// The layers a data change touches: those on the changed table of its source (a layer
+    /// defined by SQL may read any table: it is touched by every change of its source), or all
+    /// layers of the source when the change does not say which table.
+    pub fn layers_of_change(&self, change: &crate::source::Change) -> Vec<&Arc<Layer>> {
+        use crate::source::Change;
+        let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
+        match change {
+            Change::All { source } => self.layers.iter().filter(|l| l.config.source == *source).collect(),
+            Change::Table { source, table, .. } => self
+                .layers
+                .iter()
+                .filter(|l| l.config.source == *source)
+                .filter(|l| match &l.schema.relation {
+                    Relation::Table(t) => t == table || bare(t) == bare(table) && (!t.contains('.') || !table.contains('.')),
+                    Relation::Sql(_) => true,
+                })
+                .collect(),
+        }
+    }
+
     /// The layers of `tenant` that `caller` may see, in config order.
     pub fn visible_layers<'a>(&'a self, tenant: &'a Tenant, caller: &'a Caller) -> impl Iterator<Item = &'a Arc<Layer>> + 'a {
         tenant.layer_indexes.iter().map(|&i| &self.layers[i]).filter(move |l| l.visible_to(caller, tenant))

@@ -684,6 +684,71 @@ fn edits_evict_exactly_the_affected_tiles() {
     }
 }
 
+/// The place search follows the edits at once, whatever the protocol: a service created over
+/// OGC API Part 4 is found by its name (where it was put), renamed it is found by the new name
+/// only, deleted over WFS-T it is gone; the other places of the index stay as they were.
+#[test]
+fn edits_reach_the_place_search() {
+    for backend in backends() {
+        let s = setup(backend);
+        let (other, lon, lat) = s.milano_feature();
+        let other_name = s.feature("milano", other).1["properties"]["nome"].as_str().unwrap().to_string();
+        let find = |tenant: &str, q: &str| -> Vec<Value> {
+            let q: String = form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            let r = s.get(None, &format!("/{tenant}/search?q={q}"));
+            assert_eq!(r.status, 200, "{backend}: {}", r.short());
+            r.json()["features"].as_array().unwrap().iter().filter(|f| f["properties"]["layer"] == "servizi_pubblici").cloned().collect()
+        };
+        // Within 10 s (the index is updated in the background, in well under a second here).
+        let eventually = |what: &str, ok: &dyn Fn() -> bool| {
+            let start = std::time::Instant::now();
+            while !ok() {
+                assert!(start.elapsed() < Duration::from_secs(10), "{backend}: {what}");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        };
+        // The index is built by the first search, before any edit.
+        assert!(find("milano", &other_name).iter().any(|f| f["properties"]["label"] == other_name.as_str()), "{backend}: {other_name}");
+        assert!(find("milano", "Biblioteca Zzyzx").is_empty());
+
+        let items = "/milano/ogcapi/collections/servizi_pubblici/items";
+        let (x, y) = (lon + 0.0002, lat + 0.0001);
+        let r = s.post_json(Some(KEY_MILANO), items, &point_feature("Biblioteca Zzyzx", x, y));
+        assert_eq!(r.status, 201, "{backend}: {}", r.short());
+        let id: i64 = r.header("location").unwrap().rsplit('/').next().unwrap().parse().unwrap();
+        eventually("the new service is found", &|| !find("milano", "zzyzx").is_empty());
+        let hit = find("milano", "biblioteca zzyzx").remove(0);
+        assert_eq!(
+            (hit["properties"]["label"].as_str(), hit["id"].as_str()),
+            (Some("Biblioteca Zzyzx"), Some(&*format!("servizi_pubblici.{id}"))),
+            "{hit}"
+        );
+        let c = &hit["geometry"]["coordinates"];
+        assert!((c[0].as_f64().unwrap() - x).abs() < 1e-6 && (c[1].as_f64().unwrap() - y).abs() < 1e-6, "{backend}: where it was put: {c}");
+        assert_eq!(find("cmm", "zzyzx").len(), 1, "{backend}: the metropolitan search finds it once");
+
+        let r = s.req(
+            "PATCH",
+            Some(KEY_MILANO),
+            &format!("{items}/{id}"),
+            &[("Content-Type", "application/merge-patch+json")],
+            &json!({ "properties": { "nome": "Biblioteca Qwertyuiop" } }).to_string(),
+        );
+        assert_eq!(r.status, 204, "{backend}: {}", r.short());
+        eventually("the renamed service is found by its new name", &|| !find("milano", "qwertyuiop").is_empty());
+        assert!(find("milano", "zzyzx").is_empty(), "{backend}: and no longer by the old one");
+
+        let r = s.wfs(
+            Some(KEY_MILANO),
+            "milano",
+            &wfs2_transaction(&format!("<wfs:Delete typeName=\"navigli:servizi_pubblici\">{}</wfs:Delete>\n", id_filter(id))),
+        );
+        assert_eq!(r.status, 200, "{backend}: {}", r.short());
+        eventually("the deleted service is gone", &|| find("milano", "qwertyuiop").is_empty());
+        assert!(find("milano", &other_name).iter().any(|f| f["properties"]["label"] == other_name.as_str()), "{backend}: the rest stays");
+    }
+}
+
 /// Eight editors run 200 edits each on four shared features (each edit: read the feature and
 /// its ETag, append a token to its name, PATCH with If-Match, retry on 412): no update is lost
 /// or doubled, nothing hangs, and each feature's audit trail is an unbroken chain (every

@@ -14,8 +14,9 @@
 //! - **Which features change** ([`Editor::selection`]): a filter or an id, always restricted to
 //!   the tenant's own features, as reads are.
 //! - **After the commit** ([`Editor::apply`]): the cached tiles and feature counts of the
-//!   changed box are evicted here at once; other replicas hear of it from the database
-//!   (PostgreSQL `NOTIFY`, the GeoPackage's `data_version`).
+//!   changed box are evicted here at once, and the place search is told to index the changed
+//!   box again; other replicas hear of it from the database (PostgreSQL `NOTIFY`, the
+//!   GeoPackage's `data_version`).
 
 pub mod geojson;
 
@@ -30,7 +31,6 @@ use crate::http::exception::{ExceptionCode, OgcException};
 use crate::model::{AttributeType, Value};
 use crate::source::write::{Author, Row, Selection, WriteAction, WriteBatch, WriteFailure, WriteOutcome, WriteReason, MAX_SELECTED};
 use crate::source::{Change, FeatureQuery, Relation};
-use crate::tiles::TileService;
 
 /// Most actions one transaction may hold.
 pub const MAX_ACTIONS: usize = 1000;
@@ -65,7 +65,7 @@ pub struct Session<'a> {
     catalog: &'a Catalog,
     tenant: &'a Tenant,
     caller: &'a Caller,
-    tiles: &'a TileService,
+    live: &'a crate::http::Live,
 }
 
 /// A [`Session`] editing one layer.
@@ -81,9 +81,9 @@ fn invalid(locator: &str, text: impl Into<String>) -> OgcException {
 }
 
 impl<'a> Session<'a> {
-    /// A session of `caller` on `tenant`'s service.
-    pub fn new(catalog: &'a Catalog, tenant: &'a Tenant, caller: &'a Caller, tiles: &'a TileService) -> Session<'a> {
-        Session { catalog, tenant, caller, tiles }
+    /// A session of `caller` on `tenant`'s service of the configuration `live`.
+    pub fn new(live: &'a crate::http::Live, tenant: &'a Tenant, caller: &'a Caller) -> Session<'a> {
+        Session { catalog: &live.catalog, tenant, caller, live }
     }
 
     /// The editor of `layer` (already found visible to the caller): 405 when the layer is not
@@ -138,7 +138,9 @@ impl<'a> Session<'a> {
             let srid = i32::try_from(layer.schema.crs.srid()).unwrap_or(0);
             let table =
                 Change::Table { source: layer.config.source.clone(), table: change.table.clone(), bbox: change.bbox.map(|b| (b, srid)) };
-            crate::tiles::watch::evict(self.catalog, self.tiles, &table);
+            crate::tiles::watch::evict(self.catalog, &self.live.tiles, &table);
+            // The place search follows (its index is updated in the background).
+            let _ = self.live.changes.send(table);
         }
         tracing::info!(
             target: "navigli::edit",

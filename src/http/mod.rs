@@ -29,6 +29,16 @@ pub struct Live {
     pub catalog: Arc<Catalog>,
     /// Vector tiles and their cache.
     pub tiles: Arc<crate::tiles::TileService>,
+    /// Where this process's edits report what they changed, besides evicting tiles at once:
+    /// the place search's follower ([`crate::search::Searcher::follow`]).
+    pub changes: crate::source::ChangeSink,
+}
+
+impl Live {
+    /// `catalog` and `tiles` with nobody following their changes (yet).
+    pub fn new(catalog: Arc<Catalog>, tiles: Arc<crate::tiles::TileService>) -> Live {
+        Live { catalog, tiles, changes: tokio::sync::mpsc::unbounded_channel().0 }
+    }
 }
 
 /// State shared by all workers: the current [`Live`] configuration, swapped whole on reload,
@@ -45,14 +55,20 @@ impl AppState {
     /// (see [`AppState::with_apps`]).
     pub fn new(catalog: Arc<Catalog>, tiles: Arc<crate::tiles::TileService>) -> AppState {
         AppState {
-            live: Arc::new(std::sync::RwLock::new(Live { catalog, tiles })),
+            live: Arc::new(std::sync::RwLock::new(Live::new(catalog, tiles))),
             apps: Arc::new(crate::appstore::sqlite::SqliteAppStore::in_memory()),
             search: Arc::new(crate::search::Searcher::new(Arc::new(crate::search::sqlite::SqliteSearchIndex::in_memory()))),
         }
     }
 
-    /// This state with `searcher` as its place search.
+    /// This state with `searcher` as its place search, following the edits of the current
+    /// configuration (when a runtime is running).
     pub fn with_search(self, searcher: Arc<crate::search::Searcher>) -> AppState {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let mut live = self.live();
+            live.changes = searcher.follow(live.catalog.clone());
+            self.replace(live);
+        }
         AppState { search: searcher, ..self }
     }
 

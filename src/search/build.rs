@@ -9,10 +9,10 @@ use futures_util::StreamExt;
 use geo::{BoundingRect, InteriorPoint, InterpolatableLine, Length};
 use geozero::ToGeo;
 
-use super::{words, Entry, SearchError};
+use super::{words, Entry, Part, SearchError};
 use crate::catalog::{Catalog, TenantKind};
-use crate::config::{label_parts, LabelPart, SearchKind};
-use crate::crs::Crs;
+use crate::config::{label_parts, LabelPart, SearchConfig, SearchKind};
+use crate::crs::{Bbox, Crs};
 use crate::source::FeatureQuery;
 
 /// Identifies what an index was built from: the `[[search]]` entries, their layers' sources and
@@ -69,65 +69,89 @@ fn render(parts: &[LabelPart], fields: &[String], values: &[crate::model::Value]
 pub async fn entries(catalog: &Catalog) -> Result<Vec<Entry>, SearchError> {
     let mut out = Vec::new();
     for s in &catalog.search {
-        let layer =
-            catalog.layers.iter().find(|l| l.name() == s.layer).ok_or_else(|| SearchError::Build(format!("no layer '{}'", s.layer)))?;
-        let parts = label_parts(&s.label).map_err(SearchError::Build)?;
-        let mut fields: Vec<String> = crate::config::label_fields(&s.label).map_err(SearchError::Build)?;
-        fields.sort();
-        fields.dedup();
-        for tenant in &catalog.tenants {
-            let TenantKind::Comune(comune) = &tenant.kind else { continue };
-            let query = FeatureQuery {
-                properties: Some(fields.clone()),
-                output_crs: Some(Crs::CRS84),
-                tenant: tenant.scope(),
-                ..Default::default()
-            };
-            let resolved = query.resolve(&layer.schema, u64::MAX).map_err(|e| SearchError::Build(format!("{}: {e}", s.layer)))?;
-            let mut stream = layer.source.query(layer.schema.clone(), resolved).await.map_err(|e| SearchError::Build(e.to_string()))?;
-            // Streets: one entry per label.
-            let mut merged: BTreeMap<String, (Entry, f64)> = BTreeMap::new();
-            while let Some(feature) = stream.next().await {
-                let feature = feature.map_err(|e| SearchError::Build(e.to_string()))?;
-                let Some(wkb) = feature.wkb else { continue };
-                let Ok(geometry) = geozero::wkb::Wkb(wkb).to_geo() else { continue };
-                let Some((point, rect)) = place(&geometry) else { continue };
-                let label = render(&parts, &fields, &feature.values);
-                if label.is_empty() {
-                    continue;
-                }
-                let detail = (comune.name != label).then(|| comune.name.clone());
-                let text = match &detail {
-                    Some(d) => format!("{label} {d}"),
-                    None => label.clone(),
-                };
-                let entry = Entry {
-                    kind: s.kind,
-                    layer: s.layer.clone(),
-                    fid: Some(feature.id),
-                    scope: Some(tenant.id.clone()),
-                    words: words(&text).join(" "),
-                    label,
-                    detail,
-                    lon: point.x,
-                    lat: point.y,
-                    bbox: (!matches!(geometry, geo::Geometry::Point(_))).then_some([
-                        rect.min().x,
-                        rect.min().y,
-                        rect.max().x,
-                        rect.max().y,
-                    ]),
-                };
-                if s.kind == SearchKind::Strada {
-                    merge(&mut merged, entry, &geometry);
-                } else {
-                    out.push(entry);
-                }
-            }
-            out.extend(merged.into_values().map(|(e, _)| e));
-        }
+        out.extend(layer_entries(catalog, s, None).await?.1);
     }
     Ok(out)
+}
+
+/// How far (degrees, ~0.1 m) a changed area is widened, so a place on its edge is not lost to
+/// rounding between reprojections.
+const EDGE: f64 = 1e-6;
+
+/// The entries of one `[[search]]` layer: everywhere, or, with `area` (WGS 84 lon/lat), what a
+/// change of the data within it can have changed — in the comuni meeting it, the places that
+/// lie in it (and all streets of those comuni: a street's entry joins pieces beyond the area).
+/// The [`Part`] says which rows of the index the entries replace.
+pub async fn layer_entries(catalog: &Catalog, s: &SearchConfig, area: Option<Bbox>) -> Result<(Part, Vec<Entry>), SearchError> {
+    let layer = catalog.layers.iter().find(|l| l.name() == s.layer).ok_or_else(|| SearchError::Build(format!("no layer '{}'", s.layer)))?;
+    let parts = label_parts(&s.label).map_err(SearchError::Build)?;
+    let mut fields: Vec<String> = crate::config::label_fields(&s.label).map_err(SearchError::Build)?;
+    fields.sort();
+    fields.dedup();
+    let area = area.map(|a| a.expand(EDGE));
+    let within = area.filter(|_| s.kind != SearchKind::Strada);
+    let mut part = Part { layer: s.layer.clone(), scopes: None, within: within.map(|a| [a.min_x, a.min_y, a.max_x, a.max_y]) };
+    let mut scopes = Vec::new();
+    let mut out = Vec::new();
+    for tenant in &catalog.tenants {
+        let TenantKind::Comune(comune) = &tenant.kind else { continue };
+        if area.is_some_and(|a| !a.intersects(&tenant.extent_lonlat)) {
+            continue;
+        }
+        scopes.push(tenant.id.clone());
+        let query = FeatureQuery {
+            bbox: within.map(|a| (a, Crs::CRS84)),
+            properties: Some(fields.clone()),
+            output_crs: Some(Crs::CRS84),
+            tenant: tenant.scope(),
+            ..Default::default()
+        };
+        let resolved = query.resolve(&layer.schema, u64::MAX).map_err(|e| SearchError::Build(format!("{}: {e}", s.layer)))?;
+        let mut stream = layer.source.query(layer.schema.clone(), resolved).await.map_err(|e| SearchError::Build(e.to_string()))?;
+        // Streets: one entry per label.
+        let mut merged: BTreeMap<String, (Entry, f64)> = BTreeMap::new();
+        while let Some(feature) = stream.next().await {
+            let feature = feature.map_err(|e| SearchError::Build(e.to_string()))?;
+            let Some(wkb) = feature.wkb else { continue };
+            let Ok(geometry) = geozero::wkb::Wkb(wkb).to_geo() else { continue };
+            let Some((point, rect)) = place(&geometry) else { continue };
+            if within.is_some_and(|a| !(a.min_x..=a.max_x).contains(&point.x) || !(a.min_y..=a.max_y).contains(&point.y)) {
+                // Met by the area but placed outside it: its row is not replaced.
+                continue;
+            }
+            let label = render(&parts, &fields, &feature.values);
+            if label.is_empty() {
+                continue;
+            }
+            let detail = (comune.name != label).then(|| comune.name.clone());
+            let text = match &detail {
+                Some(d) => format!("{label} {d}"),
+                None => label.clone(),
+            };
+            let entry = Entry {
+                kind: s.kind,
+                layer: s.layer.clone(),
+                fid: Some(feature.id),
+                scope: Some(tenant.id.clone()),
+                words: words(&text).join(" "),
+                label,
+                detail,
+                lon: point.x,
+                lat: point.y,
+                bbox: (!matches!(geometry, geo::Geometry::Point(_))).then_some([rect.min().x, rect.min().y, rect.max().x, rect.max().y]),
+            };
+            if s.kind == SearchKind::Strada {
+                merge(&mut merged, entry, &geometry);
+            } else {
+                out.push(entry);
+            }
+        }
+        out.extend(merged.into_values().map(|(e, _)| e));
+    }
+    if area.is_some() {
+        part.scopes = Some(scopes);
+    }
+    Ok((part, out))
 }
 
 /// Adds a street piece to its street: the box grows, the point stays on the longest piece,

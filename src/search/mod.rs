@@ -72,6 +72,28 @@ pub struct Plan {
     pub cap: usize,
 }
 
+/// The rows of the index an update after a data change replaces: those of one layer, in the
+/// comuni `scopes` (`None`: everywhere) and, with `within` (min lon, min lat, max lon, max lat),
+/// only the rows placed inside that box.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Part {
+    /// The layer.
+    pub layer: String,
+    /// The comuni (ISTAT codes); `None`: all.
+    pub scopes: Option<Vec<String>>,
+    /// Only rows whose point lies in this box.
+    pub within: Option<[f64; 4]>,
+}
+
+impl Part {
+    /// Whether `e` is one of the rows this part replaces.
+    pub fn holds(&self, e: &Entry) -> bool {
+        e.layer == self.layer
+            && self.scopes.as_ref().is_none_or(|s| e.scope.as_ref().is_some_and(|c| s.contains(c)))
+            && self.within.is_none_or(|[a, b, c, d]| (a..=c).contains(&e.lon) && (b..=d).contains(&e.lat))
+    }
+}
+
 /// Where entries are kept and matched.
 #[async_trait::async_trait]
 pub trait SearchIndex: Send + Sync + std::fmt::Debug {
@@ -80,6 +102,9 @@ pub trait SearchIndex: Send + Sync + std::fmt::Debug {
     /// Replaces the whole index in one transaction. With `if_stale`, an index already built
     /// with this fingerprint is kept (a concurrent builder waits, then finds it built).
     async fn replace(&self, fingerprint: &str, entries: Vec<Entry>, if_stale: bool) -> Result<(), SearchError>;
+    /// Replaces the rows `part` names by `entries` in one transaction (serialised with other
+    /// updates and rebuilds), keeping the fingerprint; new words join the vocabulary.
+    async fn replace_part(&self, part: &Part, entries: Vec<Entry>) -> Result<(), SearchError>;
     /// Rows having every term of `plan` (any alternative), best candidates first.
     async fn candidates(&self, plan: &Plan) -> Result<Vec<Entry>, SearchError>;
     /// Every distinct indexed word.
@@ -329,6 +354,67 @@ impl Searcher {
         Ok(n)
     }
 
+    /// Makes again what a data change can have changed in the index, when the index is this
+    /// configuration's (an index not built yet, or built for another configuration, is left to
+    /// its next build): for each `[[search]]` layer on the changed table, the places within the
+    /// changed box (streets: of the comuni meeting it). A change without a box (a GeoPackage
+    /// written by another program, a truncation, a lost notification) is left to `navigli
+    /// search index`: making a whole layer again on every such change would cost more than it
+    /// saves. Returns the number of places written.
+    pub async fn refresh(&self, catalog: &crate::catalog::Catalog, change: &crate::source::Change) -> Result<usize, SearchError> {
+        let crate::source::Change::Table { bbox: Some((b, srid)), .. } = change else {
+            tracing::debug!(?change, "data change without a box: the place search keeps its index");
+            return Ok(0);
+        };
+        let layers: Vec<&crate::config::SearchConfig> = {
+            let changed = catalog.layers_of_change(change);
+            catalog.search.iter().filter(|s| changed.iter().any(|l| l.name() == s.layer)).collect()
+        };
+        if layers.is_empty() {
+            return Ok(0);
+        }
+        let crs = u32::try_from(*srid).ok().and_then(crate::crs::Crs::from_srid);
+        let Some(area) = crs.and_then(|crs| crate::crs::transform_bbox(crs, crate::crs::Crs::CRS84, b).ok()) else {
+            tracing::warn!(srid, "a data change in a CRS the place search cannot place: run `navigli search index`");
+            return Ok(0);
+        };
+        let _one = self.building.lock().await;
+        if self.index.meta().await?.is_none_or(|(f, _)| f != build::fingerprint(catalog)) {
+            return Ok(0);
+        }
+        let mut written = 0;
+        for s in layers {
+            let (part, entries) = build::layer_entries(catalog, s, Some(area)).await?;
+            written += entries.len();
+            self.index.replace_part(&part, entries).await?;
+        }
+        self.forget_vocabulary();
+        tracing::info!(target: "navigli::search", written, "place search updated after a data change");
+        Ok(written)
+    }
+
+    /// A task that [`refresh`](Self::refresh)es the index after every change sent to the
+    /// returned sink (changes waiting together are taken together, boxes of one table joined),
+    /// for `catalog`; it ends when every sender is gone.
+    pub fn follow(self: &Arc<Self>, catalog: Arc<crate::catalog::Catalog>) -> crate::source::ChangeSink {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<crate::source::Change>();
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut pending = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    pending.push(more);
+                }
+                for change in join_changes(pending) {
+                    if let Err(e) = me.refresh(&catalog, &change).await {
+                        tracing::warn!("place search not updated after a data change ({e}): run `navigli search index`");
+                    }
+                }
+            }
+        });
+        tx
+    }
+
     /// Drops the cached vocabulary (after a rebuild).
     pub fn forget_vocabulary(&self) {
         *self.vocabulary.write().unwrap_or_else(|e| e.into_inner()) = None;
@@ -373,6 +459,29 @@ impl Searcher {
         }
         Ok(rank(&query_words, found, limit))
     }
+}
+
+/// Changes of one table joined into one (the union of their boxes, when all have one in the
+/// same CRS); other changes kept as they are, in order.
+fn join_changes(changes: Vec<crate::source::Change>) -> Vec<crate::source::Change> {
+    use crate::source::Change;
+    let mut out: Vec<Change> = Vec::new();
+    for c in changes {
+        let joined = match (&c, out.iter_mut().find(|o| matches!((o, &c), (Change::Table { source: s1, table: t1, .. }, Change::Table { source: s2, table: t2, .. }) if s1 == s2 && t1 == t2))) {
+            (Change::Table { bbox: new, .. }, Some(Change::Table { bbox: old, .. })) => {
+                *old = match (*old, *new) {
+                    (Some((a, sa)), Some((b, sb))) if sa == sb => Some((a.union(&b), sa)),
+                    _ => None,
+                };
+                true
+            }
+            _ => false,
+        };
+        if !joined {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -448,6 +557,26 @@ pub(crate) mod tests {
         let mut vocabulary = index.vocabulary().await.unwrap();
         vocabulary.sort();
         assert_eq!(vocabulary, ["a", "alessandro", "biblioteca", "manzoni", "milano", "rho", "sormani", "via"]);
+        // a part replaced after an edit: Milano's house numbers in a box go (Rho's, in the box
+        // too, and Milano's street stay), the new one comes, its words join the vocabulary
+        let part = Part { layer: "civici".into(), scopes: Some(vec!["015146".into()]), within: Some([9.0995, 44.9, 9.1035, 45.1]) };
+        assert!(part.holds(&entries[2]) && part.holds(&entries[3]) && !part.holds(&entries[4]) && !part.holds(&entries[1]));
+        let added = place(SearchKind::Civico, "civici", 103, "015146", "Via Nuova Gioia 3", "Milano");
+        index.replace_part(&part, vec![added.clone()]).await.unwrap();
+        assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 5)));
+        assert_eq!(labels(index.candidates(&plan("manzoni 12", None, true)).await.unwrap()), ["civici:102"]);
+        assert_eq!(index.candidates(&plan("gioia 3", Some("015146"), true)).await.unwrap(), std::slice::from_ref(&added));
+        assert_eq!(labels(index.candidates(&plan("via manz", Some("015146"), true)).await.unwrap()), ["strade:10"]);
+        assert!(index.vocabulary().await.unwrap().contains(&"gioia".to_string()));
+        // the same part again: the same rows (updates are idempotent)
+        index.replace_part(&part, vec![added]).await.unwrap();
+        assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 5)));
+        assert_eq!(labels(index.candidates(&plan("gioia", None, true)).await.unwrap()), ["civici:103"]);
+        // a whole layer in some comuni (streets)
+        let streets = Part { layer: "strade".into(), scopes: Some(vec!["015146".into()]), within: None };
+        index.replace_part(&streets, Vec::new()).await.unwrap();
+        assert!(index.candidates(&plan("manzoni", Some("015146"), false)).await.unwrap().is_empty());
+        assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 4)));
         // a forced rebuild replaces everything
         index.replace("f2", entries[..1].to_vec(), false).await.unwrap();
         assert_eq!(index.meta().await.unwrap(), Some(("f2".to_string(), 1)));

@@ -7,7 +7,7 @@
 use deadpool_postgres::Pool;
 
 use super::sqlite::{kind_rank, parse_kind};
-use super::{Entry, Plan, SearchError, SearchIndex};
+use super::{Entry, Part, Plan, SearchError, SearchIndex};
 
 /// The PostgreSQL search index.
 #[derive(Debug, Clone)]
@@ -54,6 +54,50 @@ impl PgSearchIndex {
     }
 }
 
+/// Inserts `entries` with ids from `first_id` (in chunks); returns their words (numbers left
+/// out) for the vocabulary.
+async fn insert_entries(
+    tx: &deadpool_postgres::Transaction<'_>,
+    first_id: i64,
+    entries: &[Entry],
+) -> Result<std::collections::BTreeSet<String>, SearchError> {
+    let insert = tx
+        .prepare(
+            "INSERT INTO navigli_search (id, kind, layer, fid, scope, label, detail, words, lon, lat, bbox, kind_rank, doc) \
+             SELECT u.*, to_tsvector('simple', u.words) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
+             $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::int[]) \
+             AS u(id, kind, layer, fid, scope, label, detail, words, lon, lat, bbox, kind_rank)",
+        )
+        .await
+        .map_err(backend)?;
+    let mut vocabulary = std::collections::BTreeSet::new();
+    for (n, chunk) in entries.chunks(CHUNK).enumerate() {
+        let ids: Vec<i64> = (0..chunk.len()).map(|i| first_id + (n * CHUNK + i) as i64).collect();
+        let kinds: Vec<&str> = chunk.iter().map(|e| e.kind.as_str()).collect();
+        let layers: Vec<&str> = chunk.iter().map(|e| e.layer.as_str()).collect();
+        let fids: Vec<Option<i64>> = chunk.iter().map(|e| e.fid).collect();
+        let scopes: Vec<Option<&str>> = chunk.iter().map(|e| e.scope.as_deref()).collect();
+        let labels: Vec<&str> = chunk.iter().map(|e| e.label.as_str()).collect();
+        let details: Vec<Option<&str>> = chunk.iter().map(|e| e.detail.as_deref()).collect();
+        let words: Vec<&str> = chunk.iter().map(|e| e.words.as_str()).collect();
+        let lons: Vec<f64> = chunk.iter().map(|e| e.lon).collect();
+        let lats: Vec<f64> = chunk.iter().map(|e| e.lat).collect();
+        let boxes: Vec<Option<String>> = chunk.iter().map(|e| e.bbox.map(|b| serde_json::to_string(&b).unwrap_or_default())).collect();
+        let ranks: Vec<i32> = chunk.iter().map(|e| kind_rank(e.kind) as i32).collect();
+        tx.execute(&insert, &[&ids, &kinds, &layers, &fids, &scopes, &labels, &details, &words, &lons, &lats, &boxes, &ranks])
+            .await
+            .map_err(backend)?;
+        vocabulary.extend(
+            chunk
+                .iter()
+                .flat_map(|e| e.words.split(' '))
+                .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_string),
+        );
+    }
+    Ok(vocabulary)
+}
+
 #[async_trait::async_trait]
 impl SearchIndex for PgSearchIndex {
     async fn meta(&self) -> Result<Option<(String, u64)>, SearchError> {
@@ -73,45 +117,33 @@ impl SearchIndex for PgSearchIndex {
         tx.batch_execute("DELETE FROM navigli_search; DELETE FROM navigli_search_words; DELETE FROM navigli_search_meta;")
             .await
             .map_err(backend)?;
-        let insert = tx
-            .prepare(
-                "INSERT INTO navigli_search (id, kind, layer, fid, scope, label, detail, words, lon, lat, bbox, kind_rank, doc) \
-                 SELECT u.*, to_tsvector('simple', u.words) FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
-                 $6::text[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::int[]) \
-                 AS u(id, kind, layer, fid, scope, label, detail, words, lon, lat, bbox, kind_rank)",
-            )
-            .await
-            .map_err(backend)?;
-        let mut vocabulary = std::collections::BTreeSet::new();
-        for (n, chunk) in entries.chunks(CHUNK).enumerate() {
-            let ids: Vec<i64> = (0..chunk.len()).map(|i| (n * CHUNK + i) as i64 + 1).collect();
-            let kinds: Vec<&str> = chunk.iter().map(|e| e.kind.as_str()).collect();
-            let layers: Vec<&str> = chunk.iter().map(|e| e.layer.as_str()).collect();
-            let fids: Vec<Option<i64>> = chunk.iter().map(|e| e.fid).collect();
-            let scopes: Vec<Option<&str>> = chunk.iter().map(|e| e.scope.as_deref()).collect();
-            let labels: Vec<&str> = chunk.iter().map(|e| e.label.as_str()).collect();
-            let details: Vec<Option<&str>> = chunk.iter().map(|e| e.detail.as_deref()).collect();
-            let words: Vec<&str> = chunk.iter().map(|e| e.words.as_str()).collect();
-            let lons: Vec<f64> = chunk.iter().map(|e| e.lon).collect();
-            let lats: Vec<f64> = chunk.iter().map(|e| e.lat).collect();
-            let boxes: Vec<Option<String>> = chunk.iter().map(|e| e.bbox.map(|b| serde_json::to_string(&b).unwrap_or_default())).collect();
-            let ranks: Vec<i32> = chunk.iter().map(|e| kind_rank(e.kind) as i32).collect();
-            tx.execute(&insert, &[&ids, &kinds, &layers, &fids, &scopes, &labels, &details, &words, &lons, &lats, &boxes, &ranks])
-                .await
-                .map_err(backend)?;
-            vocabulary.extend(
-                chunk
-                    .iter()
-                    .flat_map(|e| e.words.split(' '))
-                    .filter(|w| !w.is_empty() && !w.chars().all(|c| c.is_ascii_digit()))
-                    .map(str::to_string),
-            );
-        }
+        let vocabulary = insert_entries(&tx, 1, &entries).await?;
         let vocabulary: Vec<String> = vocabulary.into_iter().collect();
         tx.execute("INSERT INTO navigli_search_words (word) SELECT unnest($1::text[])", &[&vocabulary]).await.map_err(backend)?;
         tx.execute("INSERT INTO navigli_search_meta (fingerprint, rows) VALUES ($1, $2)", &[&fingerprint, &(entries.len() as i64)])
             .await
             .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn replace_part(&self, part: &Part, entries: Vec<Entry>) -> Result<(), SearchError> {
+        let mut c = self.pool.get().await.map_err(backend)?;
+        let tx = c.transaction().await.map_err(backend)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&BUILD_LOCK]).await.map_err(backend)?;
+        let [a, b, cx, d] = part.within.unwrap_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX]);
+        tx.execute(
+            "DELETE FROM navigli_search WHERE layer = $1 AND ($2::text[] IS NULL OR scope = ANY($2)) \
+             AND lon BETWEEN $3 AND $5 AND lat BETWEEN $4 AND $6",
+            &[&part.layer, &part.scopes, &a, &b, &cx, &d],
+        )
+        .await
+        .map_err(backend)?;
+        let last: i64 = tx.query_one("SELECT coalesce(max(id), 0) FROM navigli_search", &[]).await.map_err(backend)?.get(0);
+        let vocabulary: Vec<String> = insert_entries(&tx, last + 1, &entries).await?.into_iter().collect();
+        tx.execute("INSERT INTO navigli_search_words (word) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", &[&vocabulary])
+            .await
+            .map_err(backend)?;
+        tx.execute("UPDATE navigli_search_meta SET rows = (SELECT count(*) FROM navigli_search)", &[]).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 

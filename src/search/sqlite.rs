@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Entry, Plan, SearchError, SearchIndex};
+use super::{Entry, Part, Plan, SearchError, SearchIndex};
 use crate::config::SearchKind;
 
 const SCHEMA: &str = "
@@ -145,39 +145,74 @@ fn replace_all(c: &mut Connection, fingerprint: &str, entries: &[Entry], if_stal
     }
     tx.execute_batch("DELETE FROM navigli_search; INSERT INTO navigli_search_fts(navigli_search_fts) VALUES ('delete-all'); DELETE FROM navigli_search_meta;")
         .map_err(backend)?;
-    {
-        let mut row = tx
-            .prepare("INSERT INTO navigli_search (id, kind, layer, fid, scope, label, detail, words, lon, lat, bbox, kind_rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
-            .map_err(backend)?;
-        let mut fts = tx.prepare("INSERT INTO navigli_search_fts (rowid, words, scope, kind) VALUES (?1, ?2, ?3, ?4)").map_err(backend)?;
-        for (i, e) in entries.iter().enumerate() {
-            let id = i as i64 + 1;
-            let bbox = e.bbox.map(|b| serde_json::to_string(&b).unwrap_or_default());
-            row.execute(params![
-                id,
-                e.kind.as_str(),
-                e.layer,
-                e.fid,
-                e.scope,
-                e.label,
-                e.detail,
-                e.words,
-                e.lon,
-                e.lat,
-                bbox,
-                kind_rank(e.kind)
-            ])
-            .map_err(backend)?;
-            let scope = e.scope.as_ref().map(|s| format!("s{s}"));
-            fts.execute(params![id, e.words, scope, e.kind.as_str()]).map_err(backend)?;
-        }
-    }
+    insert_rows(&tx, 1, entries)?;
     tx.execute("INSERT INTO navigli_search_fts(navigli_search_fts) VALUES ('optimize')", []).map_err(backend)?;
     tx.execute(
         "INSERT INTO navigli_search_meta (fingerprint, built_at, rows) VALUES (?1, ?2, ?3)",
         params![fingerprint, crate::appstore::now(), entries.len() as i64],
     )
     .map_err(backend)?;
+    tx.commit().map_err(backend)
+}
+
+/// Inserts `entries` with ids from `first_id`, into the table and its FTS index.
+fn insert_rows(tx: &rusqlite::Transaction<'_>, first_id: i64, entries: &[Entry]) -> Result<(), SearchError> {
+    let mut row = tx
+        .prepare("INSERT INTO navigli_search (id, kind, layer, fid, scope, label, detail, words, lon, lat, bbox, kind_rank) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)")
+        .map_err(backend)?;
+    let mut fts = tx.prepare("INSERT INTO navigli_search_fts (rowid, words, scope, kind) VALUES (?1, ?2, ?3, ?4)").map_err(backend)?;
+    for (i, e) in entries.iter().enumerate() {
+        let id = first_id + i as i64;
+        let bbox = e.bbox.map(|b| serde_json::to_string(&b).unwrap_or_default());
+        row.execute(params![
+            id,
+            e.kind.as_str(),
+            e.layer,
+            e.fid,
+            e.scope,
+            e.label,
+            e.detail,
+            e.words,
+            e.lon,
+            e.lat,
+            bbox,
+            kind_rank(e.kind)
+        ])
+        .map_err(backend)?;
+        let scope = e.scope.as_ref().map(|s| format!("s{s}"));
+        fts.execute(params![id, e.words, scope, e.kind.as_str()]).map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// [`SearchIndex::replace_part`]: the rows of the part out (from the FTS index too, with the
+/// values it was given), `entries` in after the last id, the row count kept true.
+fn replace_some(c: &mut Connection, part: &Part, entries: &[Entry]) -> Result<(), SearchError> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+    let [a, b, cx, d] = part.within.unwrap_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX]);
+    let old: Vec<(i64, Entry)> = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT kind, layer, fid, scope, label, detail, words, lon, lat, bbox, id FROM navigli_search \
+                 WHERE layer = ?1 AND lon BETWEEN ?2 AND ?4 AND lat BETWEEN ?3 AND ?5",
+            )
+            .map_err(backend)?;
+        let rows = stmt.query_map(params![part.layer, a, b, cx, d], |r| Ok((r.get::<_, i64>(10)?, entry(r)?))).map_err(backend)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(backend)?.into_iter().filter(|(_, e)| part.holds(e)).collect()
+    };
+    {
+        let mut fts = tx
+            .prepare("INSERT INTO navigli_search_fts (navigli_search_fts, rowid, words, scope, kind) VALUES ('delete', ?1, ?2, ?3, ?4)")
+            .map_err(backend)?;
+        let mut row = tx.prepare("DELETE FROM navigli_search WHERE id = ?1").map_err(backend)?;
+        for (id, e) in &old {
+            fts.execute(params![id, e.words, e.scope.as_ref().map(|s| format!("s{s}")), e.kind.as_str()]).map_err(backend)?;
+            row.execute(params![id]).map_err(backend)?;
+        }
+    }
+    let next: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM navigli_search", [], |r| r.get(0)).map_err(backend)?;
+    insert_rows(&tx, next, entries)?;
+    tx.execute("UPDATE navigli_search_meta SET rows = (SELECT count(*) FROM navigli_search)", []).map_err(backend)?;
     tx.commit().map_err(backend)
 }
 
@@ -208,6 +243,21 @@ impl SearchIndex for SqliteSearchIndex {
                 })
                 .await
                 .map_err(|e| backend(format!("search task failed: {e}")))?
+            }
+        }
+    }
+
+    async fn replace_part(&self, part: &Part, entries: Vec<Entry>) -> Result<(), SearchError> {
+        let part = part.clone();
+        match self.path.clone() {
+            Some(path) => tokio::task::spawn_blocking(move || replace_some(&mut connect(&path)?, &part, &entries))
+                .await
+                .map_err(|e| backend(format!("search task failed: {e}")))?,
+            None => {
+                let conn = self.read.clone();
+                tokio::task::spawn_blocking(move || replace_some(&mut conn.lock().unwrap_or_else(|e| e.into_inner()), &part, &entries))
+                    .await
+                    .map_err(|e| backend(format!("search task failed: {e}")))?
             }
         }
     }

@@ -7,42 +7,26 @@ use std::sync::Arc;
 
 use crate::catalog::Catalog;
 use crate::crs::{transform_bbox, Bbox, Crs};
-use crate::source::{Change, Relation};
+use crate::source::Change;
 
 use super::TileService;
 
 /// The layers a change touches, and the changed box in EPSG:3857 when known.
 pub fn affected(catalog: &Catalog, change: &Change) -> (Vec<String>, Option<Bbox>) {
-    match change {
-        Change::All { source } => {
-            (catalog.layers.iter().filter(|l| l.config.source == *source).map(|l| l.name().to_string()).collect(), None)
+    let layers: Vec<String> = catalog.layers_of_change(change).iter().map(|l| l.name().to_string()).collect();
+    let area = match change {
+        Change::Table { bbox: Some((b, srid)), .. } => {
+            u32::try_from(*srid).ok().and_then(Crs::from_srid).and_then(|crs| transform_bbox(crs, Crs::WEB_MERCATOR, b).ok())
         }
-        Change::Table { source, table, bbox } => {
-            let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
-            let layers: Vec<String> = catalog
-                .layers
-                .iter()
-                .filter(|l| l.config.source == *source)
-                .filter(|l| match &l.schema.relation {
-                    Relation::Table(t) => t == table || bare(t) == bare(table) && (!t.contains('.') || !table.contains('.')),
-                    // A layer defined by SQL may read any table: evict it on every change.
-                    Relation::Sql(_) => true,
-                })
-                .map(|l| l.name().to_string())
-                .collect();
-            let area = bbox.and_then(|(b, srid)| {
-                let crs = Crs::from_srid(u32::try_from(srid).ok()?)?;
-                transform_bbox(crs, Crs::WEB_MERCATOR, &b).ok()
-            });
-            // A box we cannot place evicts the layers everywhere.
-            (layers, area)
-        }
-    }
+        // A box we cannot place evicts the layers everywhere.
+        _ => None,
+    };
+    (layers, area)
 }
 
-/// Starts the sources' change feeds and the task that evicts tiles; runs until the service is
-/// dropped.
-pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>) {
+/// Starts the sources' change feeds and the task that evicts tiles and passes every change on to
+/// `also` (the place search's follower, when given); runs until the service is dropped.
+pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>, also: Option<crate::source::ChangeSink>) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     for source in &catalog.sources {
         source.watch(tx.clone());
@@ -64,6 +48,9 @@ pub fn spawn(catalog: Arc<Catalog>, tiles: Arc<TileService>) {
             };
             let Some(tiles) = weak.upgrade() else { break };
             evict(&catalog, &tiles, &change);
+            if let Some(also) = &also {
+                let _ = also.send(change);
+            }
         }
     });
 }

@@ -153,10 +153,11 @@ pub fn reload_on_sighup(spec: crate::catalog::CatalogSpec, state: AppState, metr
                 Ok(catalog) => {
                     let catalog = Arc::new(catalog);
                     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
-                    crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
+                    let changes = state.search().follow(catalog.clone());
+                    crate::tiles::watch::spawn(catalog.clone(), tiles.clone(), Some(changes.clone()));
                     crate::auth::spawn_refresh(catalog.auth.clone());
                     let (tenants, layers) = (catalog.tenants.len(), catalog.layers.len());
-                    state.replace(Live { catalog, tiles });
+                    state.replace(Live { catalog, tiles, changes });
                     metrics.reloaded(true);
                     tracing::info!(tenants, layers, ms = started.elapsed().as_secs_f64() * 1000.0, "configuration reloaded");
                 }
@@ -253,9 +254,10 @@ pub async fn serve(
     reload: Option<crate::catalog::CatalogSpec>,
 ) -> std::io::Result<()> {
     let tiles = Arc::new(crate::tiles::TileService::new(&catalog));
-    crate::tiles::watch::spawn(catalog.clone(), tiles.clone());
+    // The place search follows this process's edits (through `Live::changes`) and the sources'.
+    let state = AppState::new(catalog.clone(), tiles.clone()).with_apps(apps).with_search(Arc::new(crate::search::Searcher::new(search)));
+    crate::tiles::watch::spawn(catalog.clone(), tiles, Some(state.live().changes));
     crate::auth::spawn_refresh(catalog.auth.clone());
-    let state = AppState::new(catalog.clone(), tiles).with_apps(apps).with_search(Arc::new(crate::search::Searcher::new(search)));
     let metrics = web::Data::new(metrics::Metrics::default());
     if let Some(spec) = reload {
         reload_on_sighup(spec, state.clone(), metrics.clone());

@@ -159,7 +159,7 @@ pub async fn current_etag(layer: &Layer, tenant: Option<crate::source::TenantSco
 
 /// The editing session of this request.
 fn session(scope: &Scope<OgcApi>) -> Session<'_> {
-    Session::new(scope.catalog(), scope.tenant(), &scope.caller, &scope.state().tiles)
+    Session::new(scope.state(), scope.tenant(), &scope.caller)
 }
 
 /// The editor of a collection for this request.

@@ -83,8 +83,8 @@ pub struct WfsContext<'a> {
     pub service_url: String,
     /// Prefixes the request bound to navigli's namespace with NAMESPACES (besides `navigli`).
     pub prefixes: Vec<String>,
-    /// The tile service, whose cache edits evict.
-    pub tiles: &'a crate::tiles::TileService,
+    /// The configuration served (its tile cache and change followers hear of edits).
+    pub live: &'a crate::http::Live,
 }
 
 impl WfsContext<'_> {
@@ -173,7 +173,7 @@ impl<'a> WfsContext<'a> {
             caller: &scope.caller,
             service_url: scope.service_url(service),
             prefixes: Vec::new(),
-            tiles: &scope.state().tiles,
+            live: scope.state(),
         }
     }
 }

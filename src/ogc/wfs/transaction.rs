@@ -138,7 +138,7 @@ async fn run(ctx: &WfsContext<'_>, root: &Element, body: &str, version: Version)
     let mut ctx_prefixes = ctx.prefixes.clone();
     ctx_prefixes.extend(bound_prefixes(body, &ctx.catalog.server.namespace));
     let reader = Reader { ctx, prefixes: ctx_prefixes, version };
-    let session = Session::new(ctx.catalog, ctx.tenant, ctx.caller, ctx.tiles);
+    let session = Session::new(ctx.live, ctx.tenant, ctx.caller);
     let mut actions: Vec<(Arc<Layer>, WriteAction)> = Vec::new();
     let mut reported: Vec<Reported> = Vec::new();
     let mut locators: Vec<String> = Vec::new();
