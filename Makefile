@@ -33,6 +33,7 @@ bench:
 	bench/tiles-martin.sh
 	bench/ogcapi-peers.sh
 	bench/apps-30.sh
+	bench/search.sh
 	bench/lidar-whitebox.sh
 
 # Coverage-guided fuzzing of the KVP, FES, SLD and WFS-POST parsers (cargo-fuzz, nightly; not part

@@ -21,6 +21,8 @@ fn backend(e: impl std::fmt::Display) -> SearchError {
 
 /// Rows per INSERT while rebuilding.
 const CHUNK: usize = 5_000;
+/// Run after a rebuild: flushes the GIN pending list, drops the old rows, gathers statistics.
+const TIDY: &str = "VACUUM (ANALYZE) navigli_search";
 /// Key of the advisory lock that serialises rebuilds.
 const BUILD_LOCK: i64 = 715_147;
 
@@ -123,7 +125,13 @@ impl SearchIndex for PgSearchIndex {
         tx.execute("INSERT INTO navigli_search_meta (fingerprint, rows) VALUES ($1, $2)", &[&fingerprint, &(entries.len() as i64)])
             .await
             .map_err(backend)?;
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        // Every row was rewritten: without this the GIN index answers from its pending list and
+        // the planner from no statistics until autovacuum comes by (searches ~7× slower).
+        if let Err(e) = c.batch_execute(TIDY).await {
+            tracing::warn!("search index built, but {TIDY} failed: {e}");
+        }
+        Ok(())
     }
 
     async fn replace_part(&self, part: &Part, entries: Vec<Entry>) -> Result<(), SearchError> {
