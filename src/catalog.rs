@@ -92,6 +92,32 @@ pub struct Layer {
     pub counts: CountCache,
     /// The layer's extent in WGS 84 lon/lat, when last read (see [`Layer::extent_lonlat`]).
     pub extent: std::sync::Mutex<Option<(std::time::Instant, Bbox)>>,
+    /// `tile_filters`, parsed: (below this zoom, the filter), lowest zoom first.
+    pub tile_filters: Vec<(u8, crate::filter::Filter)>,
+}
+
+/// A layer's `tile_filters` parsed as CQL2 text against its attributes, each checked by the
+/// allow-list as a query would be; lowest zoom first.
+fn tile_filters(config: &LayerConfig, schema: &SourceLayer) -> Result<Vec<(u8, crate::filter::Filter)>, CatalogError> {
+    use crate::filter::cql2::{parse, Cql2Context, Cql2Lang};
+    let attributes: Vec<(String, crate::source::AttributeType)> = schema.attributes.iter().map(|a| (a.name.clone(), a.kind)).collect();
+    let ctx = Cql2Context { geometry: &config.geometry_column, attributes: &attributes, crs: Crs::CRS84 };
+    let mut out = Vec::new();
+    for (i, rule) in config.tile_filters.iter().enumerate() {
+        let bad = |e: String| CatalogError::TileFilter(format!("layer {}: tile_filters[{i}] ({}): {e}", config.name, rule.filter));
+        let filter = parse(&rule.filter, Cql2Lang::Text, &ctx).map_err(|e| bad(e.to_string()))?;
+        FeatureQuery { filter: Some(filter.clone()), ..Default::default() }.resolve(schema, 1).map_err(|e| bad(e.to_string()))?;
+        out.push((rule.below_zoom, filter));
+    }
+    out.sort_by_key(|(z, _)| *z);
+    Ok(out)
+}
+
+impl Layer {
+    /// The filter of the layer's vector tiles at zoom `z` (`tile_filters`), if any.
+    pub fn tile_filter(&self, z: u8) -> Option<&crate::filter::Filter> {
+        self.tile_filters.iter().find(|(below, _)| z < *below).map(|(_, f)| f)
+    }
 }
 
 impl Layer {
@@ -315,6 +341,9 @@ pub enum CatalogError {
     /// The authentication settings cannot be used.
     #[error("authentication: {0}")]
     Auth(String),
+    /// A layer's `tile_filters` rule is not a filter over its attributes.
+    #[error("{0}")]
+    TileFilter(String),
 }
 
 /// Replaces a source by a PostGIS one: `id=postgresql://…` (from `navigli serve --source`).
@@ -478,15 +507,17 @@ impl Catalog {
             .layers
             .iter()
             .map(|l| {
-                Arc::new(Layer {
+                let schema = source_layer(l);
+                Ok(Arc::new(Layer {
                     config: l.clone(),
-                    schema: Arc::new(source_layer(l)),
+                    tile_filters: tile_filters(l, &schema)?,
+                    schema: Arc::new(schema),
                     source: sources[&l.source].clone(),
                     counts: CountCache::default(),
                     extent: std::sync::Mutex::new(None),
-                })
+                }))
             })
-            .collect();
+            .collect::<Result<_, CatalogError>>()?;
 
         // Fail fast on a layer whose table or columns do not match the configuration; a source
         // that is not reachable yet is only logged (see /ready).
@@ -674,5 +705,29 @@ impl Catalog {
             out.push((s.id().to_string(), r));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strade() -> LayerConfig {
+        let (config, _) = crate::config::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("layers.toml")).unwrap();
+        config.layers.into_iter().find(|l| l.name == "strade").unwrap()
+    }
+
+    #[test]
+    fn tile_filters_parse_against_the_layer_and_the_lowest_zoom_comes_first() {
+        let mut l = strade();
+        l.tile_filters.reverse();
+        let parsed = tile_filters(&l, &source_layer(&l)).unwrap();
+        assert_eq!(parsed.iter().map(|(z, _)| *z).collect::<Vec<_>>(), [11, 13]);
+        for (filter, why) in [("nope = 1", "nope"), ("classe = ", "not valid"), ("EL_STR_TY LIKE 3 AND", "not valid")] {
+            l.tile_filters[0].filter = filter.to_string();
+            let e = tile_filters(&l, &source_layer(&l)).unwrap_err().to_string();
+            let (head, reason) = e.split_once(&format!("({filter}): ")).unwrap_or_else(|| panic!("{e}"));
+            assert!(head == "layer strade: tile_filters[0] " && reason.contains(why), "{filter}: {e}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Vector tiles end to end, over the real binary: tiles decoded by GDAL's MVT driver (an
 //! independent decoder) hold the features GDAL itself finds in the demo GeoPackage for that
 //! tile, with their attributes; the GeoPackage and PostGIS backends give the same features;
-//! HTTP semantics (gzip, ETag/304, 204, 404, TileJSON 3.0.0, index); tenant isolation; and a
+//! low zooms keep what the layer's `tile_filters` say; HTTP semantics (gzip, ETag/304, 204, 404,
+//! TileJSON 3.0.0, index); tenant isolation; and a
 //! PostGIS update evicting exactly the tiles it touches.
 
 mod common;
@@ -93,6 +94,58 @@ fn tiles_hold_the_features_gdal_finds_in_the_source() {
         assert!(props.contains_key(key), "{props:?}");
     }
     assert_eq!(sample["type"], "POINT");
+}
+
+/// The features of `layer` GDAL finds in the demo GeoPackage for `tile`, with an OGR SQL
+/// attribute filter (`None`: all).
+fn source_ids(layer: &str, (z, x, y): (u8, u32, u32), filter: Option<&str>) -> BTreeSet<i64> {
+    let gpkg = common::demo_gpkg().display().to_string();
+    let buffer = (64.5f64 / 4096.0).to_string();
+    let (z, x, y) = (z.to_string(), x.to_string(), y.to_string());
+    let mut args = vec!["source", &gpkg, layer, &z, &x, &y, &buffer];
+    let sql = filter.map(|f| format!("sql:{f}"));
+    if let Some(s) = &sql {
+        args.push(s);
+    }
+    serde_json::from_value(oracle(&args)).unwrap()
+}
+
+#[test]
+fn low_zoom_tiles_keep_what_the_tile_filters_say() {
+    // layers.toml: strade from zoom 8; below 11 only motorways and extra-urban roads, below 13
+    // everything but local roads, from 13 the whole network. Checked against GDAL reading the
+    // GeoPackage with the same conditions in OGR SQL, on both backends.
+    let (gpkg, _d1) = demo_server();
+    let pg = postgis_server();
+    if pg.is_none() {
+        eprintln!("NOTE: no PostGIS (NAVIGLI_TEST_DATABASE_URL unset): the PostGIS half of this test NOT RUN (use `make test`)");
+    }
+    for (tile, filter) in
+        [(CMM_Z9, Some("classe IN ('autostrada', 'extraurbana')")), (DUOMO_Z12, Some("classe <> 'locale'")), (DUOMO_Z14, None)]
+    {
+        let want = source_ids("strade", tile, filter);
+        assert!(!want.is_empty(), "{tile:?}: the oracle finds no road; pick another tile");
+        if filter.is_some() {
+            assert!(source_ids("strade", tile, None).len() > want.len(), "{tile:?}: the filter leaves roads out");
+        }
+        for server in std::iter::once(&gpkg).chain(pg.as_ref().map(|(s, _)| s)) {
+            let decoded = decoded(server, "cmm", "strade", tile);
+            let features = decoded.get("strade").cloned().unwrap_or_default();
+            let got: BTreeSet<i64> = features.keys().map(|k| k.parse().unwrap()).collect();
+            let extra: Vec<_> = got.difference(&want).take(5).collect();
+            assert!(extra.is_empty(), "{tile:?}: roads the filter leaves out are in the tile: {extra:?}");
+            let missing = want.difference(&got).count();
+            assert!(missing * 100 <= want.len(), "{tile:?}: {missing} of {} roads missing", want.len());
+            let classes: BTreeSet<&str> = features.values().filter_map(|f| f["props"]["classe"].as_str()).collect();
+            match filter {
+                Some(_) => assert!(!classes.contains("locale"), "{tile:?}: {classes:?}"),
+                None => assert!(classes.contains("locale") && classes.contains("urbana principale"), "{tile:?}: {classes:?}"),
+            }
+        }
+    }
+    // Below the layer's lowest zoom the layer has no tiles at all.
+    let (status, _, body) = get_bytes(&gpkg, "/cmm/tiles/strade/7/67/45.mvt");
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
 }
 
 #[test]

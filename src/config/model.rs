@@ -298,6 +298,12 @@ pub struct LayerConfig {
     /// Highest vector tile zoom.
     #[serde(default = "default_max_zoom")]
     pub max_zoom: u8,
+    /// What vector tiles of low zooms keep (like a tile generator's zoom filters): at zoom `z`
+    /// the first rule with `z < below_zoom` filters the features (CQL2 text over the layer's
+    /// attributes), e.g. only the main roads below zoom 13. Tiles of zooms no rule covers have
+    /// every feature.
+    #[serde(default)]
+    pub tile_filters: Vec<TileFilter>,
     /// `public` or `restricted`.
     #[serde(default)]
     pub access: Access,
@@ -314,6 +320,16 @@ pub struct LayerConfig {
     /// callers whose roles grant it (`[[role]] edit`). Needs a `table`.
     #[serde(default)]
     pub editable: bool,
+}
+
+/// One rule of `tile_filters`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TileFilter {
+    /// The rule holds for tiles of zooms below this one.
+    pub below_zoom: u8,
+    /// CQL2 text the features of those tiles must match.
+    pub filter: String,
 }
 
 fn default_geometry_column() -> String {

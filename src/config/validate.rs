@@ -397,6 +397,20 @@ pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
         if l.min_zoom > l.max_zoom || l.max_zoom > 24 {
             c.error(loc.clone(), format!("zoom range {}..{} must satisfy min ≤ max ≤ 24", l.min_zoom, l.max_zoom));
         }
+        for (i, f) in l.tile_filters.iter().enumerate() {
+            // (The filter text itself is parsed against the layer's attributes with the catalog.)
+            if f.below_zoom <= l.min_zoom || f.below_zoom > l.max_zoom || f.filter.trim().is_empty() {
+                c.error(
+                    loc.clone(),
+                    format!(
+                        "tile_filters[{i}]: below_zoom {} must be within {}..{} and the filter not empty",
+                        f.below_zoom,
+                        l.min_zoom + 1,
+                        l.max_zoom
+                    ),
+                );
+            }
+        }
         if let (Some(a), Some(b)) = (l.min_scale, l.max_scale) {
             if a >= b {
                 c.error(loc.clone(), format!("min_scale {a} must be below max_scale {b}"));

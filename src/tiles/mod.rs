@@ -309,6 +309,7 @@ impl TileService {
                     output_crs: Some(Crs::WEB_MERCATOR),
                     tenant: tenant.scope(),
                     limit: Some(self.max_features),
+                    filter: layer.tile_filter(z).cloned(),
                     ..Default::default()
                 };
                 let resolved = query.resolve(&layer.schema, self.max_features).map_err(|e| TileError::Query(e.to_string()))?;
