@@ -2,7 +2,7 @@
 //! with its JSON pointer, nothing saved), the demo documents against the published JSON Schema
 //! (checked by the `jsonschema` package, not by us), and the viewer's routes in process — the
 //! published document with its ETag, 404s, the CSP, operator text escaped in the page and in
-//! its data block.
+//! its data block; the style rules vector layers carry to the browser.
 
 mod common;
 
@@ -387,4 +387,29 @@ async fn a_layer_removed_from_the_configuration_is_left_out_with_a_warning() {
     )
     .await;
     assert_eq!(res.status(), 422);
+}
+
+/// The viewer draws MVT and WFS layers with their SLD rules (per feature and scale, as the WMS
+/// does): what the runtime carries for the demo's roads and services.
+#[actix_web::test]
+async fn vector_layers_carry_their_style_rules() {
+    let catalog = catalog().await;
+    let cmm = catalog.tenant("cmm").unwrap();
+    let layer = |name: &str| catalog.layer(cmm, &Caller::Anonymous, name).unwrap().clone();
+    let roads = serde_json::to_value(navigli::apps::document::paint(&catalog, &layer("strade"))).unwrap();
+    let rules = roads["rules"].as_array().expect("rules");
+    // Casings under the inner lines: more than one pass, each rule's filter on `classe`.
+    let passes: std::collections::BTreeSet<u64> = rules.iter().map(|r| r["pass"].as_u64().unwrap()).collect();
+    assert!(passes.len() >= 2, "{passes:?}");
+    let motorway = rules.iter().filter(|r| r["filter"] == json!(["==", "classe", "autostrada"])).count();
+    assert!(motorway >= 2, "casing and line of the motorways: {rules:#?}");
+    assert!(rules.iter().any(|r| r["max_scale"].is_number()) && rules.iter().any(|r| r["min_scale"].is_number()), "scale ranges");
+    assert!(rules.iter().all(|r| r["symbols"].as_array().is_some_and(|s| s.iter().all(|p| p["stroke"].is_string()))));
+    // Services: the library's icon as a PNG data URL, the other kinds as marks.
+    let services = serde_json::to_value(navigli::apps::document::paint(&catalog, &layer("servizi_pubblici"))).unwrap();
+    let symbols: Vec<&Value> = services["rules"].as_array().unwrap().iter().flat_map(|r| r["symbols"].as_array().unwrap()).collect();
+    let icon = symbols.iter().find_map(|s| s["icon"].as_str()).expect("an icon");
+    let b64 = icon.strip_prefix("data:image/png;base64,").expect(icon);
+    assert!(b64.starts_with("iVBORw0KGgo") && b64.len() % 4 == 0 && !b64.contains(['-', '_']), "standard padded base64 of a PNG: {icon}");
+    assert!(symbols.iter().any(|s| s["shape"] == "circle"), "{symbols:?}");
 }

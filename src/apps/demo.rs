@@ -34,10 +34,10 @@ pub fn documents(catalog: &Catalog) -> Vec<(&Tenant, &'static str, Json)> {
             json!({
                 "version": 1,
                 "title": format!("{} — mappa del territorio", metro.title),
-                "description": "Comuni, zone omogenee, uso del suolo e servizi pubblici della Città metropolitana (dati dimostrativi generati da navigli).",
+                "description": "Comuni, zone omogenee, uso del suolo, strade principali e servizi pubblici della Città metropolitana (dati dimostrativi generati da navigli).",
                 "access": "public",
                 "basemap": if basemap.is_empty() { json!({ "kind": "none" }) } else { json!({ "kind": "navigli", "layers": basemap }) },
-                "layers": layers(catalog, metro, &[("uso_suolo", "wms", false, 0.7), ("comuni", "wms", true, 1.0), ("servizi_pubblici", "mvt", true, 1.0)]),
+                "layers": layers(catalog, metro, &[("uso_suolo", "wms", false, 0.7), ("comuni", "wms", true, 1.0), ("strade", "mvt", true, 1.0), ("servizi_pubblici", "mvt", true, 1.0)]),
                 "tools": tools,
             }),
         ));

@@ -646,7 +646,9 @@ fn origins(v: Option<&Json>, p: &mut Problems) -> Vec<String> {
     out
 }
 
-/// How the browser paints a vector layer (from the first symbolizers of its SLD style).
+/// How the browser paints a vector layer: its SLD style's rules, for the viewer to apply per
+/// feature and scale as the WMS renderer does (`rules`), and one paint (the style's first
+/// symbolizer) for what cannot take rules.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Paint {
     /// CSS colour of polygon fills, when filled.
@@ -659,37 +661,151 @@ pub struct Paint {
     pub width: f32,
     /// Point radius, pixels.
     pub radius: f32,
+    /// Dash pattern of the line, pixels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dash: Option<Vec<f32>>,
+    /// Point mark: `circle`, `square`, `triangle`, `star`, `cross` or `x`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shape: Option<&'static str>,
+    /// Point icon (the style's ExternalGraphic) as a `data:image/png` URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+    /// The style's rules (empty when one of them filters in a way the viewer cannot evaluate:
+    /// then every feature gets the one paint above).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<PaintRule>,
+}
+
+/// One SLD rule for the browser.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PaintRule {
+    /// Its feature type style: later passes are drawn over earlier ones.
+    pub pass: usize,
+    /// Which features (`None`: all): `["==", property, value]` (also `!=`, `<`, `<=`, `>`,
+    /// `>=`), `["all", …]`, `["any", …]`, `["!", e]`, `["in", property, [values]]`, `["null", property]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Json>,
+    /// SLD `ElseFilter`: only when no other rule of its pass applied.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub otherwise: bool,
+    /// Applies at scale denominators ≥ this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_scale: Option<f64>,
+    /// Applies at scale denominators < this.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_scale: Option<f64>,
+    /// What it draws, in order.
+    pub symbols: Vec<Paint>,
 }
 
 fn css(c: crate::render::style::Color) -> String {
     format!("rgba({},{},{},{:.3})", c.r, c.g, c.b, f32::from(c.a) / 255.0)
 }
 
-/// The paint of `layer` in the browser.
-pub fn paint(catalog: &Catalog, layer: &Layer) -> Paint {
+/// The paint of one symbolizer (`None` for labels).
+fn symbol(s: &crate::render::style::Symbolizer) -> Option<Paint> {
     use crate::render::style::Symbolizer;
-    let mut out = Paint { fill: None, stroke: Some("rgba(40,40,40,1.000)".into()), width: 1.0, radius: 4.0 };
-    let Some(style) = catalog.style(layer) else { return out };
-    let first =
-        style.feature_type_styles.iter().flat_map(|f| &f.rules).flat_map(|r| &r.symbolizers).find(|s| !matches!(s, Symbolizer::Text(_)));
-    match first {
-        Some(Symbolizer::Polygon(s)) => {
+    let mut out = Paint { radius: 4.0, ..Paint::default() };
+    match s {
+        Symbolizer::Polygon(s) => {
             out.fill = s.fill.map(|f| css(f.color));
             out.stroke = s.stroke.as_ref().map(|s| css(s.color));
             out.width = s.stroke.as_ref().map_or(0.0, |s| s.width);
+            out.dash = s.stroke.as_ref().and_then(|s| s.dash.clone());
         }
-        Some(Symbolizer::Line(s)) => {
+        Symbolizer::Line(s) => {
             out.stroke = Some(css(s.stroke.color));
             out.width = s.stroke.width;
+            out.dash = s.stroke.dash.clone();
         }
-        Some(Symbolizer::Point(s)) => {
+        Symbolizer::Point(s) => {
+            use crate::render::style::MarkShape;
             out.fill = s.fill.map(|f| css(f.color));
             out.stroke = s.stroke.as_ref().map(|s| css(s.color));
+            out.width = s.stroke.as_ref().map_or(0.0, |s| s.width);
             out.radius = (s.size / 2.0).max(2.0);
+            out.shape = Some(match s.shape {
+                MarkShape::Circle => "circle",
+                MarkShape::Square => "square",
+                MarkShape::Triangle => "triangle",
+                MarkShape::Star => "star",
+                MarkShape::Cross => "cross",
+                MarkShape::X => "x",
+            });
+            out.icon = s.graphic.as_ref().and_then(|g| g.image.as_ref()).and_then(|p| p.encode_png().ok()).map(|png| {
+                // Standard base64 (with padding), as data URLs take it.
+                let mut b = crate::auth::b64url(&png).replace('-', "+").replace('_', "/");
+                while b.len() % 4 != 0 {
+                    b.push('=');
+                }
+                format!("data:image/png;base64,{b}")
+            });
         }
-        _ => {}
+        _ => return None,
+    }
+    Some(out)
+}
+
+/// A rule filter as the viewer evaluates it; `None` for what it cannot (spatial, LIKE, …).
+fn browser_filter(f: &crate::filter::Filter) -> Option<Json> {
+    use crate::filter::{CompareOp, Filter};
+    use crate::source::write::value_json as literal;
+    let all = |op: &str, fs: &[Filter]| -> Option<Json> {
+        let mut v = vec![json!(op)];
+        for f in fs {
+            v.push(browser_filter(f)?);
+        }
+        Some(Json::Array(v))
+    };
+    Some(match f {
+        Filter::And(fs) => all("all", fs)?,
+        Filter::Or(fs) => all("any", fs)?,
+        Filter::Not(f) => json!(["!", browser_filter(f)?]),
+        Filter::Compare { property, op, value } => {
+            let op = match op {
+                CompareOp::Eq => "==",
+                CompareOp::Ne => "!=",
+                CompareOp::Lt => "<",
+                CompareOp::Le => "<=",
+                CompareOp::Gt => ">",
+                CompareOp::Ge => ">=",
+            };
+            json!([op, property, literal(value)])
+        }
+        Filter::Between { property, low, high } => json!(["all", [">=", property, literal(low)], ["<=", property, literal(high)]]),
+        Filter::In { property, values } => json!(["in", property, values.iter().map(literal).collect::<Vec<_>>()]),
+        Filter::IsNull { property } => json!(["null", property]),
+        _ => return None,
+    })
+}
+
+/// The rules of a style for the browser; empty when one cannot be evaluated there.
+fn paint_rules(style: &crate::render::style::Style) -> Vec<PaintRule> {
+    use crate::render::style::RuleFilter;
+    let mut out = Vec::new();
+    for (pass, fts) in style.feature_type_styles.iter().enumerate() {
+        for rule in &fts.rules {
+            let (filter, otherwise) = match &rule.filter {
+                RuleFilter::All => (None, false),
+                RuleFilter::Else => (None, true),
+                RuleFilter::Filter(f) => match browser_filter(f) {
+                    Some(j) => (Some(j), false),
+                    None => return Vec::new(),
+                },
+            };
+            let symbols: Vec<Paint> = rule.symbolizers.iter().filter_map(symbol).collect();
+            out.push(PaintRule { pass, filter, otherwise, min_scale: rule.min_scale, max_scale: rule.max_scale, symbols });
+        }
     }
     out
+}
+
+/// The paint of `layer` in the browser.
+pub fn paint(catalog: &Catalog, layer: &Layer) -> Paint {
+    let fallback = Paint { stroke: Some("rgba(40,40,40,1.000)".into()), width: 1.0, radius: 4.0, ..Paint::default() };
+    let Some(style) = catalog.style(layer) else { return fallback };
+    let first = style.feature_type_styles.iter().flat_map(|f| &f.rules).flat_map(|r| &r.symbolizers).find_map(symbol);
+    Paint { rules: paint_rules(&style), ..first.unwrap_or(fallback) }
 }
 
 /// What the viewer needs of a valid document for one caller: the layers it may see (with

@@ -243,7 +243,8 @@ pub fn feature_etag(f: &Feature) -> String {
     etag(&f.values, f.wkb.as_deref())
 }
 
-fn value_json(v: &Value) -> Json {
+/// A value as JSON (text stays text: dates are ISO strings).
+pub fn value_json(v: &Value) -> Json {
     match v {
         Value::Null => Json::Null,
         Value::Bool(b) => json!(b),

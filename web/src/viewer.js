@@ -21,7 +21,7 @@ import Feature from 'ol/Feature.js';
 import Point from 'ol/geom/Point.js';
 import Draw from 'ol/interaction/Draw.js';
 import { bbox as bboxStrategy } from 'ol/loadingstrategy.js';
-import { Circle, Fill, Stroke, Style } from 'ol/style.js';
+import { Circle, Fill, Icon, RegularShape, Stroke, Style } from 'ol/style.js';
 import { fromLonLat, toLonLat, transformExtent } from 'ol/proj.js';
 import { getArea, getLength } from 'ol/sphere.js';
 import { defaults as defaultControls, ScaleLine } from 'ol/control.js';
@@ -143,17 +143,81 @@ if (data.basemap.kind === 'navigli' && data.basemap.layers.length) {
   map.addLayer(new TileLayer({ zIndex: 0, source: new XYZ({ url: data.basemap.url, attributions: [data.basemap.attribution] }) }));
 }
 
-function olStyle(paint, geometryType) {
+function olStyle(paint, geometryType, zIndex) {
   const fill = paint.fill ? new Fill({ color: paint.fill }) : undefined;
-  const stroke = paint.stroke && paint.width > 0 ? new Stroke({ color: paint.stroke, width: paint.width }) : undefined;
+  const stroke = paint.stroke && paint.width > 0
+    ? new Stroke({ color: paint.stroke, width: paint.width, lineDash: paint.dash || undefined }) : undefined;
   if (/Point/.test(geometryType)) {
-    return new Style({ image: new Circle({ radius: paint.radius, fill: fill || new Fill({ color: '#333' }), stroke }) });
+    return new Style({ image: pointImage(paint, fill || new Fill({ color: '#333' }), stroke), zIndex });
   }
-  return new Style({ fill, stroke });
+  return new Style({ fill, stroke, zIndex });
+}
+
+// A point's symbol: the style's icon, or its mark.
+function pointImage(paint, fill, stroke) {
+  const radius = paint.radius;
+  if (paint.icon) return new Icon({ src: paint.icon, height: 2 * radius });
+  const shapes = {
+    square: { points: 4, angle: Math.PI / 4 },
+    triangle: { points: 3 },
+    star: { points: 5, radius2: radius * 0.45 },
+    cross: { points: 4, radius2: 0 },
+    x: { points: 4, radius2: 0, angle: Math.PI / 4 },
+  };
+  const s = shapes[paint.shape];
+  if (!s) return new Circle({ radius, fill, stroke });
+  // A cross or an x is all outline: drawn in the fill colour when it has no stroke.
+  const lines = s.radius2 === 0 && !stroke ? new Stroke({ color: fill.getColor(), width: 2 }) : stroke;
+  // (SLD sizes a square by its side, OpenLayers by its circumradius.)
+  return new RegularShape({ ...s, radius: paint.shape === 'square' ? radius * Math.SQRT2 : radius, fill, stroke: lines });
+}
+
+// A rule filter of the layer's style (see apps::document::PaintRule) on a feature's properties.
+function holds(e, p) {
+  if (!e) return true;
+  const [op, a, b] = e;
+  if (op === 'all') return e.slice(1).every((x) => holds(x, p));
+  if (op === 'any') return e.slice(1).some((x) => holds(x, p));
+  if (op === '!') return !holds(a, p);
+  const v = p[a];
+  if (op === 'null') return v === undefined || v === null;
+  if (v === undefined || v === null) return false;
+  if (op === 'in') return b.some((w) => holds(['==', a, w], p));
+  const numeric = typeof b === 'number' || typeof v === 'number';
+  const [x, y] = numeric && !Number.isNaN(Number(v)) && !Number.isNaN(Number(b)) ? [Number(v), Number(b)] : [String(v), String(b)];
+  switch (op) {
+    case '==': return x === y;
+    case '!=': return x !== y;
+    case '<': return x < y;
+    case '<=': return x <= y;
+    case '>': return x > y;
+    case '>=': return x >= y;
+    default: return false;
+  }
+}
+
+// The style of a vector layer: its SLD rules per feature and scale, as the WMS draws them
+// (0.28 mm pixels; each feature type style a pass over the ones before; ElseFilter rules when
+// no other rule of their pass applied), or its one paint when the rules cannot be evaluated.
+function layerStyle(paint, geometryType) {
+  if (!paint.rules || !paint.rules.length) return olStyle(paint, geometryType);
+  const rules = paint.rules.map((r) => ({ ...r, styles: r.symbols.map((s, i) => olStyle(s, geometryType, r.pass * 100 + i)) }));
+  const passes = [...new Set(rules.map((r) => r.pass))];
+  return (feature, resolution) => {
+    const scale = resolution / 0.00028;
+    const props = feature.getProperties();
+    const out = [];
+    for (const pass of passes) {
+      const live = rules.filter((r) => r.pass === pass && (r.min_scale == null || scale >= r.min_scale) && (r.max_scale == null || scale < r.max_scale));
+      const hit = live.filter((r) => !r.otherwise && holds(r.filter, props));
+      for (const r of hit.length ? hit : live.filter((x) => x.otherwise)) out.push(...r.styles);
+    }
+    return out;
+  };
 }
 
 function vectorLayer(l) {
-  const style = olStyle(l.paint, l.geometry_type);
+  const style = layerStyle(l.paint, l.geometry_type);
   if (l.service === 'mvt') {
     return new VectorTileLayer({
       source: new VectorTileSource({
