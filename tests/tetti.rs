@@ -5,7 +5,8 @@
 //! numbers are the API's for the same point, planes and figures; the household's figures and a
 //! plane unticked recompute it and stay in the URL; twelve monthly bars sum to the year; the
 //! green toggle recolours the planes; the share link reopens the same card in a fresh browser;
-//! a point without a building says so; axe-core finds nothing serious on a desktop and a phone;
+//! a point without a building says so; a protected building, one already equipped and a flat
+//! roof say so in words (and the report too); axe-core finds nothing serious on a desktop and a phone;
 //! no request leaves navigli. A missing browser or package is a failure.
 
 mod common;
@@ -64,6 +65,32 @@ fn address(server: &common::server::Server) -> String {
     panic!("no house number of the demo has a building with several roof planes");
 }
 
+/// A point inside the first roof plane (a convex polygon: the mean of its corners) of the first
+/// building matching a CQL2 `filter` over `collection` (`edifici` or `falde`) of Milano:
+/// (building id, [lon, lat]).
+fn edge_point(server: &common::server::Server, collection: &str, filter: &str) -> (i64, Value) {
+    let q = |c: &str, f: &str| {
+        let fc = common::server::json(
+            server,
+            &format!(
+                "/milano/ogcapi/collections/{c}/items?limit=1&filter={}",
+                f.replace(' ', "%20").replace('\'', "%27").replace('>', "%3E").replace('<', "%3C").replace('=', "%3D")
+            ),
+        );
+        fc["features"].as_array().and_then(|a| a.first().cloned()).unwrap_or_else(|| panic!("no {c} with {f} in the demo"))
+    };
+    let building = if collection == "edifici" {
+        q("edifici", filter)["id"].as_i64().unwrap()
+    } else {
+        q("falde", filter)["properties"]["edificio_fid"].as_i64().unwrap()
+    };
+    let plane = q("falde", &format!("edificio_fid = {building}"));
+    let ring = plane["geometry"]["coordinates"][0][0].as_array().unwrap();
+    let corners = &ring[..ring.len() - 1];
+    let mean = |i: usize| corners.iter().map(|c| c[i].as_f64().unwrap()).sum::<f64>() / corners.len() as f64;
+    (building, serde_json::json!([mean(0), mean(1)]))
+}
+
 fn serious(violations: &Value) -> Vec<&Value> {
     violations.as_array().expect("axe list").iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect()
 }
@@ -78,10 +105,31 @@ fn a_citizen_finds_their_roof_and_reads_the_card() {
     // built here, so that the browser measures the page, not the build.
     let found = common::server::json(&server, &format!("/milano/search?q={}", address.replace(' ', "%20")));
     assert!(!found["features"].as_array().unwrap().is_empty(), "{found}");
+    // Edge cases from the demo's attributes: a protected building, one with a system already on
+    // its roof, a flat roof. The API says it first.
+    let edges = [
+        ("heritage", edge_point(&server, "edifici", "vincolo IS NOT NULL")),
+        ("equipped", edge_point(&server, "edifici", "fv_kwp > 0")),
+        ("flat", edge_point(&server, "falde", "pendenza < 5")),
+    ];
+    for (name, (building, point)) in &edges {
+        let r = api(&server, point, "");
+        assert_eq!(r["building"]["id"].as_i64(), Some(*building), "{name}: {r}");
+        match *name {
+            "heritage" => assert!(r["building"]["vincolo"].as_str().is_some_and(|v| !v.is_empty()), "{r}"),
+            "equipped" => assert!(r["building"]["existing_kwp"].as_f64() > Some(0.0), "{r}"),
+            _ => assert!(r["planes"].as_array().unwrap().iter().any(|p| p["solar"]["flat_roof"] == true), "{r}"),
+        }
+    }
+    let edges_json = serde_json::json!(edges
+        .iter()
+        .map(|(name, (b, p))| serde_json::json!({ "name": name, "lon": p[0], "lat": p[1], "building": b }))
+        .collect::<Vec<_>>())
+    .to_string();
     let mut cmd = Command::new("node");
     cmd.arg(common::root().join("tests/fixtures/tetti_check.mjs"))
         .args([&server.base(), &common::root().join("target/npm").display().to_string(), &dir.path().display().to_string()])
-        .args(["/milano/tetti", &address, "9.0", "45.0"]);
+        .args(["/milano/tetti", &address, "9.0", "45.0", &edges_json]);
     let report = common::run_report(cmd, "tetti check", "run scripts/deps.sh test", TIMEOUT);
     assert!(report["error"].is_null(), "browser script failed: {}", report["error"]);
     eprintln!(
@@ -174,6 +222,36 @@ fn a_citizen_finds_their_roof_and_reads_the_card() {
     assert_eq!((phone["overflow"].as_bool(), phone["panel_overflow"].as_bool()), (Some(false), Some(false)), "{phone}");
     assert!(serious(&report["axe_phone"]).is_empty(), "axe (phone): {}", report["axe_phone"]);
     assert!(report["nothing"]["empty"].as_str().unwrap_or("").starts_with("No building"), "{}", report["nothing"]);
+
+    // The edge cases say their reason in words (the protection as the data names it, the
+    // power already installed written the Italian way), and the report repeats it.
+    let heritage = &report["edges"]["heritage"];
+    let vincolo = api(&server, &edges[0].1 .1, "")["building"]["vincolo"].as_str().unwrap().to_string();
+    assert!(
+        heritage["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains(&format!("tutela — {vincolo}."))),
+        "{heritage}"
+    );
+    let equipped = &report["edges"]["equipped"];
+    let kwp = api(&server, &edges[1].1 .1, "")["building"]["existing_kwp"].as_f64().unwrap();
+    let kwp_it = format!("{kwp:.1}").replace('.', ",");
+    assert!(
+        equipped["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains(&format!("impianto fotovoltaico di {kwp_it} kWp"))),
+        "{kwp_it}: {equipped}"
+    );
+    let flat = &report["edges"]["flat"];
+    assert!(flat["plane_texts"].as_array().unwrap().iter().any(|t| t.as_str().unwrap().contains("tetto piano: file di moduli")), "{flat}");
+    assert!(serious(&report["axe_edges"]).is_empty(), "axe (edge cases): {}", report["axe_edges"]);
+    let (lon, lat) = (edges[0].1 .1[0].as_f64().unwrap(), edges[0].1 .1[1].as_f64().unwrap());
+    let (status, _, pdf) = common::server::get_bytes(&server, &format!("/milano/tetti/report?lon={lon:.7}&lat={lat:.7}"));
+    assert_eq!(status, 200);
+    std::fs::write(dir.path().join("heritage.pdf"), &pdf).unwrap();
+    let out = Command::new("pdftotext").arg(dir.path().join("heritage.pdf")).arg("-").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.contains(&format!("Edificio sottoposto a tutela — {vincolo}.")), "{text}");
 
     assert_eq!(report["foreign"], serde_json::json!([]), "requests left navigli");
     assert_eq!(report["console_errors"], serde_json::json!([]), "console errors");

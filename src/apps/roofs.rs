@@ -186,9 +186,15 @@ const NEAREST_M: f64 = 30.0;
 
 /// The building at a WGS84 point, else the nearest within [`NEAREST_M`]: its id, what the roof
 /// model needs of it and its distance, metres.
-async fn building_at(buildings: &Layer, tenant: &Tenant, lon: f64, lat: f64) -> Result<(i64, BuildingInfo, f64), ServiceError> {
+async fn building_at(
+    buildings: &Layer,
+    tenant: &Tenant,
+    lon: f64,
+    lat: f64,
+) -> Result<(i64, BuildingInfo, f64, Constraints), ServiceError> {
     use geo::{Distance, Euclidean, MapCoords};
-    let props: Vec<&str> = ["EDIFC_USO", "UN_VOL_AV"].into_iter().filter(|n| buildings.schema.attribute_index(n).is_some()).collect();
+    let props: Vec<&str> =
+        ["EDIFC_USO", "UN_VOL_AV", VINCOLO, FV_KWP].into_iter().filter(|n| buildings.schema.attribute_index(n).is_some()).collect();
     let point = GeometryLiteral { geometry: geo::Geometry::Point(geo::point!(x: lon, y: lat)), crs: Crs::CRS84 };
     let query = FeatureQuery {
         filter: Some(Filter::Spatial { op: SpatialOp::Intersects, geometry: point }),
@@ -225,7 +231,28 @@ async fn building_at(buildings: &Layer, tenant: &Tenant, lon: f64, lat: f64) -> 
         Some(Value::Text(s)) => Some(s.clone()),
         _ => None,
     };
-    Ok((building.id, BuildingInfo { height_m: as_f64(attr(&props, &building, "UN_VOL_AV")), uso }, distance))
+    let constraints = Constraints {
+        vincolo: match attr(&props, &building, VINCOLO) {
+            Some(Value::Text(s)) if !s.trim().is_empty() => Some(s.clone()),
+            _ => None,
+        },
+        existing_kwp: as_f64(attr(&props, &building, FV_KWP)).filter(|k| *k > 0.0),
+    };
+    Ok((building.id, BuildingInfo { height_m: as_f64(attr(&props, &building, "UN_VOL_AV")), uso }, distance, constraints))
+}
+
+/// Building attribute: a protection constraint (text; e.g. a listed building).
+const VINCOLO: &str = "vincolo";
+/// Building attribute: photovoltaic power already on the roof, kWp.
+const FV_KWP: &str = "fv_kwp";
+
+/// What the building's own attributes say besides its planes (columns `vincolo` and
+/// `fv_kwp` when the buildings layer has them).
+struct Constraints {
+    /// The protection the building is under.
+    vincolo: Option<String>,
+    /// Photovoltaic power already installed, kWp.
+    existing_kwp: Option<f64>,
 }
 
 /// The roof planes of a building, each evaluated: (plane id, report). The shading computed by
@@ -296,13 +323,14 @@ pub(super) async fn building_report(scope: &Scope) -> Result<Json, ServiceError>
     let household = household(p, roofs)?;
     let buildings = roof_layer(scope, roofs.config().buildings_layer())?;
     let planes = roof_layer(scope, roofs.config().planes_layer())?;
-    let (id, info, distance) = building_at(buildings, scope.tenant(), lon, lat).await?;
+    let (id, info, distance, constraints) = building_at(buildings, scope.tenant(), lon, lat).await?;
     let reports = plane_reports(planes, scope.tenant(), roofs, (id, &info), &household).await?;
     let selected = chosen(p, &reports)?;
     let summary = roofs.summarize_for(selected.iter().map(|(_, r)| r), &household);
     Ok(json!({
         "building": {
             "layer": buildings.name(), "id": id, "uso": info.uso, "height_m": info.height_m, "planes": reports.len(), "distance_m": distance,
+            "vincolo": constraints.vincolo, "existing_kwp": constraints.existing_kwp,
         },
         "selected_planes": selected.iter().map(|(id, _)| id).collect::<Vec<_>>(),
         "summary": summary,

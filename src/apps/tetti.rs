@@ -521,6 +521,35 @@ mod report {
         }
         let yr = table(&mut page, right, y, col_w, w("Ipotesi usate", "Figures used"), &figures);
         let mut y = yl.max(yr) + 6.0;
+        // What the building's attributes say, in the page's words.
+        let mut notes = Vec::new();
+        if let Some(v) = b["vincolo"].as_str() {
+            notes.push(format!(
+                "{} — {v}. {}",
+                w("Edificio sottoposto a tutela", "Protected building"),
+                w(
+                    "Pannelli solari o un tetto verde richiedono un'autorizzazione (della Soprintendenza per i beni culturali, del Comune nei nuclei storici). Le stime sono solo tecniche.",
+                    "Solar panels or a green roof need a permit (from the Soprintendenza for listed buildings, from the comune in historic cores). The estimates are technical only."
+                )
+            ));
+        }
+        if let Some(k) = b["existing_kwp"].as_f64() {
+            notes.push(format!(
+                "{} {} kWp: {}",
+                w("Sul tetto risulta già un impianto fotovoltaico di", "The roof already has a photovoltaic system of"),
+                n(k, 1),
+                w(
+                    "le stime valgono per un impianto nuovo al suo posto o, sulla superficie libera, per ampliarlo.",
+                    "the estimates are for a new system in its place or, on the free surface, for extending it."
+                )
+            ));
+        }
+        for text in &notes {
+            for line in wrap_text(text, 8.0, true, pw - 2.0 * M) {
+                page.text(M, y, 8.0, true, INK, &line);
+                y += 10.0;
+            }
+        }
         let note = format!(
             "{} {} %. {}",
             w("La fascia è il risultato con una produzione più bassa o più alta del", "The range is the result with a production lower or higher by"),

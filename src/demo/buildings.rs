@@ -300,6 +300,16 @@ fn try_place(place: &Place, spec: &Spec, u: f64, v: f64, k: usize, occ: &mut Occ
         let (d0, d1) = (days_from_civil(2012, 1, 1), days_from_civil(2023, 12, 31));
         d0 + rng.below((d1 - d0 + 1) as usize) as i32
     });
+    // Protection and existing photovoltaics from a stream of their own (keyed by the place on
+    // the ground), so the other draws of the demo stay as they were.
+    let mut own = Rng::derive(0, "edifici-vincoli-fv", u.to_bits() ^ v.to_bits().rotate_left(21) ^ k as u64);
+    let vincolo = match year {
+        Some(y) if y < 1930 && own.chance(0.35) => Some("Bene culturale (D.Lgs. 42/2004, art. 10)"),
+        Some(y) if y < 1950 && place.is_hub && own.chance(0.25) => Some("Nucleo di antica formazione (PGT)"),
+        _ => None,
+    };
+    let fv_kwp = (vincolo.is_none() && year.is_some_and(|y| y >= 1970) && own.chance(0.05))
+        .then(|| round_to((spec.a * spec.b * 0.06).clamp(2.0, 200.0), 1));
     let fid = out.push(
         T_EDIFICI,
         geom.into(),
@@ -317,6 +327,8 @@ fn try_place(place: &Place, spec: &Spec, u: f64, v: f64, k: usize, occ: &mut Occ
             Val::Int(None),
             Val::NullReal,
             Val::NullReal,
+            Val::Text(vincolo.map(Into::into)),
+            fv_kwp.map_or(Val::NullReal, Val::Real),
         ],
     );
 

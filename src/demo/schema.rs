@@ -136,6 +136,9 @@ pub(crate) static EDIFICI: TableDef = TableDef {
         opt("rilievo", Int),
         opt("gronda_m", Real),
         opt("colmo_m", Real),
+        // migrations/V11__roof_constraints.sql
+        opt("vincolo", Text),
+        opt("fv_kwp", Real),
     ],
 };
 
@@ -388,6 +391,7 @@ mod tests {
             include_str!("../../migrations/V5__roof_shading.sql"),
             include_str!("../../migrations/V9__civici.sql"),
             include_str!("../../migrations/V10__lidar.sql"),
+            include_str!("../../migrations/V11__roof_constraints.sql"),
         ]
         .concat();
         let parse = |body: &str, prefix: &str| -> Vec<(String, String)> {

@@ -18,6 +18,8 @@ const TEXTS = {
     loading: 'Calcolo in corso…', failed: 'Il calcolo non è disponibile in questo momento.',
     noBuilding: 'Nessun edificio con i dati del tetto in questo punto (né entro 30 m). Tocca il tuo edificio sulla mappa.',
     noPlanes: 'Per questo edificio non ci sono ancora falde misurate: non è possibile stimare il tetto.',
+    heritage: 'Edificio sottoposto a tutela — {v}. Pannelli solari o un tetto verde richiedono un\'autorizzazione (della Soprintendenza per i beni culturali, del Comune nei nuclei storici). Le stime che seguono sono solo tecniche.',
+    equipped: 'Sul tetto risulta già un impianto fotovoltaico di {k} kWp: le stime valgono per un impianto nuovo al suo posto o, sulla superficie libera, per ampliarlo.',
     building: 'Edificio n. {id}', use: 'uso {u}', planesN: '{n} falde', away: 'a {d} m dal punto scelto',
     mode: 'Mostra sulla mappa', solar: 'Fotovoltaico', green: 'Tetto verde', legend: 'Legenda delle falde',
     planes: 'Falde del tetto (scegli quelle da usare)', plane: 'Falda {k}', none: 'Scegli almeno una falda per i totali.',
@@ -53,6 +55,8 @@ const TEXTS = {
     loading: 'Computing…', failed: 'The roof check is not available right now.',
     noBuilding: 'No building with roof data at this point (nor within 30 m). Tap your building on the map.',
     noPlanes: 'This building has no measured roof planes yet: its roof cannot be estimated.',
+    heritage: 'Protected building — {v}. Solar panels or a green roof need a permit (from the Soprintendenza for listed buildings, from the comune in historic cores). The estimates below are technical only.',
+    equipped: 'The roof already has a {k} kWp photovoltaic system: the estimates are for a new system in its place or, on the free surface, for extending it.',
     building: 'Building no. {id}', use: 'use {u}', planesN: '{n} roof planes', away: '{d} m from the chosen point',
     mode: 'Show on the map', solar: 'Solar panels', green: 'Green roof', legend: 'Legend of the roof planes',
     planes: 'Roof planes (choose those to use)', plane: 'Plane {k}', none: 'Choose at least one plane for the totals.',
@@ -224,9 +228,12 @@ export function installRoof({ map, data, lang, el, notice, hash, hashParts, writ
     const head = el('p', { class: 'roof-building' },
       [fmt(T.building, { id: b.id }), b.uso ? fmt(T.use, { u: T.uses[String(b.uso).slice(0, 2)] || b.uso }) : null, fmt(T.planesN, { n: b.planes }),
         b.distance_m > 0 ? fmt(T.away, { d: n(b.distance_m) }) : null].filter(Boolean).join(' · '));
-    if (!r.planes.length) { body.replaceChildren(head, el('p', { class: 'roof-empty' }, T.noPlanes)); return; }
+    // What the building's attributes say (a protection, a system already there), in words.
+    const notes = [b.vincolo ? fmt(T.heritage, { v: b.vincolo }) : null, b.existing_kwp ? fmt(T.equipped, { k: n(b.existing_kwp, 1) }) : null]
+      .filter(Boolean).map((text) => el('p', { class: 'roof-note', role: 'note' }, text));
+    if (!r.planes.length) { body.replaceChildren(head, ...notes, el('p', { class: 'roof-empty' }, T.noPlanes)); return; }
     const out = el('div', { class: 'roof-results', 'aria-live': 'polite' }, totals(r), monthly(r), money(r), greenCard(r));
-    body.replaceChildren(head, modeSwitch(), legend(), planeList(r), form(r), out, shareBox());
+    body.replaceChildren(head, ...notes, modeSwitch(), legend(), planeList(r), form(r), out, shareBox());
   }
 
   function modeSwitch() {
