@@ -325,8 +325,9 @@ function show(hits) {
     return;
   }
   for (const { layer, id, properties } of hits) {
+    // Every allow-listed attribute, '—' for an empty one (vector tiles leave NULLs out): the
+    // same rows whichever service the layer comes by.
     const rows = layer.attributes
-      .filter((a) => a.name in properties)
       .map((a) => el('div', { class: 'row', 'data-name': a.name }, el('dt', {}, a.title), el('dd', {}, properties[a.name] == null ? '—' : String(properties[a.name]))));
     info.append(el('article', { class: 'hit', 'data-layer': layer.name, 'data-id': id ?? '' }, el('h3', {}, layer.title), el('dl', {}, rows)));
   }
