@@ -37,6 +37,7 @@ bench:
 	bench/ogcapi-peers.sh
 	bench/apps-30.sh
 	bench/search.sh
+	bench/tetti.sh
 	bench/lidar-whitebox.sh
 
 # Coverage-guided fuzzing of the KVP, FES, SLD and WFS-POST parsers (cargo-fuzz, nightly; not part

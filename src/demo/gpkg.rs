@@ -195,6 +195,12 @@ pub(crate) fn write(path: &Path, data: &Dataset, srs: &Srs) -> Result<(), DemoEr
             params![def.name],
         )?;
     }
+    // A building's planes are looked up by its id (the roof check, the roof report): indexed,
+    // as in PostGIS (V1). (No `cod_istat` index: SQLite would prefer it to the R-tree for a big
+    // comune's map requests.)
+    if data.tables.iter().any(|t| t.def.name == "falde") {
+        tx.execute_batch("CREATE INDEX falde_edificio_idx ON falde (edificio_fid);")?;
+    }
     tx.commit()?;
     conn.execute_batch("ANALYZE;")?;
     conn.close().map_err(|(_, e)| e)?;
