@@ -304,15 +304,31 @@ impl Ids {
 fn write_font(pdf: &mut Pdf, ids: &mut Ids, face: &Face, subset: &Subset) -> Ref {
     let (type0, cid, descriptor, file, cmap) = (ids.next(), ids.next(), ids.next(), ids.next(), ids.next());
     let name = format!("{}+{}", subset.tag(), face.name);
-    let data = subsetter::subset(face.bytes, 0, &subset.remapper).unwrap_or_else(|_| face.bytes.to_vec());
+    // Should the subsetter ever refuse, the whole face goes in, with a map from the codes used
+    // (new glyph ids) to its own glyph ids, so the text stays right.
+    let (data, whole) = match subsetter::subset(face.bytes, 0, &subset.remapper) {
+        Ok(data) => (data, false),
+        Err(e) => {
+            tracing::warn!("font subsetting failed, embedding the whole {}: {e:?}", face.name);
+            (face.bytes.to_vec(), true)
+        }
+    };
     let info = SystemInfo { registry: Str(b"Adobe"), ordering: Str(b"Identity"), supplement: 0 };
     pdf.type0_font(type0).base_font(Name(name.as_bytes())).encoding_predefined(Name(b"Identity-H")).descendant_font(cid).to_unicode(cmap);
     let widths: Vec<f32> = subset.remapper.remapped_gids().map(|g| face.advance(GlyphId(g)).round() as f32).collect();
     let mut font = pdf.cid_font(cid);
     font.subtype(CidFontType::Type2).base_font(Name(name.as_bytes())).system_info(info).font_descriptor(descriptor);
-    font.cid_to_gid_map_predefined(Name(b"Identity"));
+    let map = whole.then(|| ids.next());
+    match map {
+        Some(m) => font.cid_to_gid_map_stream(m),
+        None => font.cid_to_gid_map_predefined(Name(b"Identity")),
+    };
     font.widths().consecutive(0, widths);
     font.finish();
+    if let Some(m) = map {
+        let gids: Vec<u8> = subset.remapper.remapped_gids().flat_map(u16::to_be_bytes).collect();
+        pdf.stream(m, &deflate(&gids)).filter(Filter::FlateDecode);
+    }
     let b = face.bbox.map(|v| v as f32);
     let flags = if face.bold { FontFlags::NON_SYMBOLIC | FontFlags::FORCE_BOLD } else { FontFlags::NON_SYMBOLIC };
     pdf.font_descriptor(descriptor)
