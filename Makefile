@@ -8,7 +8,7 @@ run:
 	cargo build --release
 	# The demo data; made again when a migration is newer than it (the tables gained columns).
 	[ -f data/demo.gpkg ] && [ data/demo.gpkg -nt "$$(ls -t migrations/*.sql | head -1)" ] \
-	  || (rm -f data/demo.gpkg && ./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg --lidar data/lidar \
+	  || (rm -f data/demo.gpkg data/demo.gpkg-wal data/demo.gpkg-shm && ./target/release/navigli demo --config $(CONFIG) --gpkg data/demo.gpkg --lidar data/lidar \
 	  && ./target/release/navigli lidar import --config $(CONFIG) --name "rilievo dimostrativo" data/lidar/*.laz \
 	  && ./target/release/navigli roofs compute --config $(CONFIG) && touch data/.search-stale)
 	[ -f data/apps.sqlite ] || ./target/release/navigli apps demo --config $(CONFIG)

@@ -545,7 +545,9 @@ mod report {
             ));
         }
         for text in &notes {
-            for line in wrap_text(text, 8.0, true, pw - 2.0 * M) {
+            // At most three lines each (a long legal text in the data must not push the rest
+            // off the page).
+            for line in wrap_text(text, 8.0, true, pw - 2.0 * M).into_iter().take(3) {
                 page.text(M, y, 8.0, true, INK, &line);
                 y += 10.0;
             }

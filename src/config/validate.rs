@@ -405,7 +405,7 @@ pub(super) fn validate(cfg: &Config, c: &mut Collector<'_>) {
                     format!(
                         "tile_filters[{i}]: below_zoom {} must be within {}..{} and the filter not empty",
                         f.below_zoom,
-                        l.min_zoom + 1,
+                        l.min_zoom.saturating_add(1),
                         l.max_zoom
                     ),
                 );

@@ -267,7 +267,9 @@ impl Subset {
                 if *bold == face.bold {
                     for c in text.chars() {
                         let new = s.remapper.remap(face.glyph(c).0);
-                        s.chars.entry(new).or_insert(c);
+                        // A character the face lacks is drawn as '?', and read back as one.
+                        let read = if face.font.glyph_id(c).0 == 0 { '?' } else { c };
+                        s.chars.entry(new).or_insert(read);
                     }
                 }
             }

@@ -90,7 +90,12 @@ pub async fn layer_entries(catalog: &Catalog, s: &SearchConfig, area: Option<Bbo
     fields.dedup();
     let area = area.map(|a| a.expand(EDGE));
     let within = area.filter(|_| s.kind != SearchKind::Strada);
-    let mut part = Part { layer: s.layer.clone(), scopes: None, within: within.map(|a| [a.min_x, a.min_y, a.max_x, a.max_y]) };
+    let mut part = Part {
+        layer: s.layer.clone(),
+        scopes: None,
+        within: within.map(|a| [a.min_x, a.min_y, a.max_x, a.max_y]),
+        fingerprint: fingerprint(catalog),
+    };
     let mut scopes = Vec::new();
     let mut out = Vec::new();
     for tenant in &catalog.tenants {

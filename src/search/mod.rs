@@ -83,6 +83,9 @@ pub struct Part {
     pub scopes: Option<Vec<String>>,
     /// Only rows whose point lies in this box.
     pub within: Option<[f64; 4]>,
+    /// The configuration the rows were made for ([`build::fingerprint`]): an index made for
+    /// another one (a replica rebuilt it meanwhile) is left as it is.
+    pub fingerprint: String,
 }
 
 impl Part {
@@ -461,24 +464,22 @@ impl Searcher {
     }
 }
 
-/// Changes of one table joined into one (the union of their boxes, when all have one in the
-/// same CRS); other changes kept as they are, in order.
+/// The changes the search can follow, those of one table (and CRS) joined into one (the union
+/// of their boxes). Changes without a box — a GeoPackage's own echo of a commit, a truncation,
+/// a reconnected listener — are left out: the search cannot tell what they touched (a
+/// `navigli search index` can), and joined with a boxed change they would hide its box.
 fn join_changes(changes: Vec<crate::source::Change>) -> Vec<crate::source::Change> {
     use crate::source::Change;
     let mut out: Vec<Change> = Vec::new();
     for c in changes {
-        let joined = match (&c, out.iter_mut().find(|o| matches!((o, &c), (Change::Table { source: s1, table: t1, .. }, Change::Table { source: s2, table: t2, .. }) if s1 == s2 && t1 == t2))) {
-            (Change::Table { bbox: new, .. }, Some(Change::Table { bbox: old, .. })) => {
-                *old = match (*old, *new) {
-                    (Some((a, sa)), Some((b, sb))) if sa == sb => Some((a.union(&b), sa)),
-                    _ => None,
-                };
-                true
-            }
-            _ => false,
-        };
-        if !joined {
-            out.push(c);
+        let Change::Table { source, table, bbox: Some((b, srid)) } = c else { continue };
+        let same = out.iter_mut().find_map(|o| match o {
+            Change::Table { source: s, table: t, bbox: Some((ob, os)) } if *s == source && *t == table && *os == srid => Some(ob),
+            _ => None,
+        });
+        match same {
+            Some(ob) => *ob = ob.union(&b),
+            None => out.push(Change::Table { source, table, bbox: Some((b, srid)) }),
         }
     }
     out
@@ -487,6 +488,37 @@ fn join_changes(changes: Vec<crate::source::Change>) -> Vec<crate::source::Chang
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn changes_without_a_box_never_hide_an_edit() {
+        use crate::crs::Bbox;
+        use crate::source::Change;
+        let table = |t: &str, b: Option<(f64, i32)>| Change::Table {
+            source: "main".into(),
+            table: t.into(),
+            bbox: b.map(|(x, srid)| (Bbox::new(x, 0.0, x + 1.0, 1.0).unwrap(), srid)),
+        };
+        let joined = join_changes(vec![
+            table("civici", None),
+            table("civici", Some((10.0, 32632))),
+            Change::All { source: "main".into() },
+            table("civici", Some((20.0, 32632))),
+            table("civici", Some((5.0, 4326))),
+            table("strade", Some((1.0, 32632))),
+        ]);
+        assert_eq!(
+            joined,
+            vec![
+                Change::Table {
+                    source: "main".into(),
+                    table: "civici".into(),
+                    bbox: Some((Bbox::new(10.0, 0.0, 21.0, 1.0).unwrap(), 32632))
+                },
+                table("civici", Some((5.0, 4326))),
+                table("strade", Some((1.0, 32632))),
+            ]
+        );
+    }
 
     fn place(kind: SearchKind, layer: &str, fid: i64, scope: &str, label: &str, detail: &str) -> Entry {
         Entry {
@@ -559,10 +591,18 @@ pub(crate) mod tests {
         assert_eq!(vocabulary, ["a", "alessandro", "biblioteca", "manzoni", "milano", "rho", "sormani", "via"]);
         // a part replaced after an edit: Milano's house numbers in a box go (Rho's, in the box
         // too, and Milano's street stay), the new one comes, its words join the vocabulary
-        let part = Part { layer: "civici".into(), scopes: Some(vec!["015146".into()]), within: Some([9.0995, 44.9, 9.1035, 45.1]) };
+        let part = Part {
+            layer: "civici".into(),
+            scopes: Some(vec!["015146".into()]),
+            within: Some([9.0995, 44.9, 9.1035, 45.1]),
+            fingerprint: "f1".into(),
+        };
         assert!(part.holds(&entries[2]) && part.holds(&entries[3]) && !part.holds(&entries[4]) && !part.holds(&entries[1]));
         let added = place(SearchKind::Civico, "civici", 103, "015146", "Via Nuova Gioia 3", "Milano");
         index.replace_part(&part, vec![added.clone()]).await.unwrap();
+        assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 5)));
+        // rows made for another configuration (a replica rebuilt the index meanwhile): ignored
+        index.replace_part(&Part { fingerprint: "f0".into(), ..part.clone() }, Vec::new()).await.unwrap();
         assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 5)));
         assert_eq!(labels(index.candidates(&plan("manzoni 12", None, true)).await.unwrap()), ["civici:102"]);
         assert_eq!(index.candidates(&plan("gioia 3", Some("015146"), true)).await.unwrap(), std::slice::from_ref(&added));
@@ -573,7 +613,7 @@ pub(crate) mod tests {
         assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 5)));
         assert_eq!(labels(index.candidates(&plan("gioia", None, true)).await.unwrap()), ["civici:103"]);
         // a whole layer in some comuni (streets)
-        let streets = Part { layer: "strade".into(), scopes: Some(vec!["015146".into()]), within: None };
+        let streets = Part { layer: "strade".into(), scopes: Some(vec!["015146".into()]), within: None, fingerprint: "f1".into() };
         index.replace_part(&streets, Vec::new()).await.unwrap();
         assert!(index.candidates(&plan("manzoni", Some("015146"), false)).await.unwrap().is_empty());
         assert_eq!(index.meta().await.unwrap(), Some(("f1".to_string(), 4)));

@@ -138,6 +138,10 @@ impl SearchIndex for PgSearchIndex {
         let mut c = self.pool.get().await.map_err(backend)?;
         let tx = c.transaction().await.map_err(backend)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&BUILD_LOCK]).await.map_err(backend)?;
+        let made_for = tx.query_opt("SELECT fingerprint FROM navigli_search_meta LIMIT 1", &[]).await.map_err(backend)?;
+        if made_for.is_none_or(|r| r.get::<_, String>(0) != part.fingerprint) {
+            return Ok(());
+        }
         let [a, b, cx, d] = part.within.unwrap_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX]);
         tx.execute(
             "DELETE FROM navigli_search WHERE layer = $1 AND ($2::text[] IS NULL OR scope = ANY($2)) \

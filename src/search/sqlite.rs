@@ -189,6 +189,11 @@ fn insert_rows(tx: &rusqlite::Transaction<'_>, first_id: i64, entries: &[Entry])
 /// values it was given), `entries` in after the last id, the row count kept true.
 fn replace_some(c: &mut Connection, part: &Part, entries: &[Entry]) -> Result<(), SearchError> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(backend)?;
+    let made_for: Option<String> =
+        tx.query_row("SELECT fingerprint FROM navigli_search_meta", [], |r| r.get(0)).optional().map_err(backend)?;
+    if made_for.as_deref() != Some(part.fingerprint.as_str()) {
+        return Ok(());
+    }
     let [a, b, cx, d] = part.within.unwrap_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX]);
     let old: Vec<(i64, Entry)> = {
         let mut stmt = tx

@@ -183,8 +183,16 @@ function holds(e, p) {
   if (op === 'null') return v === undefined || v === null;
   if (v === undefined || v === null) return false;
   if (op === 'in') return b.some((w) => holds(['==', a, w], p));
-  const numeric = typeof b === 'number' || typeof v === 'number';
-  const [x, y] = numeric && !Number.isNaN(Number(v)) && !Number.isNaN(Number(b)) ? [Number(v), Number(b)] : [String(v), String(b)];
+  // As the WMS renderer compares: text with text; when either side is a number, both read as
+  // numbers (no match when one is not a number).
+  let [x, y] = [v, b];
+  if (typeof v === 'number' || typeof b === 'number') {
+    const num = (w) => { const s = String(w).trim(); return s === '' ? NaN : Number(s); };
+    [x, y] = [num(v), num(b)];
+    if (Number.isNaN(x) || Number.isNaN(y)) return false;
+  } else {
+    [x, y] = [String(v), String(b)];
+  }
   switch (op) {
     case '==': return x === y;
     case '!=': return x !== y;
@@ -201,7 +209,12 @@ function holds(e, p) {
 // no other rule of their pass applied), or its one paint when the rules cannot be evaluated.
 function layerStyle(paint, geometryType) {
   if (!paint.rules || !paint.rules.length) return olStyle(paint, geometryType);
-  const rules = paint.rules.map((r) => ({ ...r, styles: r.symbols.map((s, i) => olStyle(s, geometryType, r.pass * 100 + i)) }));
+  // (A point symbolizer on lines or polygons — a marker at their centre on the WMS — is left
+  // out here rather than painted over the whole shape.)
+  const points = /Point/.test(geometryType);
+  const rules = paint.rules.map((r) => ({
+    ...r, styles: r.symbols.filter((s) => points || !s.shape).map((s, i) => olStyle(s, geometryType, r.pass * 100 + i)),
+  }));
   const passes = [...new Set(rules.map((r) => r.pass))];
   return (feature, resolution) => {
     const scale = resolution / 0.00028;
