@@ -670,6 +670,9 @@ pub struct Paint {
     /// Point icon (the style's ExternalGraphic) as a `data:image/png` URL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub icon: Option<String>,
+    /// Point mark or icon rotation, degrees clockwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<f32>,
     /// The style's rules (empty when one of them filters in a way the viewer cannot evaluate:
     /// then every feature gets the one paint above).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -724,6 +727,7 @@ fn symbol(s: &crate::render::style::Symbolizer) -> Option<Paint> {
             out.stroke = s.stroke.as_ref().map(|s| css(s.color));
             out.width = s.stroke.as_ref().map_or(0.0, |s| s.width);
             out.radius = (s.size / 2.0).max(2.0);
+            out.rotation = (s.rotation != 0.0).then_some(s.rotation);
             out.shape = Some(match s.shape {
                 MarkShape::Circle => "circle",
                 MarkShape::Square => "square",

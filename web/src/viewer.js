@@ -156,7 +156,8 @@ function olStyle(paint, geometryType, zIndex) {
 // A point's symbol: the style's icon, or its mark.
 function pointImage(paint, fill, stroke) {
   const radius = paint.radius;
-  if (paint.icon) return new Icon({ src: paint.icon, height: 2 * radius });
+  const rotation = ((paint.rotation || 0) * Math.PI) / 180;
+  if (paint.icon) return new Icon({ src: paint.icon, height: 2 * radius, rotation });
   const shapes = {
     square: { points: 4, angle: Math.PI / 4 },
     triangle: { points: 3 },
@@ -166,6 +167,7 @@ function pointImage(paint, fill, stroke) {
   };
   const s = shapes[paint.shape];
   if (!s) return new Circle({ radius, fill, stroke });
+  s.angle = (s.angle || 0) + rotation;
   // A cross or an x is all outline: drawn in the fill colour when it has no stroke.
   const lines = s.radius2 === 0 && !stroke ? new Stroke({ color: fill.getColor(), width: 2 }) : stroke;
   // (SLD sizes a square by its side, OpenLayers by its circumradius.)
