@@ -304,6 +304,10 @@ impl Bbox {
     pub fn expand(&self, d: f64) -> Bbox {
         Bbox { min_x: self.min_x - d, min_y: self.min_y - d, max_x: self.max_x + d, max_y: self.max_y + d }
     }
+    /// The point lies in the box (edges included).
+    pub fn contains(&self, x: f64, y: f64) -> bool {
+        (self.min_x..=self.max_x).contains(&x) && (self.min_y..=self.max_y).contains(&y)
+    }
     /// The two boxes share at least one point.
     pub fn intersects(&self, o: &Bbox) -> bool {
         self.min_x <= o.max_x && o.min_x <= self.max_x && self.min_y <= o.max_y && o.min_y <= self.max_y

@@ -62,7 +62,6 @@ pub enum Typing {
 /// One caller editing through one tenant's service: opens an [`Editor`] per layer, commits
 /// transactions.
 pub struct Session<'a> {
-    catalog: &'a Catalog,
     tenant: &'a Tenant,
     caller: &'a Caller,
     live: &'a crate::http::Live,
@@ -83,13 +82,13 @@ fn invalid(locator: &str, text: impl Into<String>) -> OgcException {
 impl<'a> Session<'a> {
     /// A session of `caller` on `tenant`'s service of the configuration `live`.
     pub fn new(live: &'a crate::http::Live, tenant: &'a Tenant, caller: &'a Caller) -> Session<'a> {
-        Session { catalog: &live.catalog, tenant, caller, live }
+        Session { tenant, caller, live }
     }
 
     /// The editor of `layer` (already found visible to the caller): 405 when the layer is not
     /// editable, 401 without credentials, 403 without an edit grant here.
     pub fn editor(&self, layer: Arc<Layer>) -> Result<Editor<'a>, OgcException> {
-        let (catalog, tenant, caller) = (self.catalog, self.tenant, self.caller);
+        let (catalog, tenant, caller) = (&*self.live.catalog, self.tenant, self.caller);
         if !layer.config.editable {
             return Err(
                 OgcException::new(ExceptionCode::OperationNotSupported, format!("layer {} is read-only", layer.name())).with_status(405)
@@ -138,7 +137,7 @@ impl<'a> Session<'a> {
             let srid = i32::try_from(layer.schema.crs.srid()).unwrap_or(0);
             let table =
                 Change::Table { source: layer.config.source.clone(), table: change.table.clone(), bbox: change.bbox.map(|b| (b, srid)) };
-            crate::tiles::watch::evict(self.catalog, &self.live.tiles, &table);
+            crate::tiles::watch::evict(&self.live.catalog, &self.live.tiles, &table);
             // The place search follows (its index is updated in the background).
             let _ = self.live.changes.send(table);
         }

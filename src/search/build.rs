@@ -90,12 +90,7 @@ pub async fn layer_entries(catalog: &Catalog, s: &SearchConfig, area: Option<Bbo
     fields.dedup();
     let area = area.map(|a| a.expand(EDGE));
     let within = area.filter(|_| s.kind != SearchKind::Strada);
-    let mut part = Part {
-        layer: s.layer.clone(),
-        scopes: None,
-        within: within.map(|a| [a.min_x, a.min_y, a.max_x, a.max_y]),
-        fingerprint: fingerprint(catalog),
-    };
+    let mut part = Part { layer: s.layer.clone(), scopes: None, within, fingerprint: fingerprint(catalog) };
     let mut scopes = Vec::new();
     let mut out = Vec::new();
     for tenant in &catalog.tenants {
@@ -120,7 +115,7 @@ pub async fn layer_entries(catalog: &Catalog, s: &SearchConfig, area: Option<Bbo
             let Some(wkb) = feature.wkb else { continue };
             let Ok(geometry) = geozero::wkb::Wkb(wkb).to_geo() else { continue };
             let Some((point, rect)) = place(&geometry) else { continue };
-            if within.is_some_and(|a| !(a.min_x..=a.max_x).contains(&point.x) || !(a.min_y..=a.max_y).contains(&point.y)) {
+            if within.is_some_and(|a| !a.contains(point.x, point.y)) {
                 // Met by the area but placed outside it: its row is not replaced.
                 continue;
             }

@@ -81,8 +81,8 @@ pub struct Part {
     pub layer: String,
     /// The comuni (ISTAT codes); `None`: all.
     pub scopes: Option<Vec<String>>,
-    /// Only rows whose point lies in this box.
-    pub within: Option<[f64; 4]>,
+    /// Only rows whose point lies in this box (WGS 84 lon/lat).
+    pub within: Option<crate::crs::Bbox>,
     /// The configuration the rows were made for ([`build::fingerprint`]): an index made for
     /// another one (a replica rebuilt it meanwhile) is left as it is.
     pub fingerprint: String,
@@ -93,7 +93,7 @@ impl Part {
     pub fn holds(&self, e: &Entry) -> bool {
         e.layer == self.layer
             && self.scopes.as_ref().is_none_or(|s| e.scope.as_ref().is_some_and(|c| s.contains(c)))
-            && self.within.is_none_or(|[a, b, c, d]| (a..=c).contains(&e.lon) && (b..=d).contains(&e.lat))
+            && self.within.is_none_or(|w| w.contains(e.lon, e.lat))
     }
 }
 
@@ -594,7 +594,7 @@ pub(crate) mod tests {
         let part = Part {
             layer: "civici".into(),
             scopes: Some(vec!["015146".into()]),
-            within: Some([9.0995, 44.9, 9.1035, 45.1]),
+            within: crate::crs::Bbox::new(9.0995, 44.9, 9.1035, 45.1),
             fingerprint: "f1".into(),
         };
         assert!(part.holds(&entries[2]) && part.holds(&entries[3]) && !part.holds(&entries[4]) && !part.holds(&entries[1]));

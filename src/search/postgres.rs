@@ -142,7 +142,7 @@ impl SearchIndex for PgSearchIndex {
         if made_for.is_none_or(|r| r.get::<_, String>(0) != part.fingerprint) {
             return Ok(());
         }
-        let [a, b, cx, d] = part.within.unwrap_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX]);
+        let [a, b, cx, d] = part.within.map_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX], |w| [w.min_x, w.min_y, w.max_x, w.max_y]);
         tx.execute(
             "DELETE FROM navigli_search WHERE layer = $1 AND ($2::text[] IS NULL OR scope = ANY($2)) \
              AND lon BETWEEN $3 AND $5 AND lat BETWEEN $4 AND $6",

@@ -194,7 +194,7 @@ fn replace_some(c: &mut Connection, part: &Part, entries: &[Entry]) -> Result<()
     if made_for.as_deref() != Some(part.fingerprint.as_str()) {
         return Ok(());
     }
-    let [a, b, cx, d] = part.within.unwrap_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX]);
+    let [a, b, cx, d] = part.within.map_or([f64::MIN, f64::MIN, f64::MAX, f64::MAX], |w| [w.min_x, w.min_y, w.max_x, w.max_y]);
     let old: Vec<(i64, Entry)> = {
         let mut stmt = tx
             .prepare(

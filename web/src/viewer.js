@@ -218,14 +218,25 @@ function layerStyle(paint, geometryType) {
     ...r, styles: r.symbols.filter((s) => points || !s.shape).map((s, i) => olStyle(s, geometryType, r.pass * 100 + i)),
   }));
   const passes = [...new Set(rules.map((r) => r.pass))];
+  // The rules in scale, per pass, depend on the resolution only: worked out once per resolution,
+  // not once per feature.
+  let seen = null;
+  let byPass = [];
   return (feature, resolution) => {
-    const scale = resolution / 0.00028;
+    if (resolution !== seen) {
+      const scale = resolution / 0.00028;
+      const inScale = (r) => (r.min_scale == null || scale >= r.min_scale) && (r.max_scale == null || scale < r.max_scale);
+      byPass = passes.map((pass) => {
+        const live = rules.filter((r) => r.pass === pass && inScale(r));
+        return { normal: live.filter((r) => !r.otherwise), otherwise: live.filter((r) => r.otherwise) };
+      });
+      seen = resolution;
+    }
     const props = feature.getProperties();
     const out = [];
-    for (const pass of passes) {
-      const live = rules.filter((r) => r.pass === pass && (r.min_scale == null || scale >= r.min_scale) && (r.max_scale == null || scale < r.max_scale));
-      const hit = live.filter((r) => !r.otherwise && holds(r.filter, props));
-      for (const r of hit.length ? hit : live.filter((x) => x.otherwise)) out.push(...r.styles);
+    for (const { normal, otherwise } of byPass) {
+      const hit = normal.filter((r) => holds(r.filter, props));
+      for (const r of hit.length ? hit : otherwise) out.push(...r.styles);
     }
     return out;
   };
